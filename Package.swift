@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The layout shows the architecture: models → store → (media, index) → the four seed libraries →
+// doors (CLI, later the REST API and the inbox watcher). See README.md "Architecture".
+let package = Package(
+    name: "CreativeEngine",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "creative", targets: ["CreativeCLI"]),
+        .library(name: "CreativeLibraries", targets: ["CreativeLibraries"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // System libraries from Debian packages (see scripts/install-deps.sh).
+        .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CInotify", providers: [.apt(["libinotifytools0-dev"])]),
+
+        // Sidecar models, request types, the one error type. No I/O.
+        .target(name: "CreativeModels"),
+        // The only code that touches library files: atomic writes, locks, ids, trash.
+        .target(name: "CreativeStore", dependencies: ["CreativeModels"]),
+        // Image probing and thumbnails through libvips.
+        .target(name: "CreativeMedia", dependencies: ["CreativeModels", "CVips"]),
+        // The seed's four libraries (AssetManager and TemplateManager so far).
+        .target(
+            name: "CreativeLibraries",
+            dependencies: [
+                "CreativeModels", "CreativeStore", "CreativeMedia",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        // The `creative` command.
+        .executableTarget(
+            name: "CreativeCLI",
+            dependencies: [
+                "CreativeLibraries",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "CreativeEngineTests",
+            dependencies: ["CreativeLibraries", "CreativeCLI"]
+        ),
+    ]
+)

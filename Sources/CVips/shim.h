@@ -1,0 +1,22 @@
+#ifndef CREATIVE_CVIPS_SHIM_H
+#define CREATIVE_CVIPS_SHIM_H
+#include <vips/vips.h>
+
+// Swift cannot call C variadic functions; these fix the few option lists we use.
+
+static inline VipsImage *cv_image_new_from_buffer(const void *buf, size_t len) {
+    return vips_image_new_from_buffer(buf, len, "", NULL);
+}
+
+/// Shrinks (never enlarges) to fit inside width × height, keeping the aspect ratio.
+static inline int cv_thumbnail_buffer(void *buf, size_t len, VipsImage **out, int width, int height) {
+    return vips_thumbnail_buffer(buf, len, out, width, "height", height, "size", VIPS_SIZE_DOWN, NULL);
+}
+
+static inline int cv_webpsave_buffer(VipsImage *in, void **buf, size_t *len, int quality) {
+    return vips_webpsave_buffer(in, buf, len, "Q", quality, "strip", TRUE, NULL);
+}
+
+static inline void cv_unref(VipsImage *image) { g_object_unref(image); }
+static inline void cv_free(void *p) { g_free(p); }
+#endif

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Folder names are for people: `<slug>--<id>`. The id inside the sidecar is the identity.
+enum FolderName {
+    /// Bytes kept for the slug, well under the 255-byte name limit of common filesystems.
+    static let maxSlugBytes = 80
+
+    static func make(title: String, id: String) -> String {
+        "\(slug(title))--\(id)"
+    }
+
+    /// Lower-case words joined by `-`; letters of any script are kept, everything else becomes a
+    /// separator; truncated on a UTF-8 character boundary.
+    static func slug(_ title: String) -> String {
+        var out = ""
+        var pendingDash = false
+        for ch in title.lowercased() {
+            if ch.isLetter || ch.isNumber {
+                if pendingDash && !out.isEmpty { out.append("-") }
+                pendingDash = false
+                if out.utf8.count + ch.utf8.count > maxSlugBytes { break }
+                out.append(ch)
+            } else {
+                pendingDash = true
+            }
+        }
+        while out.hasSuffix("-") { out.removeLast() }
+        return out.isEmpty ? "untitled" : out
+    }
+
+    /// The id a folder name ends with, if it has the `--<id>` form (or is just the id).
+    static func id(in name: String) -> String? {
+        let candidate = name.count >= 26 ? String(name.suffix(26)) : name
+        let prefix = name.dropLast(26)
+        guard candidate.utf8.count == 26, prefix.isEmpty || prefix.hasSuffix("--") else { return nil }
+        return candidate
+    }
+}

@@ -1,0 +1,188 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CreativeModels
+import Foundation
+
+/// Where an entity lives: its folder relative to the library root (`assets/2026-11/fox--01J…`).
+public struct EntityLocation: Sendable, Equatable {
+    public var kind: EntityKind
+    public var path: String
+
+    /// The folder the entity sits in below its kind's top folder (`2026-11`, `spring-campaign/shoes`).
+    public var collection: String {
+        let parts = path.split(separator: "/").dropFirst().dropLast()
+        return parts.joined(separator: "/")
+    }
+}
+
+/// A sidecar that could not be read, reported instead of stopping a listing.
+public struct SidecarProblem: Sendable, Equatable, Codable {
+    public var path: String
+    public var reason: String
+}
+
+/// The only code that touches library files. Every write is temp file → fsync → rename →
+/// fsync(dir); read-modify-write happens under an flock on the entity's folder, so concurrent
+/// processes never lose an update; every path is built from validated ids and opened with
+/// O_NOFOLLOW one component at a time.
+public final class LibraryStore: Sendable {
+    /// The library folder as given (absolute).
+    public let root: String
+    let rootDir: Descriptor
+
+    /// The marker file that makes a folder a library; non-secret settings live in it.
+    public static let settingsName = "library.json"
+    static let sidecarLimit = 4 * 1024 * 1024
+
+    private init(root: String, rootDir: Descriptor) {
+        self.root = root
+        self.rootDir = rootDir
+    }
+
+    /// Opens an existing library.
+    /// - Throws: `library_not_found` when the folder or its library.json is missing.
+    public static func open(_ path: String) throws(CreativeError) -> LibraryStore {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let fd = Glibc.open(absolute, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw CreativeError(.libraryNotFound, "There is no library at \(path); create one with `creative init`.")
+        }
+        let store = LibraryStore(root: absolute, rootDir: Descriptor(fd))
+        guard POSIX.info(store.rootDir, settingsName)?.isRegular == true else {
+            throw CreativeError(.libraryNotFound, "\(path) is not a Creative Engine library (no library.json); create one with `creative init`.")
+        }
+        return store
+    }
+
+    /// Creates the library layout (idempotent) and opens it.
+    public static func create(_ path: String) throws(CreativeError) -> LibraryStore {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        do {
+            try FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: true)
+        } catch {
+            throw CreativeError(.storage, "Could not create the library folder \(path).")
+        }
+        let fd = Glibc.open(absolute, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw POSIX.failure("open", path) }
+        let store = LibraryStore(root: absolute, rootDir: Descriptor(fd))
+        for folder in ["assets", "templates", "jobs", "inbox", "inbox/failed", ".trash", ".index"] {
+            _ = try POSIX.openPath(store.rootDir, folder, create: true)
+        }
+        if POSIX.info(store.rootDir, settingsName) == nil {
+            let settings = Data("{\n  \"formatVersion\" : 1\n}\n".utf8)
+            try store.writeAtomically(settings, name: settingsName, in: store.rootDir, label: settingsName)
+        }
+        return store
+    }
+
+    /// Absolute path of a library-relative path, for showing to people.
+    public func absolutePath(_ relative: String) -> String { "\(root)/\(relative)" }
+
+    // MARK: Reading
+
+    /// Finds an entity's folder by id: first by the `--<id>` folder-name suffix, then by reading
+    /// sidecars, so a folder renamed or moved by hand is still found.
+    public func locate(_ kind: EntityKind, id: String) throws(CreativeError) -> EntityLocation? {
+        _ = try Validation.id(id)
+        return try locate(kind, id: id, under: kind.folder)
+    }
+
+    func locate(_ kind: EntityKind, id: String, under top: String) throws(CreativeError) -> EntityLocation? {
+        var unnamed: [String] = []
+        for path in entityFolders(kind, under: top) {
+            let name = String(path.split(separator: "/").last ?? "")
+            if FolderName.id(in: name) == id, try sidecarId(kind, at: path) == id {
+                return EntityLocation(kind: kind, path: path)
+            }
+            if FolderName.id(in: name) == nil { unnamed.append(path) }
+        }
+        for path in unnamed where try sidecarId(kind, at: path) == id {
+            return EntityLocation(kind: kind, path: path)
+        }
+        return nil
+    }
+
+    private func sidecarId(_ kind: EntityKind, at path: String) throws(CreativeError) -> String? {
+        guard let dir = try POSIX.openPath(rootDir, path),
+              let data = try? POSIX.readFile(dir, kind.sidecarName, limit: Self.sidecarLimit),
+              case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: data)
+        else { return nil }
+        return object["id"]?.stringValue
+    }
+
+    /// Every entity folder of a kind: folders below `top` that hold the kind's sidecar. Dot
+    /// folders and symlinks are skipped; an entity folder is not searched further.
+    public func entityFolders(_ kind: EntityKind, under top: String? = nil) -> [String] {
+        let start = top ?? kind.folder
+        guard let dir = try? POSIX.openPath(rootDir, start) else { return [] }
+        var result: [String] = []
+        func walk(_ dir: Descriptor, _ path: String) {
+            let entries = POSIX.entries(dir)
+            if path != start, entries.contains(where: { $0.name == kind.sidecarName && !$0.isDirectory }) {
+                result.append(path)
+                return
+            }
+            for entry in entries where entry.isDirectory && !entry.name.hasPrefix(".") {
+                if let child = try? POSIX.openDirectory(dir, entry.name) {
+                    walk(child, "\(path)/\(entry.name)")
+                }
+            }
+        }
+        walk(dir, start)
+        return result.sorted()
+    }
+
+    /// Reads and decodes the sidecar in a folder, keeping the raw object for unknown keys.
+    func readSidecar<T: Sidecar>(_ type: T.Type, in dir: Descriptor, path: String) throws(CreativeError) -> (T, [String: JSONValue], Data) {
+        let file = "\(path)/\(T.kind.sidecarName)"
+        guard let data = try POSIX.readFile(dir, T.kind.sidecarName, limit: Self.sidecarLimit) else {
+            throw CreativeError(.invalidSidecar, "The sidecar \(file) is missing.")
+        }
+        guard case .object(let object)? = try? JSONCoding.decoder().decode(JSONValue.self, from: data) else {
+            throw CreativeError(.invalidSidecar, "The sidecar \(file) is not a valid JSON object; fix or restore it.")
+        }
+        do {
+            return (try JSONCoding.decoder().decode(T.self, from: data), object, data)
+        } catch let error as DecodingError {
+            let detail = CreativeError(decoding: error).message
+            throw CreativeError(.invalidSidecar, "The sidecar \(file) does not match the schema: \(detail)")
+        } catch {
+            throw CreativeError(.invalidSidecar, "The sidecar \(file) could not be read.")
+        }
+    }
+
+    /// Reads an entity by id; nil when no such entity exists.
+    /// - Throws: `invalid_sidecar` (with the file's path) when its sidecar is broken.
+    public func read<T: Sidecar>(_ type: T.Type, id: String) throws(CreativeError) -> (T, EntityLocation)? {
+        guard let location = try locate(T.kind, id: id),
+              let dir = try POSIX.openPath(rootDir, location.path)
+        else { return nil }
+        let (entity, _, _) = try readSidecar(T.self, in: dir, path: location.path)
+        return (entity, location)
+    }
+
+    /// Reads every entity of a kind. Broken sidecars are returned as problems, never thrown.
+    public func readAll<T: Sidecar>(_ type: T.Type) -> (entities: [(T, EntityLocation)], problems: [SidecarProblem]) {
+        var entities: [(T, EntityLocation)] = []
+        var problems: [SidecarProblem] = []
+        for path in entityFolders(T.kind) {
+            do {
+                guard let dir = try POSIX.openPath(rootDir, path) else { continue }
+                let (entity, _, _) = try readSidecar(T.self, in: dir, path: path)
+                entities.append((entity, EntityLocation(kind: T.kind, path: path)))
+            } catch {
+                problems.append(SidecarProblem(path: "\(path)/\(T.kind.sidecarName)", reason: error.message))
+            }
+        }
+        return (entities, problems)
+    }
+
+    /// Reads a file inside an entity folder (media, for example).
+    public func readFile(at location: EntityLocation, name: String, limit: Int) throws(CreativeError) -> Data? {
+        guard !name.contains("/"), !name.hasPrefix("."), let dir = try POSIX.openPath(rootDir, location.path) else {
+            return nil
+        }
+        return try POSIX.readFile(dir, name, limit: limit)
+    }
+}

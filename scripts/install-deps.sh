@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Creative Engine builds against (libcurl, libinotifytools, libvips)
+# and the Python package the schema tests use. Safe to run again: it skips what is present.
+set -euo pipefail
+packages=(pkg-config libcurl4-openssl-dev libinotifytools0-dev libvips-dev libsqlite3-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ! python3 -c 'import jsonschema' 2>/dev/null; then
+  python3 -m pip install -q jsonschema
+fi
