@@ -116,7 +116,7 @@ public enum SortField: String, Codable, Sendable, CaseIterable {
     case createdAt, updatedAt, title, usageCount, name
 }
 
-public enum SortOrder: String, Codable, Sendable, CaseIterable {
+public enum ListOrder: String, Codable, Sendable, CaseIterable {
     case asc, desc
 }
 
@@ -140,7 +140,7 @@ public struct AssetFilters: Request {
     /// The folder under assets/ the asset sits in (`spring-campaign`), recursively.
     public var collection: String?
     public var sort: SortField?
-    public var order: SortOrder?
+    public var order: ListOrder?
     /// 1–500, default 50.
     public var limit: Int?
     /// The `nextCursor` of the previous page.

@@ -33,11 +33,26 @@ public enum Timestamp {
     private static let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
     private static let withoutFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: .gmt)
 
-    public static func format(_ date: Date) -> String { withFraction.format(date) }
-
-    public static func parse(_ string: String) -> Date? {
-        (try? withFraction.parse(string)) ?? (try? withoutFraction.parse(string))
+    /// Formats from whole milliseconds (rounded), so parse → format gives back the same text.
+    public static func format(_ date: Date) -> String {
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let seconds = Int(ms >= 0 ? ms / 1000 : (ms - 999) / 1000)
+        let c = utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(seconds)))
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0,
+                      c.hour ?? 0, c.minute ?? 0, c.second ?? 0, Int(ms - Int64(seconds) * 1000))
     }
+
+    /// Parses with or without fractional seconds; the result is rounded to whole milliseconds.
+    public static func parse(_ string: String) -> Date? {
+        guard let date = (try? withFraction.parse(string)) ?? (try? withoutFraction.parse(string)) else { return nil }
+        return Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+
+    private static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        return calendar
+    }()
 
     /// Now, truncated to whole milliseconds so a value survives a round trip through a sidecar.
     public static func now() -> Date {

@@ -81,7 +81,7 @@ extension CreativeError {
             ("AssetStatus", AssetStatus.allCases.map(\.rawValue)),
             ("JobStatus", JobStatus.allCases.map(\.rawValue)),
             ("SortField", SortField.allCases.map(\.rawValue)),
-            ("SortOrder", SortOrder.allCases.map(\.rawValue)),
+            ("ListOrder", ListOrder.allCases.map(\.rawValue)),
         ]
         guard detail.contains("Cannot initialize") else { return nil }
         return enums.first { detail.contains($0.0) }.map { $0.1.joined(separator: ", ") }

@@ -64,7 +64,7 @@ public struct TemplateFilters: Request {
     public var mine: Bool?
     public var text: String?
     public var sort: SortField?
-    public var order: SortOrder?
+    public var order: ListOrder?
     public var limit: Int?
     public var cursor: String?
 

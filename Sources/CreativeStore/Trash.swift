@@ -16,6 +16,15 @@ extension LibraryStore {
         return true
     }
 
+    /// Reads a deleted entity in `.trash/`; nil when it is not there.
+    public func readFromTrash<T: Sidecar>(_ type: T.Type, id: String) throws(CreativeError) -> (T, EntityLocation)? {
+        _ = try Validation.id(id)
+        guard let location = try locate(T.kind, id: id, under: "\(Self.trashFolder)/\(T.kind.folder)"),
+              let dir = try POSIX.openPath(rootDir, location.path)
+        else { return nil }
+        return (try readSidecar(T.self, in: dir, path: location.path).0, location)
+    }
+
     /// Moves an entity back from `.trash/` to where it was.
     /// - Throws: `not_found` when it is not in the trash, `conflict` when its old place is taken.
     @discardableResult

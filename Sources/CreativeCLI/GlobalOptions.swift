@@ -1,0 +1,37 @@
+import ArgumentParser
+import CreativeLibraries
+import CreativeModels
+import Foundation
+
+/// Options every library command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The library folder (env CREATIVE_LIBRARY, default ./library).", valueName: "dir"))
+    var library: String?
+
+    @Option(name: .long, help: ArgumentHelp("Act as this user id (env CREATIVE_USER, default local).", valueName: "id"))
+    var user: String?
+
+    @Flag(name: .long, help: "Print machine-readable JSON instead of text.")
+    var json = false
+
+    var libraryPath: String {
+        library ?? ProcessInfo.processInfo.environment["CREATIVE_LIBRARY"] ?? "./library"
+    }
+
+    var userId: String {
+        user ?? ProcessInfo.processInfo.environment["CREATIVE_USER"] ?? "local"
+    }
+
+    func open() throws(CreativeError) -> CreativeLibrary {
+        try CreativeLibrary.open(libraryPath)
+    }
+}
+
+/// A command with the global options, so errors can be printed the way it prints results.
+protocol JSONOutput {
+    var global: GlobalOptions { get }
+}
+
+extension FileHandle {
+    func write(_ text: String) { write(Data(text.utf8)) }
+}

@@ -1,0 +1,142 @@
+import CreativeModels
+import CreativeStore
+import Foundation
+
+/// The seed's template-manager. A user sees their own templates, public ones and the defaults;
+/// only the owner changes or deletes one.
+public struct TemplateManager: Sendable {
+    public let store: LibraryStore
+
+    public init(store: LibraryStore) {
+        self.store = store
+    }
+
+    /// Creates a template folder `templates/<slug>--<id>/`.
+    /// - Throws: `invalid_input` for bad fields, `invalid_template` when a prompt is not valid Mustache.
+    public func createTemplate(userId: String, template input: TemplateInput) throws(CreativeError) -> CreateTemplateResult {
+        let userId = try Validation.userId(userId)
+        let now = Timestamp.now()
+        var template = CreativeTemplate(id: ULID.make(at: now), userId: userId, name: "", type: input.type,
+                                        prompt: "", createdAt: now, updatedAt: now)
+        var updates = TemplateUpdates()
+        (updates.name, updates.description, updates.category, updates.prompt, updates.negativePrompt) =
+            (input.name, input.description, input.category, input.prompt, input.negativePrompt)
+        (updates.model, updates.parameters, updates.isPublic, updates.tags) = (input.model, input.parameters, input.isPublic, input.tags)
+        try Self.apply(updates, to: &template)
+        try store.create(template, in: "templates")
+        return CreateTemplateResult(templateId: template.id)
+    }
+
+    /// The template, if the user owns it or it is public or a default; nil otherwise.
+    public func getTemplate(_ templateId: String, userId: String) throws(CreativeError) -> CreativeTemplate? {
+        guard let (template, _) = try store.read(CreativeTemplate.self, id: templateId), Self.visible(template, to: userId) else {
+            return nil
+        }
+        return template
+    }
+
+    /// Templates the user can see, filtered, sorted (usageCount by default, most used first) and paged.
+    public func listTemplates(userId: String, filters: TemplateFilters = TemplateFilters()) throws(CreativeError) -> Page<CreativeTemplate> {
+        let userId = try Validation.userId(userId)
+        let sort = filters.sort ?? .usageCount
+        guard [.createdAt, .updatedAt, .name, .usageCount].contains(sort) else {
+            throw .invalid("sort", "Templates sort by createdAt, updatedAt, name or usageCount.")
+        }
+        let matching = store.readAll(CreativeTemplate.self).entities.map(\.0).filter { t in
+            Self.visible(t, to: userId)
+                && filters.type.map { t.type == $0 } ?? true
+                && filters.category.map { t.category?.lowercased() == $0.lowercased() } ?? true
+                && filters.isPublic.map { t.isPublic == $0 } ?? true
+                && filters.isDefault.map { t.isDefault == $0 } ?? true
+                && (filters.mine != true || t.userId == userId)
+                && Listing.hasTags(filters.tags, t.tags)
+                && Listing.matches(filters.text, in: [t.name, t.description, t.prompt, t.negativePrompt, t.tags.joined(separator: " ")])
+        }
+        return try Listing.page(matching, sort: sort, order: filters.order, limit: filters.limit, cursor: filters.cursor,
+                                key: { t in
+                                    switch sort {
+                                    case .createdAt: Listing.key(t.createdAt)
+                                    case .updatedAt: Listing.key(t.updatedAt)
+                                    case .usageCount: Listing.key(t.usageCount)
+                                    default: Listing.key(t.name)
+                                    }
+                                }, id: \.id)
+    }
+
+    /// Changes the given fields of the user's own template; prompts are checked as Mustache.
+    public func updateTemplate(_ templateId: String, userId: String, updates: TemplateUpdates) throws(CreativeError) -> SuccessResult {
+        let updated = try store.update(CreativeTemplate.self, id: templateId) { (t: inout CreativeTemplate) throws(CreativeError) in
+            guard t.userId == userId else { throw Self.notFound(templateId) }
+            let before = t
+            try Self.apply(updates, to: &t)
+            if t != before { t.updatedAt = max(Timestamp.now(), before.updatedAt) }
+        }
+        guard updated != nil else { throw Self.notFound(templateId) }
+        return SuccessResult()
+    }
+
+    /// Moves the user's template to `.trash/`. A default template needs `force: true`.
+    /// - Throws: `protected` for a default template without force.
+    public func deleteTemplate(_ templateId: String, userId: String, force: Bool = false) throws(CreativeError) -> SuccessResult {
+        guard let (template, _) = try store.read(CreativeTemplate.self, id: templateId), Self.visible(template, to: userId) else {
+            throw Self.notFound(templateId)
+        }
+        if template.isDefault && !force {
+            throw CreativeError(.protected, "\"\(template.name)\" is a default template; delete it with force (CLI: --force) if you really mean to. It can be restored from the trash.")
+        }
+        guard template.userId == userId else { throw Self.notFound(templateId) }
+        guard try store.moveToTrash(.template, id: templateId) else { throw Self.notFound(templateId) }
+        return SuccessResult()
+    }
+
+    /// Brings a deleted template back from `.trash/`.
+    public func restoreTemplate(_ templateId: String, userId: String) throws(CreativeError) -> SuccessResult {
+        guard let (template, _) = try store.readFromTrash(CreativeTemplate.self, id: templateId), template.userId == userId else {
+            throw CreativeError(.notFound, "No deleted template with id \(templateId) is in the trash.")
+        }
+        try store.restoreFromTrash(.template, id: templateId)
+        return SuccessResult()
+    }
+
+    /// Counts one use: usageCount rises by exactly one per call, under the template's lock, even
+    /// with many processes at once. updatedAt is left alone (a use is not an edit).
+    public func useTemplate(_ templateId: String, userId: String) throws(CreativeError) -> UseTemplateResult {
+        let updated = try store.update(CreativeTemplate.self, id: templateId) { (t: inout CreativeTemplate) throws(CreativeError) in
+            guard Self.visible(t, to: userId) else { throw Self.notFound(templateId) }
+            t.usageCount += 1
+        }
+        guard let updated else { throw Self.notFound(templateId) }
+        return UseTemplateResult(usageCount: updated.usageCount)
+    }
+
+    // MARK: Helpers
+
+    static func visible(_ t: CreativeTemplate, to userId: String) -> Bool {
+        t.userId == userId || t.isPublic || t.isDefault
+    }
+
+    static func notFound(_ id: String) -> CreativeError { .notFound("template", id) }
+
+    /// Validates and sets the given fields; an empty string clears an optional text field.
+    static func apply(_ u: TemplateUpdates, to t: inout CreativeTemplate) throws(CreativeError) {
+        let short = Validation.maxShortText
+        if let name = u.name { t.name = try Validation.required(name, field: "name", max: Validation.maxTitle) }
+        if let type = u.type { t.type = type }
+        if let prompt = u.prompt {
+            t.prompt = try Validation.required(prompt, field: "prompt", max: Validation.maxPrompt)
+            try TemplateSyntax.check(t.prompt, field: "prompt")
+        }
+        if u.negativePrompt != nil {
+            t.negativePrompt = try Validation.optional(u.negativePrompt, field: "negativePrompt", max: Validation.maxPrompt)
+            if let negative = t.negativePrompt { try TemplateSyntax.check(negative, field: "negativePrompt") }
+        }
+        if u.description != nil { t.description = try Validation.optional(u.description, field: "description", max: Validation.maxDescription) }
+        if u.category != nil { t.category = try Validation.optional(u.category, field: "category", max: short) }
+        if u.model != nil { t.model = try Validation.optional(u.model, field: "model", max: short) }
+        if let parameters = u.parameters { t.parameters = parameters.isEmpty ? nil : parameters }
+        if let isPublic = u.isPublic { t.isPublic = isPublic }
+        if let tags = u.tags { t.tags = try Validation.tags(tags) }
+        if t.name.isEmpty { throw .invalid("name", "name must not be empty.") }
+        if t.prompt.isEmpty { throw .invalid("prompt", "prompt must not be empty.") }
+    }
+}
