@@ -92,7 +92,9 @@ public final class LibraryStore: Sendable {
         var unnamed: [String] = []
         for path in entityFolders(kind, under: top) {
             let name = String(path.split(separator: "/").last ?? "")
-            if FolderName.id(in: name) == id, try sidecarId(kind, at: path) == id {
+            // Named for this id: it is the one unless its sidecar says another id. A sidecar that
+            // cannot be read stays found, so the caller reports it (with its path) instead of "not found".
+            if FolderName.id(in: name) == id, (try sidecarId(kind, at: path)).map({ $0 == id }) ?? true {
                 return EntityLocation(kind: kind, path: path)
             }
             if FolderName.id(in: name) == nil { unnamed.append(path) }

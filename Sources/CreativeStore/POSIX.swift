@@ -72,6 +72,9 @@ enum POSIX {
         let fd = openat(dir.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
+            if errno == ELOOP {
+                throw CreativeError(.storage, "\(name) is a symbolic link; links are not followed inside a library.")
+            }
             throw failure("open", name)
         }
         let file = Descriptor(fd)

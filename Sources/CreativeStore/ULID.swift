@@ -10,17 +10,17 @@ public enum ULID {
     public static func make(at date: Date = Date()) -> String {
         let ms = UInt64(max(0, date.timeIntervalSince1970 * 1000))
         let (time, random) = last.withLock { state -> (UInt64, (UInt16, UInt64)) in
-            if ms <= state.ms {
-                // Same (or earlier) millisecond: increment the 80-bit random part.
+            let fresh = (UInt16.random(in: 0...UInt16.max), UInt64.random(in: 0...UInt64.max))
+            if ms == state.ms {
+                // Same millisecond: increment the 80-bit random part so ids keep their order.
                 var (high, low) = state.random
                 low &+= 1
-                if low == 0 { high = (high &+ 1) & 0xFFFF }
+                if low == 0 { high = high &+ 1 }
                 state.random = (high, low)
-            } else {
-                state.ms = ms
-                state.random = (UInt16.random(in: 0...UInt16.max), UInt64.random(in: 0...UInt64.max))
+                return (ms, state.random)
             }
-            return (state.ms, state.random)
+            if ms > state.ms { state = (ms, fresh) }
+            return (ms, fresh)
         }
         var chars = [UInt8](repeating: 0, count: 26)
         var t = time

@@ -1,0 +1,117 @@
+import CreativeLibraries
+import CreativeModels
+import CreativeStore
+import Foundation
+import Testing
+
+@Suite("LibraryStore")
+struct StoreTests {
+    @Test func movedAndRenamedFoldersAreStillFound() throws {
+        let lib = try TempLibrary()
+        let id = try lib.savePNG(title: "Wanderer")
+        let folder = try lib.folder(of: id)
+        // Moved by hand into a collection (a sub-folder of assets/).
+        let board = lib.path + "/assets/spring-campaign/shoes"
+        try FileManager.default.createDirectory(atPath: board, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: folder, toPath: board + "/wanderer--\(id)")
+        #expect(try lib.assets.getAsset(id, userId: "alice")?.title == "Wanderer")
+        var f = AssetFilters()
+        f.collection = "spring-campaign"
+        #expect(try lib.assets.listAssets(userId: "alice", filters: f).items.map(\.id) == [id])
+        // Renamed so the folder name no longer carries the id: the sidecar's id still finds it.
+        try FileManager.default.moveItem(atPath: board + "/wanderer--\(id)", toPath: board + "/my favourite shot")
+        #expect(try lib.assets.toggleFavorite(id, userId: "alice").isFavorite)
+        #expect(try lib.assets.getAsset(id, userId: "alice")?.isFavorite == true)
+    }
+
+    @Test func rewritesKeepUnknownKeysAndSkipUnchangedContent() throws {
+        let lib = try TempLibrary()
+        let id = try lib.savePNG()
+        let sidecar = try lib.folder(of: id) + "/asset.json"
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sidecar))) as? [String: Any])
+        object["rating"] = 5
+        object["x-note"] = ["by": "hand"]
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: sidecar))
+        _ = try lib.assets.toggleFavorite(id, userId: "alice")
+        let rewritten = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sidecar))) as? [String: Any])
+        #expect(rewritten["rating"] as? Int == 5)
+        #expect((rewritten["x-note"] as? [String: String])?["by"] == "hand")
+        #expect(rewritten["isFavorite"] as? Bool == true)
+
+        // An update that changes nothing does not touch the file (same inode, same mtime).
+        let before = try FileManager.default.attributesOfItem(atPath: sidecar)
+        Thread.sleep(forTimeInterval: 0.02)
+        var same = AssetUpdates()
+        same.title = "Black square"
+        _ = try lib.assets.updateAsset(id, userId: "alice", updates: same)
+        let after = try FileManager.default.attributesOfItem(atPath: sidecar)
+        #expect(before[.systemFileNumber] as? Int == after[.systemFileNumber] as? Int)
+        #expect(before[.modificationDate] as? Date == after[.modificationDate] as? Date)
+    }
+
+    @Test func strayTempFilesAreCleanedAtStartup() throws {
+        let lib = try TempLibrary()
+        let id = try lib.savePNG()
+        let folder = try lib.folder(of: id)
+        // A dead writer's temp file: the pid of a child that has exited is known to be gone.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        let host = ProcessInfo.processInfo.hostName.replacingOccurrences(of: ".", with: "_")
+        let dead = folder + "/.asset.json.\(host).\(child.processIdentifier).1234.tmp"
+        let live = folder + "/.asset.json.\(host).\(getpid()).5678.tmp"
+        let halfFolder = lib.path + "/assets/.\(id).\(host).\(child.processIdentifier).42.tmp"
+        let notOurs = folder + "/.image.png.Ab12Cd"
+        for file in [dead, live, notOurs] { try Data("torn".utf8).write(to: URL(fileURLWithPath: file)) }
+        try FileManager.default.createDirectory(atPath: halfFolder, withIntermediateDirectories: true)
+        let (_, report) = try CreativeLibrary.initialize(lib.path)
+        #expect(!FileManager.default.fileExists(atPath: dead))
+        #expect(!FileManager.default.fileExists(atPath: halfFolder))
+        #expect(FileManager.default.fileExists(atPath: live))
+        #expect(FileManager.default.fileExists(atPath: notOurs))
+        #expect(report.strayFilesRemoved.count == 2)
+    }
+
+    @Test func symlinksCannotLeadOutOfTheLibrary() throws {
+        let lib = try TempLibrary()
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("outside-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: outside + "/evil--01M88XERMRTVXY3NE28XSPVP6P", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        let planted = #"{"id":"01M88XERMRTVXY3NE28XSPVP6P","userId":"alice","type":"image","title":"x","url":"image.png","status":"ready","isPublic":true,"isFavorite":false,"tags":[],"createdAt":"2026-11-25T00:00:00.000Z","updatedAt":"2026-11-25T00:00:00.000Z"}"#
+        try Data(planted.utf8).write(to: URL(fileURLWithPath: outside + "/evil--01M88XERMRTVXY3NE28XSPVP6P/asset.json"))
+        // A synced library carries a link to a folder outside it.
+        try FileManager.default.createSymbolicLink(atPath: lib.path + "/assets/linked", withDestinationPath: outside)
+        #expect(try lib.assets.getAsset("01M88XERMRTVXY3NE28XSPVP6P", userId: "alice") == nil)
+        #expect(try lib.assets.listAssets(userId: "alice").items.isEmpty)
+        // A sidecar that is itself a symlink is not read either.
+        let id = try lib.savePNG()
+        let sidecar = try lib.folder(of: id) + "/asset.json"
+        try FileManager.default.removeItem(atPath: sidecar)
+        try FileManager.default.createSymbolicLink(atPath: sidecar, withDestinationPath: outside + "/evil--01M88XERMRTVXY3NE28XSPVP6P/asset.json")
+        #expect(try lib.assets.listAssets(userId: "alice").items.isEmpty)
+        expectError(.storage) { try lib.assets.toggleFavorite(id, userId: "alice") }
+        #expect(try String(contentsOfFile: outside + "/evil--01M88XERMRTVXY3NE28XSPVP6P/asset.json", encoding: .utf8) == planted)
+    }
+
+    @Test func idsAreTimeSortableAndStrict() throws {
+        let ids = (0..<1000).map { _ in ULID.make() }
+        #expect(ids == ids.sorted())
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy(Validation.isValidId))
+        for bad in ["../../etc", "..%2F..%2Fetc", "01M88XERMRTVXY3NE28XSPVP6", "01M88XERMRTVXY3NE28XSPVP6PX",
+                    "01m88xermrtvxy3ne28xspvp6p", "01M88XERMRTVXY3NE28XSPVP/P", "01M88XERMRTVXY3NE28XSPVPIL", ""] {
+            #expect(!Validation.isValidId(bad), "\(bad)")
+        }
+        let date = try #require(ULID.date(of: ULID.make(at: Date(timeIntervalSince1970: 1_795_000_000))))
+        #expect(abs(date.timeIntervalSince1970 - 1_795_000_000) < 0.001)
+    }
+
+    @Test func openRefusesAFolderThatIsNotALibrary() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-library-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        expectError(.libraryNotFound) { try CreativeLibrary.open(dir) }
+        expectError(.libraryNotFound) { try CreativeLibrary.open(dir + "/missing") }
+    }
+}
