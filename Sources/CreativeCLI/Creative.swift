@@ -31,13 +31,9 @@ struct Creative: ParsableCommand {
         do {
             command = try parseAsRoot()
         } catch {
-            let code = exitCode(for: error)
-            let text = fullMessage(for: error)
-            if code == .success {
-                print(text)
-                Glibc.exit(0)
-            }
-            FileHandle.standardError.write(text + "\n")
+            // --help and --version print and exit 0; any other parse error is bad usage: exit 2.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            FileHandle.standardError.write(fullMessage(for: error) + "\n")
             Glibc.exit(2)
         }
         do {
@@ -48,7 +44,7 @@ struct Creative: ParsableCommand {
             Glibc.exit(1)
         } catch {
             let code = exitCode(for: error)
-            if code == .success { Glibc.exit(0) }
+            if code == .success { exit(withError: error) }
             FileHandle.standardError.write(fullMessage(for: error) + "\n")
             Glibc.exit(code == .validationFailure ? 2 : 1)
         }

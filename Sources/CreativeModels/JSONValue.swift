@@ -55,5 +55,6 @@ public enum JSONValue: Codable, Hashable, Sendable {
     }
 
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
     public var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
 }
