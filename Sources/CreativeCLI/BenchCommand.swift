@@ -51,7 +51,7 @@ struct BenchCommand: ParsableCommand {
                 let copy = FileManager.default.temporaryDirectory.appendingPathComponent("creative-bench-\(getpid()).json").path
                 let bytes = FileManager.default.contents(atPath: path) ?? Data()
                 let naiveStart = Date()
-                for _ in 0..<count { FileManager.default.createFile(atPath: copy, contents: bytes) }
+                for _ in 0..<count { _ = FileManager.default.createFile(atPath: copy, contents: bytes) }
                 let naive = Double(count) / Date().timeIntervalSince(naiveStart)
                 try? FileManager.default.removeItem(atPath: copy)
                 report.naivePerSecond = naive
