@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The layout shows the architecture: models → store → (media, index) → the four seed libraries →
+// The layout shows the architecture: models → store → (index, media) → the four seed libraries →
 // doors (CLI, later the REST API and the inbox watcher). See README.md "Architecture".
 let package = Package(
     name: "CreativeEngine",
@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System libraries from Debian packages (see scripts/install-deps.sh).
@@ -24,13 +26,22 @@ let package = Package(
         .target(name: "CreativeModels"),
         // The only code that touches library files: atomic writes, locks, ids, trash.
         .target(name: "CreativeStore", dependencies: ["CreativeModels"]),
+        // The SQLite (FTS5) index: a cache of the sidecars, rebuilt from them at any time.
+        .target(
+            name: "CreativeIndex",
+            dependencies: [
+                "CreativeModels", "CreativeStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Image probing and thumbnails through libvips.
         .target(name: "CreativeMedia", dependencies: ["CreativeModels", "CVips"]),
         // The seed's four libraries (AssetManager and TemplateManager so far).
         .target(
             name: "CreativeLibraries",
             dependencies: [
-                "CreativeModels", "CreativeStore", "CreativeMedia",
+                "CreativeModels", "CreativeStore", "CreativeIndex", "CreativeMedia",
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),

@@ -1,3 +1,4 @@
+import CreativeIndex
 import CreativeMedia
 import CreativeModels
 import CreativeStore
@@ -7,9 +8,11 @@ import Foundation
 /// the acting user: others' private assets behave exactly like unknown ids.
 public struct AssetManager: Sendable {
     public let store: LibraryStore
+    public let index: LibraryIndex
 
-    public init(store: LibraryStore) {
+    public init(store: LibraryStore, index: LibraryIndex) {
         self.store = store
+        self.index = index
     }
 
     /// Saves media plus metadata as a new asset folder `assets/<yyyy-mm>/<slug>--<id>/`.
@@ -74,37 +77,10 @@ public struct AssetManager: Sendable {
         return location
     }
 
-    /// The user's assets, filtered, sorted (createdAt by default, newest first) and paged.
+    /// The user's assets, filtered, searched (FTS5), sorted (newest first by default; by relevance
+    /// when searching) and paged — answered from the index.
     public func listAssets(userId: String, filters: AssetFilters = AssetFilters()) throws(CreativeError) -> Page<CreativeAsset> {
-        let userId = try Validation.userId(userId)
-        let sort = filters.sort ?? .createdAt
-        guard [.createdAt, .updatedAt, .title].contains(sort) else {
-            throw .invalid("sort", "Assets sort by createdAt, updatedAt or title.")
-        }
-        let collection = filters.collection.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "/")) }
-        let matching = store.readAll(CreativeAsset.self).entities.filter { asset, location in
-            asset.userId == userId
-                && filters.type.map { asset.type == $0 } ?? true
-                && filters.category.map { asset.category?.lowercased() == $0.lowercased() } ?? true
-                && filters.isFavorite.map { asset.isFavorite == $0 } ?? true
-                && filters.isPublic.map { asset.isPublic == $0 } ?? true
-                && filters.status.map { asset.status == $0 } ?? true
-                && filters.provider.map { asset.provider == $0 } ?? true
-                && filters.model.map { asset.model == $0 } ?? true
-                && filters.createdAfter.map { asset.createdAt >= $0 } ?? true
-                && filters.createdBefore.map { asset.createdAt < $0 } ?? true
-                && collection.map { location.collection == $0 || location.collection.hasPrefix($0 + "/") } ?? true
-                && Listing.hasTags(filters.tags, asset.tags)
-                && Listing.matches(filters.text, in: [asset.title, asset.description, asset.prompt, asset.negativePrompt, asset.tags.joined(separator: " ")])
-        }.map(\.0)
-        return try Listing.page(matching, sort: sort, order: filters.order, limit: filters.limit, cursor: filters.cursor,
-                                key: { asset in
-                                    switch sort {
-                                    case .updatedAt: Listing.key(asset.updatedAt)
-                                    case .title: Listing.key(asset.title)
-                                    default: Listing.key(asset.createdAt)
-                                    }
-                                }, id: \.id)
+        try index.listAssets(userId: try Validation.userId(userId), filters: filters)
     }
 
     /// Changes the given fields; updatedAt bumps. id, userId, createdAt and measured media fields

@@ -1,22 +1,26 @@
+import CreativeIndex
 import CreativeModels
 import CreativeStore
 
-/// One library folder and the seed libraries that work on it.
+/// One library folder, its index, and the seed libraries that work on them.
 public struct CreativeLibrary: Sendable {
     public let store: LibraryStore
+    public let index: LibraryIndex
     public let assets: AssetManager
     public let templates: TemplateManager
 
-    public init(store: LibraryStore) {
+    public init(store: LibraryStore, index: LibraryIndex) {
         self.store = store
-        assets = AssetManager(store: store)
-        templates = TemplateManager(store: store)
+        self.index = index
+        assets = AssetManager(store: store, index: index)
+        templates = TemplateManager(store: store, index: index)
     }
 
-    /// Opens an existing library.
+    /// Opens an existing library and its index (rebuilding a missing or broken index).
     /// - Throws: `library_not_found` when `path` is not a library.
     public static func open(_ path: String) throws(CreativeError) -> CreativeLibrary {
-        CreativeLibrary(store: try LibraryStore.open(path))
+        let store = try LibraryStore.open(path)
+        return CreativeLibrary(store: store, index: try LibraryIndex.open(store: store))
     }
 
     /// What `initialize` did.
@@ -34,6 +38,7 @@ public struct CreativeLibrary: Sendable {
     public static func initialize(_ path: String) throws(CreativeError) -> (CreativeLibrary, InitReport) {
         let store = try LibraryStore.create(path)
         let removed = store.removeStrayTempFiles()
+        let index = try LibraryIndex.open(store: store)
         var added: [String] = []
         for template in DefaultTemplates.all {
             guard try store.locate(.template, id: template.id) == nil,
@@ -43,6 +48,6 @@ public struct CreativeLibrary: Sendable {
             added.append(template.name)
         }
         let report = InitReport(library: store.root, templatesAdded: added, strayFilesRemoved: removed)
-        return (CreativeLibrary(store: store), report)
+        return (CreativeLibrary(store: store, index: index), report)
     }
 }

@@ -1,3 +1,4 @@
+import CreativeIndex
 import CreativeModels
 import CreativeStore
 import Foundation
@@ -6,9 +7,11 @@ import Foundation
 /// only the owner changes or deletes one.
 public struct TemplateManager: Sendable {
     public let store: LibraryStore
+    public let index: LibraryIndex
 
-    public init(store: LibraryStore) {
+    public init(store: LibraryStore, index: LibraryIndex) {
         self.store = store
+        self.index = index
     }
 
     /// Creates a template folder `templates/<slug>--<id>/`.
@@ -35,32 +38,10 @@ public struct TemplateManager: Sendable {
         return template
     }
 
-    /// Templates the user can see, filtered, sorted (usageCount by default, most used first) and paged.
+    /// Templates the user can see, filtered, searched, sorted (most used first by default) and
+    /// paged — answered from the index.
     public func listTemplates(userId: String, filters: TemplateFilters = TemplateFilters()) throws(CreativeError) -> Page<CreativeTemplate> {
-        let userId = try Validation.userId(userId)
-        let sort = filters.sort ?? .usageCount
-        guard [.createdAt, .updatedAt, .name, .usageCount].contains(sort) else {
-            throw .invalid("sort", "Templates sort by createdAt, updatedAt, name or usageCount.")
-        }
-        let matching = store.readAll(CreativeTemplate.self).entities.map(\.0).filter { t in
-            Self.visible(t, to: userId)
-                && filters.type.map { t.type == $0 } ?? true
-                && filters.category.map { t.category?.lowercased() == $0.lowercased() } ?? true
-                && filters.isPublic.map { t.isPublic == $0 } ?? true
-                && filters.isDefault.map { t.isDefault == $0 } ?? true
-                && (filters.mine != true || t.userId == userId)
-                && Listing.hasTags(filters.tags, t.tags)
-                && Listing.matches(filters.text, in: [t.name, t.description, t.prompt, t.negativePrompt, t.tags.joined(separator: " ")])
-        }
-        return try Listing.page(matching, sort: sort, order: filters.order, limit: filters.limit, cursor: filters.cursor,
-                                key: { t in
-                                    switch sort {
-                                    case .createdAt: Listing.key(t.createdAt)
-                                    case .updatedAt: Listing.key(t.updatedAt)
-                                    case .usageCount: Listing.key(t.usageCount)
-                                    default: Listing.key(t.name)
-                                    }
-                                }, id: \.id)
+        try index.listTemplates(userId: try Validation.userId(userId), filters: filters)
     }
 
     /// Changes the given fields of the user's own template; prompts are checked as Mustache.

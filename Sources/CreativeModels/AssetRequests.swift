@@ -113,7 +113,7 @@ public struct AssetUpdates: Request {
 
 /// How listings are ordered.
 public enum SortField: String, Codable, Sendable, CaseIterable {
-    case createdAt, updatedAt, title, usageCount, name
+    case createdAt, updatedAt, title, usageCount, name, relevance
 }
 
 public enum ListOrder: String, Codable, Sendable, CaseIterable {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CreativeModels
 import Foundation
+import Synchronization
 
 /// Where an entity lives: its folder relative to the library root (`assets/2026-11/fox--01J…`).
 public struct EntityLocation: Sendable, Equatable {
@@ -18,8 +19,14 @@ public struct EntityLocation: Sendable, Equatable {
 
 /// A sidecar that could not be read, reported instead of stopping a listing.
 public struct SidecarProblem: Sendable, Equatable, Codable {
+    /// The sidecar, library-relative.
     public var path: String
+    /// One sentence saying what is wrong with it.
     public var reason: String
+
+    public init(path: String, reason: String) {
+        (self.path, self.reason) = (path, reason)
+    }
 }
 
 /// The only code that touches library files. Every write is temp file → fsync → rename →
@@ -30,6 +37,7 @@ public final class LibraryStore: Sendable {
     /// The library folder as given (absolute).
     public let root: String
     let rootDir: Descriptor
+    private let observerSlot = Mutex<(any StoreObserver)?>(nil)
 
     /// The marker file that makes a folder a library; non-secret settings live in it.
     public static let settingsName = "library.json"
@@ -76,6 +84,13 @@ public final class LibraryStore: Sendable {
         return store
     }
 
+    /// Attaches the observer told about every change (the index). One per store.
+    public func attach(_ observer: any StoreObserver) {
+        observerSlot.withLock { $0 = observer }
+    }
+
+    var observer: (any StoreObserver)? { observerSlot.withLock { $0 } }
+
     /// Absolute path of a library-relative path, for showing to people.
     public func absolutePath(_ relative: String) -> String { "\(root)/\(relative)" }
 
@@ -85,6 +100,11 @@ public final class LibraryStore: Sendable {
     /// sidecars, so a folder renamed or moved by hand is still found.
     public func locate(_ kind: EntityKind, id: String) throws(CreativeError) -> EntityLocation? {
         _ = try Validation.id(id)
+        if let hint = observer?.knownPath(kind, id: id), hint.hasPrefix(kind.folder + "/"),
+           !hint.split(separator: "/").contains(where: { $0 == ".." || $0.hasPrefix(".") }),
+           try sidecarId(kind, at: hint) == id {
+            return EntityLocation(kind: kind, path: hint)
+        }
         return try locate(kind, id: id, under: kind.folder)
     }
 

@@ -52,6 +52,7 @@ enum POSIX {
         var size: Int
         var inode: UInt64
         var mtime: Double
+        var mtimeNanoseconds: Int64
     }
 
     /// lstat relative to a directory; nil when nothing is there.
@@ -175,5 +176,6 @@ extension POSIX.FileInfo {
         size = Int(st.st_size)
         inode = UInt64(st.st_ino)
         mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+        mtimeNanoseconds = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
     }
 }

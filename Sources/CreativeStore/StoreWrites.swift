@@ -71,8 +71,9 @@ extension LibraryStore {
         guard mkdirat(parentDir.fd, temp, 0o755) == 0, let dir = try POSIX.openDirectory(parentDir, temp) else {
             throw POSIX.failure("create a folder in", parent)
         }
+        let sidecar = try encode(entity)
         do throws(CreativeError) {
-            for file in files + [EntityFile(name: T.kind.sidecarName, data: try encode(entity))] {
+            for file in files + [EntityFile(name: T.kind.sidecarName, data: sidecar)] {
                 let fd = openat(dir.fd, file.name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
                 guard fd >= 0 else { throw POSIX.failure("create", "\(parent)/\(name)/\(file.name)") }
                 try POSIX.writeAll(Descriptor(fd), file.data, name: file.name)
@@ -84,7 +85,14 @@ extension LibraryStore {
             throw error
         }
         try POSIX.syncDirectory(parentDir, name: parent)
+        didStore(T.kind, id: entity.id, path: "\(parent)/\(name)", sidecar: sidecar)
         return EntityLocation(kind: T.kind, path: "\(parent)/\(name)")
+    }
+
+    /// Tells the observer (the index) what was just written.
+    func didStore(_ kind: EntityKind, id: String, path: String, sidecar: Data) {
+        guard let observer, let stat = stat(kind, path: path) else { return }
+        observer.stored(kind, id: id, sidecar: sidecar, stat: stat)
     }
 
     /// Read-modify-write of one entity under its lock. `change` sees the current sidecar; a
@@ -110,6 +118,7 @@ extension LibraryStore {
             let data = try encode(entity, preserving: raw)
             if data != bytes {
                 try writeAtomically(data, name: T.kind.sidecarName, in: dir, label: "\(location.path)/\(T.kind.sidecarName)")
+                didStore(T.kind, id: id, path: location.path, sidecar: data)
             }
             return entity
         }

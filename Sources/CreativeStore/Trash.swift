@@ -13,6 +13,7 @@ extension LibraryStore {
     public func moveToTrash(_ kind: EntityKind, id: String) throws(CreativeError) -> Bool {
         guard let location = try locate(kind, id: id) else { return false }
         try move(location.path, to: "\(Self.trashFolder)/\(location.path)")
+        observer?.removed(kind, id: id)
         return true
     }
 
@@ -38,6 +39,10 @@ extension LibraryStore {
         }
         let target = String(trashed.path.dropFirst(Self.trashFolder.count + 1))
         try move(trashed.path, to: target)
+        if let dir = try POSIX.openPath(rootDir, target),
+           let sidecar = try POSIX.readFile(dir, kind.sidecarName, limit: Self.sidecarLimit) {
+            didStore(kind, id: id, path: target, sidecar: sidecar)
+        }
         return EntityLocation(kind: kind, path: target)
     }
 

@@ -83,6 +83,9 @@ struct ListingTests {
         let bad = try lib.savePNG(title: "Bad")
         let badFolder = try lib.folder(of: bad)
         try Data("{ \"id\": \"\(bad)\", oops".utf8).write(to: URL(fileURLWithPath: badFolder + "/asset.json"))
+        // Edited by hand: the index learns of it when it reconciles (the watcher does so live).
+        let report = try lib.library.index.reconcile()
+        #expect(report.problems.map(\.path) == [String(badFolder.dropFirst(lib.path.count + 1)) + "/asset.json"])
         let listed = try lib.assets.listAssets(userId: "alice").items.map(\.id)
         #expect(listed == [good])
         let problems = lib.library.store.readAll(CreativeAsset.self).problems

@@ -1,0 +1,60 @@
+import GRDB
+
+/// The index's SQLite schema, evolved through GRDB's migrator. The index is a cache: a database
+/// whose migrations are not exactly these (older, newer, half-built) is rebuilt, never migrated
+/// by hand. Bump `version` (a new migration) whenever a column or its meaning changes.
+enum IndexSchema {
+    static let version = "v1"
+
+    /// Two steps so a rebuild can fill the tables before building secondary indexes (faster).
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("\(version)-tables") { db in
+            try db.execute(sql: """
+                CREATE TABLE item (
+                    rowid INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL,            -- asset | template | job
+                    id TEXT NOT NULL,
+                    path TEXT NOT NULL,            -- entity folder, library-relative
+                    collection TEXT NOT NULL,      -- folder below the kind's top folder
+                    userId TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    category TEXT,                 -- lower-cased
+                    status TEXT,
+                    provider TEXT,
+                    model TEXT,
+                    isPublic INTEGER NOT NULL,
+                    isFavorite INTEGER NOT NULL,
+                    isDefault INTEGER NOT NULL,
+                    usageCount INTEGER NOT NULL,
+                    priority INTEGER NOT NULL,
+                    titleKey TEXT NOT NULL,        -- lower-cased title or name, for sorting
+                    createdAt INTEGER NOT NULL,    -- milliseconds since 1970
+                    updatedAt INTEGER NOT NULL,
+                    size INTEGER NOT NULL,         -- the sidecar's stat, to spot changes
+                    mtime INTEGER NOT NULL,        -- nanoseconds
+                    inode INTEGER NOT NULL,
+                    sidecar BLOB NOT NULL          -- the sidecar bytes as last read
+                );
+                CREATE TABLE item_tag (tag TEXT NOT NULL, item INTEGER NOT NULL, PRIMARY KEY (tag, item)) WITHOUT ROWID;
+                CREATE VIRTUAL TABLE item_fts USING fts5(
+                    title, description, prompt, negativePrompt, tags,
+                    content='', tokenize='unicode61 remove_diacritics 2'
+                );
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                """)
+        }
+        migrator.registerMigration("\(version)-indexes") { db in
+            try db.execute(sql: """
+                CREATE UNIQUE INDEX item_kind_id ON item(kind, id);
+                CREATE INDEX item_path ON item(path);
+                CREATE INDEX item_user_created ON item(kind, userId, createdAt, id);
+                CREATE INDEX item_user_updated ON item(kind, userId, updatedAt, id);
+                CREATE INDEX item_user_title ON item(kind, userId, titleKey, id);
+                CREATE INDEX item_kind_usage ON item(kind, usageCount, id);
+                CREATE INDEX item_tag_item ON item_tag(item);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,139 @@
+import CreativeModels
+import CreativeStore
+import Foundation
+import GRDB
+
+/// How the index and the disk differ, without changing either.
+public struct DriftReport: Codable, Sendable {
+    public var success = true
+    /// Entity folders on disk that the index does not have.
+    public var missing: [String] = []
+    /// Folders whose sidecar changed (size, mtime or inode) since the index read it.
+    public var stale: [String] = []
+    /// Index entries whose folder is gone.
+    public var orphaned: [String] = []
+    public var indexed = 0
+    public var onDisk = 0
+
+    public var isClean: Bool { missing.isEmpty && stale.isEmpty && orphaned.isEmpty }
+}
+
+extension LibraryIndex {
+    /// What the index last saw of each folder: path → (kind, stat).
+    private func indexedStats() throws(CreativeError) -> [String: (EntityKind, SidecarStat)] {
+        try read { db in
+            var result: [String: (EntityKind, SidecarStat)] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT kind, path, size, mtime, inode FROM item")
+            while let row = try rows.next() {
+                guard let kind = EntityKind(rawValue: row["kind"]) else { continue }
+                let path: String = row["path"]
+                let inode: Int64 = row["inode"]
+                result[path] = (kind, SidecarStat(path: path, size: row["size"], mtime: row["mtime"], inode: UInt64(bitPattern: inode)))
+            }
+            return result
+        }
+    }
+
+    /// Brings the index up to date with the disk (the warm start): re-reads only sidecars whose
+    /// size, mtime or inode changed or that are new (moved or rsynced in), and drops entries
+    /// whose folder is gone. Unreadable sidecars are reported and left out.
+    @discardableResult
+    public func reconcile(progress: IndexProgress? = nil) throws(CreativeError) -> IndexReport {
+        let start = Date()
+        let known = try indexedStats()
+        var seen = Set<String>()
+        var changed: [(EntityKind, SidecarStat)] = []
+        for kind in Self.kinds {
+            for stat in store.scan(kind) {
+                seen.insert(stat.path)
+                if let (indexedKind, old) = known[stat.path], indexedKind == kind, old == stat { continue }
+                changed.append((kind, stat))
+            }
+        }
+        let gone = known.filter { !seen.contains($0.key) }
+        var report = IndexReport()
+        if changed.isEmpty && gone.isEmpty {
+            report.seconds = Date().timeIntervalSince(start)
+            return report
+        }
+        try write { db in
+            // Drop what is gone first, then (re)insert by id: a folder moved elsewhere is a new
+            // path with a known id, and upsert by id moves the entry.
+            for (path, (kind, _)) in gone {
+                try IndexWriter.delete(kind: kind, path: path, db)
+                report.removed += 1
+            }
+            try Self.decodeInParallel(changed, store: store, progress: progress) { rows, problems in
+                for row in rows {
+                    let byId = try Bool.fetchOne(db, sql: "SELECT 1 FROM item WHERE kind = ? AND id = ?", arguments: [row.kind.rawValue, row.id])
+                    let existed = known[row.stat.path] != nil || byId != nil
+                    try IndexWriter.upsert(row, db)
+                    if existed { report.updated += 1 } else { report.added += 1 }
+                }
+                for problem in problems {
+                    // The folder's sidecar is broken now: what the index had for it is no longer true.
+                    let folder = String(problem.path.split(separator: "/").dropLast().joined(separator: "/"))
+                    if let (kind, _) = known[folder] { try IndexWriter.delete(kind: kind, path: folder, db) }
+                }
+                report.problems += problems
+            }
+        }
+        report.problems.sort { $0.path < $1.path }
+        report.seconds = Date().timeIntervalSince(start)
+        return report
+    }
+
+    /// Compares index and disk by stat alone and reports the drift; changes nothing.
+    public func check() throws(CreativeError) -> DriftReport {
+        let known = try indexedStats()
+        var report = DriftReport()
+        report.indexed = known.count
+        var seen = Set<String>()
+        for kind in Self.kinds {
+            for stat in store.scan(kind) {
+                seen.insert(stat.path)
+                report.onDisk += 1
+                guard let (indexedKind, old) = known[stat.path], indexedKind == kind else {
+                    report.missing.append(stat.path)
+                    continue
+                }
+                if old != stat { report.stale.append(stat.path) }
+            }
+        }
+        report.orphaned = known.keys.filter { !seen.contains($0) }.sorted()
+        report.missing.sort()
+        report.stale.sort()
+        return report
+    }
+
+    /// Counts for `creative index stats`.
+    public struct Stats: Codable, Sendable {
+        public var success = true
+        public var assets: Int
+        public var templates: Int
+        public var jobs: Int
+        public var tags: Int
+        public var file: String
+        public var bytes: Int
+        public var builtAt: String?
+        public var schemaVersion = IndexSchema.version
+    }
+
+    public func stats() throws(CreativeError) -> Stats {
+        let counts = try read { db -> ([String: Int], Int, String?) in
+            var byKind: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT kind, count(*) AS n FROM item GROUP BY kind") {
+                byKind[row["kind"]] = row["n"]
+            }
+            let tags = try Int.fetchOne(db, sql: "SELECT count(DISTINCT tag) FROM item_tag") ?? 0
+            let built = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'builtAt'")
+            return (byKind, tags, built)
+        }
+        let name = state.withLock { $0?.name } ?? ""
+        let bytes = ["", "-wal"].reduce(0) { sum, suffix in
+            sum + ((try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)\(suffix)"))?[.size] as? Int ?? 0)
+        }
+        return Stats(assets: counts.0["asset"] ?? 0, templates: counts.0["template"] ?? 0, jobs: counts.0["job"] ?? 0,
+                     tags: counts.1, file: ".index/\(name)", bytes: bytes, builtAt: counts.2)
+    }
+}
