@@ -51,11 +51,12 @@ let package = Package(
             dependencies: [
                 "CreativeLibraries",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "CreativeEngineTests",
-            dependencies: ["CreativeLibraries", "CreativeCLI"]
+            dependencies: ["CreativeLibraries", "CreativeIndex", "CreativeCLI", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

@@ -92,12 +92,13 @@ struct AssetCommand: ParsableCommand {
         @Option(help: "Only this model.") var model: String?
         @Option(help: "Created on or after this date (2026-11-25 or ISO-8601).") var since: String?
         @Option(help: "Created before this date.") var until: String?
-        @Option(help: "Words that must appear in title, description, prompt or tags.") var text: String?
+        @Option(help: "Search title, description, prompt and tags (see `creative search`).") var text: String?
         @Option(help: "Only assets in this folder under assets/.") var collection: String?
-        @Option(help: "createdAt, updatedAt or title.") var sort: SortField?
+        @Option(help: "createdAt, updatedAt, title or relevance.") var sort: SortField?
         @Option(help: "asc or desc.") var order: ListOrder?
         @Option(help: "Items per page, 1–500 (default 50).") var limit: Int?
         @Option(help: "Continue after a previous page.") var cursor: String?
+        @Flag(name: .customLong("no-reconcile"), help: "Do not look for hand edits first.") var noReconcile = false
 
         func run() throws {
             var f = AssetFilters()
@@ -107,7 +108,7 @@ struct AssetCommand: ParsableCommand {
             f.tags = tags.isEmpty ? nil : tags
             f.createdAfter = try parseDate(since, option: "--since")
             f.createdBefore = try parseDate(until, option: "--until")
-            let page = try global.open().assets.listAssets(userId: global.userId, filters: f)
+            let page = try openReconciled(global, reconcile: !noReconcile).assets.listAssets(userId: global.userId, filters: f)
             Output.emit(page, json: global.json) { Output.page(page, row: Output.row) }
         }
     }

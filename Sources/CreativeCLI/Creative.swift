@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import Foundation
 import CreativeModels
 #if canImport(Glibc)
@@ -22,11 +23,16 @@ struct Creative: ParsableCommand {
             Exit status: 0 on success, 1 when the operation failed, 2 on bad usage. Errors are one \
             sentence on stderr, prefixed with a stable code: error[not_found]: …
             """,
-        subcommands: [InitCommand.self, AssetCommand.self, TemplateCommand.self, BenchCommand.self]
+        subcommands: [InitCommand.self, AssetCommand.self, TemplateCommand.self, SearchCommand.self, IndexCommand.self, BenchCommand.self]
     )
 
     /// Runs the command; maps failures to the documented exit codes.
     static func main() {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .notice
+            return handler
+        }
         let command: ParsableCommand
         do {
             command = try parseAsRoot()

@@ -87,11 +87,12 @@ struct TemplateCommand: ParsableCommand {
         @Option(name: .customLong("tag"), help: "Must carry this tag; repeat for several.") var tags: [String] = []
         @Option(help: "Only defaults (true) or only others (false).") var `default`: Bool?
         @Flag(help: "Only templates you own.") var mine = false
-        @Option(help: "Words that must appear in name, description, prompt or tags.") var text: String?
-        @Option(help: "usageCount, name, createdAt or updatedAt.") var sort: SortField?
+        @Option(help: "Search name, description, prompt and tags.") var text: String?
+        @Option(help: "usageCount, name, createdAt, updatedAt or relevance.") var sort: SortField?
         @Option(help: "asc or desc.") var order: ListOrder?
         @Option(help: "Items per page, 1–500 (default 50).") var limit: Int?
         @Option(help: "Continue after a previous page.") var cursor: String?
+        @Flag(name: .customLong("no-reconcile"), help: "Do not look for hand edits first.") var noReconcile = false
 
         func run() throws {
             var f = TemplateFilters()
@@ -99,7 +100,7 @@ struct TemplateCommand: ParsableCommand {
             (f.sort, f.order, f.limit, f.cursor) = (sort, order, limit, cursor)
             f.tags = tags.isEmpty ? nil : tags
             f.mine = mine ? true : nil
-            let page = try global.open().templates.listTemplates(userId: global.userId, filters: f)
+            let page = try openReconciled(global, reconcile: !noReconcile).templates.listTemplates(userId: global.userId, filters: f)
             Output.emit(page, json: global.json) { Output.page(page, row: Output.row) }
         }
     }

@@ -84,7 +84,7 @@ extension LibraryIndex {
             rows = try read { db in
                 try Row.fetchAll(db, sql: sql, arguments: arguments).map { ($0["sidecar"], $0["sortKey"], $0["id"]) }
             }
-        } catch let error where error.message.contains("fts5") || error.message.contains("syntax error") {
+        } catch let error where query.searching && ["fts5", "syntax error", "unterminated", "no such column"].contains(where: error.message.contains) {
             throw .invalid("text", "text is not a search this engine understands: use words, \"exact phrases\", prefix*, AND, OR, NOT.")
         }
         let decoder = JSONCoding.decoder()
@@ -128,7 +128,9 @@ struct Query {
     mutating func search(_ text: String?) throws(CreativeError) {
         guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return }
         guard text.count <= 1000 else { throw .invalid("text", "text is longer than 1000 characters.") }
+        let operators: Set<Substring> = ["AND", "OR", "NOT", "NEAR"]
         let plain = text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == " " || $0 == "-" || $0 == "'" }
+            && !text.split(separator: " ").contains(where: operators.contains)
         let expression = plain
             ? text.split(separator: " ").map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\"*" }.joined(separator: " ")
             : text

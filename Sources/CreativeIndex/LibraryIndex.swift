@@ -39,7 +39,8 @@ public final class LibraryIndex: Sendable {
         do {
             _ = try index.pool()
         } catch let problem as IndexProblem {
-            logger.notice("rebuilding the index: \(problem.reason)")
+            // A library that never had an index (just created) is not news; a lost one is.
+            logger.log(level: problem.firstBuild ? .info : .notice, "rebuilding the index: \(problem.reason)")
             try index.rebuild()
         } catch {
             throw CreativeError(.storage, "The index could not be opened: \(describe(error)).")
@@ -51,6 +52,7 @@ public final class LibraryIndex: Sendable {
     /// Why the current generation cannot be used.
     struct IndexProblem: Error {
         var reason: String
+        var firstBuild = false
     }
 
     /// The pool of the current generation, switching when another process rebuilt the index.
@@ -63,7 +65,7 @@ public final class LibraryIndex: Sendable {
         }
         guard pointer != nil, let name = try? String(contentsOfFile: pointerPath, encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines), Self.isGenerationName(name)
-        else { throw IndexProblem(reason: "there is no index yet (.index/current is missing)") }
+        else { throw IndexProblem(reason: "there is no index yet (.index/current is missing)", firstBuild: pointer == nil) }
         guard FileManager.default.fileExists(atPath: "\(directory)/\(name)") else {
             throw IndexProblem(reason: "the index file .index/\(name) was deleted")
         }

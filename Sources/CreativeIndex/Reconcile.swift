@@ -12,6 +12,8 @@ public struct DriftReport: Codable, Sendable {
     public var stale: [String] = []
     /// Index entries whose folder is gone.
     public var orphaned: [String] = []
+    /// Sidecars on disk that cannot be read or parsed (never indexed; not drift).
+    public var problems: [SidecarProblem] = []
     public var indexed = 0
     public var onDisk = 0
 
@@ -83,7 +85,8 @@ extension LibraryIndex {
         return report
     }
 
-    /// Compares index and disk by stat alone and reports the drift; changes nothing.
+    /// Compares index and disk by stat (reading only sidecars the index lacks) and reports the
+    /// drift; changes nothing.
     public func check() throws(CreativeError) -> DriftReport {
         let known = try indexedStats()
         var report = DriftReport()
@@ -94,7 +97,13 @@ extension LibraryIndex {
                 seen.insert(stat.path)
                 report.onDisk += 1
                 guard let (indexedKind, old) = known[stat.path], indexedKind == kind else {
-                    report.missing.append(stat.path)
+                    // Not indexed: drift only if a reconcile would add it, i.e. it parses.
+                    do throws(CreativeError) {
+                        _ = try IndexRow.make(kind, sidecar: try store.readScanned(kind, stat), stat: stat)
+                        report.missing.append(stat.path)
+                    } catch {
+                        report.problems.append(SidecarProblem(path: "\(stat.path)/\(kind.sidecarName)", reason: error.message))
+                    }
                     continue
                 }
                 if old != stat { report.stale.append(stat.path) }

@@ -1,0 +1,238 @@
+import CreativeLibraries
+import CreativeModels
+import CreativeStore
+import Foundation
+import GRDB
+import Testing
+
+@testable import CreativeIndex
+
+@Suite("LibraryIndex")
+struct IndexTests {
+    /// Everything the index holds, as comparable text.
+    static func snapshot(_ index: LibraryIndex) throws -> [String] {
+        try index.read { db in
+            let items = try Row.fetchAll(db, sql: """
+                SELECT kind, id, path, collection, userId, type, category, status, provider, model, isPublic,
+                       isFavorite, isDefault, usageCount, priority, titleKey, createdAt, updatedAt, size, mtime, inode,
+                       hex(sidecar) AS sidecar
+                FROM item ORDER BY kind, id
+                """).map { $0.description }
+            let tags = try Row.fetchAll(db, sql: "SELECT i.id, t.tag FROM item_tag t JOIN item i ON i.rowid = t.item ORDER BY 1, 2")
+                .map { $0.description }
+            var matches: [String] = []
+            for word in Self.words + ["fo*", "\"deep snow\"", "title:fox", "tag*"] {
+                let ids = try String.fetchAll(db, sql: "SELECT i.id FROM item_fts JOIN item i ON i.rowid = item_fts.rowid WHERE item_fts MATCH ? ORDER BY i.id", arguments: [word])
+                matches.append("\(word): \(ids.joined(separator: ","))")
+            }
+            return items + tags + matches
+        }
+    }
+
+    static let words = ["fox", "snow", "city", "night", "lighthouse", "coast", "poster", "winter", "product", "blue"]
+
+    @Test func rebuildEqualsIncrementalAfterARandomMixOfChanges() throws {
+        let lib = try TempLibrary()
+        var rng = SeededRandom(seed: 2026)
+        var live: [String] = []
+        let fm = FileManager.default
+        for step in 0..<120 {
+            let action = live.isEmpty ? 0 : Int.random(in: 0..<10, using: &rng)
+            let words = (0..<3).map { _ in Self.words.randomElement(using: &rng) ?? "fox" }
+            switch action {
+            case 0, 1:
+                live.append(try lib.savePNG(title: words.joined(separator: " "), tags: [words[0], "tag\(step % 5)"]) {
+                    $0.prompt = "a \(words[1]) in deep snow"; $0.category = words[2]
+                })
+            case 2:
+                var u = AssetUpdates()
+                u.title = words.joined(separator: " ")
+                u.description = step % 2 == 0 ? "" : "about \(words[0])"
+                _ = try lib.assets.updateAsset(live.randomElement(using: &rng)!, userId: "alice", updates: u)
+            case 3:
+                _ = try lib.assets.toggleFavorite(live.randomElement(using: &rng)!, userId: "alice")
+            case 4:
+                _ = try lib.assets.addTags(live.randomElement(using: &rng)!, userId: "alice", tags: [words[0], "Blue"])
+            case 5:
+                let id = live.remove(at: Int.random(in: 0..<live.count, using: &rng))
+                _ = try lib.assets.deleteAsset(id, userId: "alice")
+                if step % 3 == 0 {
+                    _ = try lib.assets.restoreAsset(id, userId: "alice")
+                    live.append(id)
+                }
+            case 6:
+                // Moved by hand into a collection.
+                let id = live.randomElement(using: &rng)!
+                let folder = try lib.folder(of: id)
+                let board = lib.path + "/assets/board-\(step % 3)"
+                try fm.createDirectory(atPath: board, withIntermediateDirectories: true)
+                try fm.moveItem(atPath: folder, toPath: board + "/" + URL(fileURLWithPath: folder).lastPathComponent)
+            case 7:
+                // Renamed by hand, losing the id from the name.
+                let id = live.randomElement(using: &rng)!
+                let folder = try lib.folder(of: id)
+                try fm.moveItem(atPath: folder, toPath: URL(fileURLWithPath: folder).deletingLastPathComponent().path + "/renamed \(step)")
+            case 8:
+                // Edited by hand: a valid change, or a broken file.
+                let id = live.randomElement(using: &rng)!
+                let sidecar = try lib.folder(of: id) + "/asset.json"
+                if step % 4 == 0 {
+                    try Data("{ not json".utf8).write(to: URL(fileURLWithPath: sidecar))
+                    live.removeAll { $0 == id }
+                } else {
+                    var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sidecar))) as? [String: Any] ?? [:]
+                    object["title"] = "hand edited \(words[0])"
+                    object["rating"] = step
+                    try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: sidecar))
+                }
+            default:
+                // Deleted by hand.
+                let id = live.remove(at: Int.random(in: 0..<live.count, using: &rng))
+                try fm.removeItem(atPath: try lib.folder(of: id))
+            }
+            if step % 25 == 0 { try lib.library.index.reconcile() }
+        }
+        let report = try lib.library.index.reconcile()
+        #expect(!report.problems.isEmpty, "some sidecars were broken on purpose")
+        let incremental = try Self.snapshot(lib.library.index)
+        let rebuilt = try lib.library.index.rebuild()
+        #expect(rebuilt.problems == report.problems)
+        let fresh = try Self.snapshot(lib.library.index)
+        #expect(incremental.count == fresh.count)
+        for (a, b) in zip(incremental, fresh) where a != b {
+            Issue.record("incremental \(a)\nrebuilt     \(b)")
+            break
+        }
+        #expect(Set(try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.limit = 500; return f }()).items.map(\.id)) == Set(live))
+        #expect(try lib.library.index.check().isClean)
+    }
+
+    @Test func aCorruptDeletedOrForeignIndexIsRebuilt() throws {
+        let lib = try TempLibrary()
+        let id = try lib.savePNG(title: "Survivor")
+        let dir = lib.path + "/.index"
+        func current() throws -> String { try String(contentsOfFile: dir + "/current", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
+        func listed(_ library: CreativeLibrary) throws -> [String] { try library.assets.listAssets(userId: "alice").items.map(\.id) }
+
+        // Corrupt: garbage over the database file.
+        let first = try current()
+        try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: "\(dir)/\(first)"))
+        #expect(try listed(try CreativeLibrary.open(lib.path)) == [id])
+        #expect(try current() != first)
+
+        // Deleted.
+        try FileManager.default.removeItem(atPath: "\(dir)/\(try current())")
+        #expect(try listed(try CreativeLibrary.open(lib.path)) == [id])
+
+        // Another schema version (a newer engine wrote it).
+        let name = try current()
+        let queue = try DatabaseQueue(path: "\(dir)/\(name)")
+        try queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-tables')") }
+        try queue.close()
+        #expect(try listed(try CreativeLibrary.open(lib.path)) == [id])
+        #expect(try current() != name)
+
+        // Corrupt while open: the next read rebuilds and retries.
+        let library = try CreativeLibrary.open(lib.path)
+        let open = try current()
+        try FileManager.default.removeItem(atPath: "\(dir)/\(open)")
+        try Data("not a database".utf8).write(to: URL(fileURLWithPath: "\(dir)/\(open)"))
+        try Data((open + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/current"))
+        #expect(try listed(library) == [id])
+    }
+
+    @Test func invalidSidecarsAreReportedNotFatal() throws {
+        let lib = try TempLibrary()
+        let good = try lib.savePNG(title: "Good")
+        let noTitle = try lib.savePNG(title: "No title")
+        let badJSON = try lib.savePNG(title: "Bad JSON")
+        try Data(#"{"id":"\#(noTitle)","userId":"alice"}"#.utf8).write(to: URL(fileURLWithPath: try lib.folder(of: noTitle) + "/asset.json"))
+        try Data("[[[".utf8).write(to: URL(fileURLWithPath: try lib.folder(of: badJSON) + "/asset.json"))
+        let report = try lib.library.index.rebuild()
+        #expect(report.assets == 1 && report.templates == DefaultTemplates.all.count)
+        #expect(report.problems.count == 2)
+        #expect(report.problems.contains { $0.path.hasSuffix("no-title--\(noTitle)/asset.json") && $0.reason.contains("title is required") })
+        #expect(report.problems.contains { $0.path.hasSuffix("bad-json--\(badJSON)/asset.json") })
+        #expect(try lib.assets.listAssets(userId: "alice").items.map(\.id) == [good])
+    }
+
+    @Test func pagingReturnsEveryItemOnceWhileItemsAreAdded() throws {
+        let lib = try TempLibrary()
+        var rng = SeededRandom(seed: 7)
+        var original = Set<String>()
+        for _ in 0..<25 { original.insert(try lib.savePNG(title: Self.words.randomElement(using: &rng)! + " \(Int.random(in: 0..<1000, using: &rng))")) }
+        for sort in [SortField.title, .createdAt, .updatedAt] {
+            var seen: [String] = []
+            var f = AssetFilters()
+            f.sort = sort
+            f.limit = 4
+            repeat {
+                let page = try lib.assets.listAssets(userId: "alice", filters: f)
+                seen += page.items.map(\.id)
+                _ = try lib.savePNG(title: Self.words.randomElement(using: &rng)! + " late")
+                f.cursor = page.nextCursor
+            } while f.cursor != nil
+            #expect(Set(seen).count == seen.count, "\(sort): an item came twice")
+            #expect(original.isSubset(of: Set(seen)), "\(sort): an item was skipped")
+        }
+    }
+
+    @Test func searchUsesFTS5SyntaxPrefixesAndRelevance() throws {
+        let lib = try TempLibrary()
+        let titled = try lib.savePNG(title: "Lighthouse at dusk") { $0.prompt = "a tower by the sea" }
+        let described = try lib.savePNG(title: "Coast") { $0.description = "a lighthouse far away"; $0.prompt = "coast" }
+        let other = try lib.savePNG(title: "Red fox", tags: ["Winter Animals"])
+        func search(_ text: String, sort: SortField? = nil) throws -> [String] {
+            var f = AssetFilters()
+            f.text = text
+            f.sort = sort
+            return try lib.assets.listAssets(userId: "alice", filters: f).items.map(\.id)
+        }
+        #expect(try search("lighthouse") == [titled, described])
+        #expect(try search("lightho") == [titled, described])
+        #expect(try search("title:lighthouse") == [titled])
+        #expect(try search("lighthouse NOT dusk") == [described])
+        #expect(try search("\"far away\"") == [described])
+        #expect(try search("winter") == [other])
+        #expect(try search("red fo") == [other])
+        #expect(try search("lighthouse", sort: .title).first == described)
+        expectError(.invalidInput) { try search("\"unclosed") }
+        expectError(.invalidInput) { try search("fox", sort: .usageCount) }
+        expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.sort = .relevance; return f }()) }
+        #expect(try search("lighthouse", sort: nil).count == 2)
+        #expect(try lib.assets.listAssets(userId: "bob", filters: { var f = AssetFilters(); f.text = "lighthouse"; return f }()).items.isEmpty)
+    }
+
+    @Test func anotherProcessesWritesAndRebuildsAreSeen() throws {
+        let lib = try TempLibrary()
+        let id = try lib.savePNG(title: "Shared")
+        #expect(try CLI.run(["asset", "update", id, "--title", "Changed elsewhere"], library: lib.path).status == 0)
+        #expect(try lib.assets.listAssets(userId: "alice").items.first?.title == "Changed elsewhere")
+        let before = try String(contentsOfFile: lib.path + "/.index/current", encoding: .utf8)
+        let rebuild = try CLI.run(["index", "rebuild", "--json"], library: lib.path)
+        #expect(rebuild.status == 0, "\(rebuild.stderr)")
+        #expect(try String(contentsOfFile: lib.path + "/.index/current", encoding: .utf8) != before)
+        // Our open index follows the pointer to the new generation.
+        _ = try lib.assets.toggleFavorite(id, userId: "alice")
+        var favorites = AssetFilters()
+        favorites.isFavorite = true
+        #expect(try lib.assets.listAssets(userId: "alice", filters: favorites).items.map(\.id) == [id])
+        let check = try CLI.run(["index", "check"], library: lib.path)
+        #expect(check.status == 0 && check.stdout.contains("index and disk agree"))
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so a failing mix can be replayed.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
