@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "CreativeCLI",
             dependencies: [
-                "CreativeLibraries",
+                "CreativeLibraries", "CreativeStore", "CreativeIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
