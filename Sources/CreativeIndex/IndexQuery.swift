@@ -23,7 +23,7 @@ extension LibraryIndex {
             q.where("(i.collection = ? OR substr(i.collection, 1, ?) = ?)", collection, collection.utf8.count + 1, collection + "/")
         }
         q.tags(f.tags)
-        try q.search(f.text)
+        try q.search(f.text, owner: userId)
         let sort = f.sort ?? (q.searching ? .relevance : .createdAt)
         guard [.createdAt, .updatedAt, .title, .relevance].contains(sort) else {
             throw .invalid("sort", "Assets sort by createdAt, updatedAt, title or relevance.")
@@ -68,7 +68,7 @@ extension LibraryIndex {
         case .updatedAt: "i.updatedAt"
         case .title, .name: "i.titleKey"
         case .usageCount: "i.usageCount"
-        case .relevance: "bm25(item_fts, 10.0, 2.0, 1.0, 0.5, 5.0)"
+        case .relevance: "bm25(item_fts, 10.0, 2.0, 1.0, 0.5, 5.0, 0.0)"
         }
         var q = query
         if let cursor {
@@ -125,7 +125,7 @@ struct Query {
 
     /// FTS5 query syntax is passed through; plain words become prefix searches, so `lightho`
     /// finds "lighthouse" while someone types.
-    mutating func search(_ text: String?) throws(CreativeError) {
+    mutating func search(_ text: String?, owner: String? = nil) throws(CreativeError) {
         guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return }
         guard text.count <= 1000 else { throw .invalid("text", "text is longer than 1000 characters.") }
         let operators: Set<Substring> = ["AND", "OR", "NOT", "NEAR"]
@@ -135,7 +135,9 @@ struct Query {
             ? text.split(separator: " ").map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\"*" }.joined(separator: " ")
             : text
         searching = true
-        self.where("item_fts MATCH ?", expression)
+        // Narrow to the owner inside FTS5; the join still checks userId exactly.
+        let scoped = owner.map { "owner:\(IndexRow.ownerToken($0)) AND (\(expression))" } ?? expression
+        self.where("item_fts MATCH ?", scoped)
     }
 }
 

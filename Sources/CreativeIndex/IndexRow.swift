@@ -1,6 +1,7 @@
 import CreativeModels
 import CreativeStore
 import Foundation
+import GRDB
 
 /// One entity as the index stores it: filter and sort columns, the text FTS5 searches, and the
 /// sidecar bytes themselves (so a listing never touches the disk).
@@ -28,6 +29,17 @@ struct IndexRow: Sendable {
     var text: [String]
     var stat: SidecarStat
     var sidecar: Data
+
+    /// The FTS5 columns: the five text columns, then `owner` (the user id as one token, so a
+    /// search narrows to one user's documents inside FTS5 instead of after it).
+    var ftsValues: [DatabaseValue] {
+        text.map(\.databaseValue) + [Self.ownerToken(userId).databaseValue]
+    }
+
+    /// User ids may hold `.`, `@` and `-`, which the tokenizer splits on; hex makes one token.
+    static func ownerToken(_ userId: String) -> String {
+        "u" + userId.utf8.map { String($0, radix: 16) }.joined()
+    }
 
     /// Decodes the fields the index needs from sidecar bytes. `parameters` is not decoded here
     /// (it is free-form and costly); the full model is decoded when a listing returns the item.

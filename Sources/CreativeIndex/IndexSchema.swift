@@ -38,7 +38,7 @@ enum IndexSchema {
                 );
                 CREATE TABLE item_tag (tag TEXT NOT NULL, item INTEGER NOT NULL, PRIMARY KEY (tag, item)) WITHOUT ROWID;
                 CREATE VIRTUAL TABLE item_fts USING fts5(
-                    title, description, prompt, negativePrompt, tags,
+                    title, description, prompt, negativePrompt, tags, owner,
                     content='', tokenize='unicode61 remove_diacritics 2'
                 );
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,12 +46,11 @@ enum IndexSchema {
         }
         migrator.registerMigration("\(version)-indexes") { db in
             try db.execute(sql: """
+                -- Few on purpose: each costs rebuild time. Sorting one user's items by
+                -- updatedAt or title sorts that user's rows; templates and jobs are few.
                 CREATE UNIQUE INDEX item_kind_id ON item(kind, id);
-                CREATE INDEX item_path ON item(path);
                 CREATE INDEX item_user_created ON item(kind, userId, createdAt, id);
-                CREATE INDEX item_user_updated ON item(kind, userId, updatedAt, id);
-                CREATE INDEX item_user_title ON item(kind, userId, titleKey, id);
-                CREATE INDEX item_kind_usage ON item(kind, usageCount, id);
+                CREATE INDEX item_not_asset ON item(kind, usageCount) WHERE kind <> 'asset';
                 CREATE INDEX item_tag_item ON item_tag(item);
                 """)
         }

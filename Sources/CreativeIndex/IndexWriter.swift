@@ -28,8 +28,8 @@ enum IndexWriter {
             tag.setUncheckedArguments([t, rowid])
             try tag.execute()
         }
-        let fts = try db.cachedStatement(sql: "INSERT INTO item_fts (rowid, title, description, prompt, negativePrompt, tags) VALUES (?, ?, ?, ?, ?, ?)")
-        fts.setUncheckedArguments(StatementArguments([rowid.databaseValue] + row.text.map(\.databaseValue)))
+        let fts = try db.cachedStatement(sql: "INSERT INTO item_fts (rowid, title, description, prompt, negativePrompt, tags, owner) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        fts.setUncheckedArguments(StatementArguments([rowid.databaseValue] + row.ftsValues))
         try fts.execute()
     }
 
@@ -44,9 +44,11 @@ enum IndexWriter {
         for old in rows { try remove(old, kind: kind, db) }
     }
 
-    static func delete(kind: EntityKind, path: String, _ db: Database) throws {
-        let rows = try Row.fetchAll(db, sql: "SELECT rowid, path, sidecar FROM item WHERE kind = ? AND path = ?", arguments: [kind.rawValue, path])
-        for old in rows { try remove(old, kind: kind, db) }
+    static func delete(rowid: Int64, _ db: Database) throws {
+        guard let old = try Row.fetchOne(db, sql: "SELECT rowid, kind, path, sidecar FROM item WHERE rowid = ?", arguments: [rowid]),
+              let kind = EntityKind(rawValue: old["kind"])
+        else { return }
+        try remove(old, kind: kind, db)
     }
 
     /// Removes a row, its tags and its FTS entry. A contentless FTS5 table forgets a document
@@ -57,8 +59,8 @@ enum IndexWriter {
         let stat = SidecarStat(path: old["path"], size: 0, mtime: 0, inode: 0)
         if let indexed = try? IndexRow.make(kind, sidecar: sidecar, stat: stat) {
             try db.execute(
-                sql: "INSERT INTO item_fts (item_fts, rowid, title, description, prompt, negativePrompt, tags) VALUES ('delete', ?, ?, ?, ?, ?, ?)",
-                arguments: StatementArguments([rowid.databaseValue] + indexed.text.map { $0.databaseValue }))
+                sql: "INSERT INTO item_fts (item_fts, rowid, title, description, prompt, negativePrompt, tags, owner) VALUES ('delete', ?, ?, ?, ?, ?, ?, ?)",
+                arguments: StatementArguments([rowid.databaseValue] + indexed.ftsValues))
         }
         try db.execute(sql: "DELETE FROM item_tag WHERE item = ?", arguments: [rowid])
         try db.execute(sql: "DELETE FROM item WHERE rowid = ?", arguments: [rowid])

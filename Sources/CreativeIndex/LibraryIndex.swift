@@ -77,7 +77,7 @@ public final class LibraryIndex: Sendable {
                 guard try migrator.hasCompletedMigrations(db), try !migrator.hasBeenSuperseded(db) else {
                     throw IndexProblem(reason: "the index has another schema version than \(IndexSchema.version)")
                 }
-                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM item")
+                _ = try Int.fetchOne(db, sql: "SELECT rowid FROM item LIMIT 1")
             }
         } catch let problem as IndexProblem {
             throw problem

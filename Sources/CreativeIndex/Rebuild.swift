@@ -40,7 +40,8 @@ extension LibraryIndex {
         do {
             var config = Configuration()
             config.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536")
+                // 16 KiB pages keep a ~1 KB sidecar inside its row (no overflow page).
+                try db.execute(sql: "PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -32768")
             }
             let queue = try DatabaseQueue(path: path, configuration: config)
             try IndexSchema.migrator.migrate(queue, upTo: "\(IndexSchema.version)-tables")
@@ -118,7 +119,7 @@ extension LibraryIndex {
         let chunkSize = 1000
         let chunkCount = (entries.count + chunkSize - 1) / chunkSize
         let pipe = ChunkPipe(count: chunkCount)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, chunkCount))
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount - 1, chunkCount))
         for _ in 0..<workers {
             DispatchQueue.global(qos: .userInitiated).async {
                 while let chunk = pipe.nextChunk() {
@@ -138,8 +139,15 @@ extension LibraryIndex {
         }
         var done = 0
         progress?(0, entries.count)
-        while let (rows, problems) = pipe.take() {
+        var waited = 0.0, consumed = 0.0
+        defer { if ProcessInfo.processInfo.environment["CREATIVE_TRACE"] != nil { print("TRACE writer waited \(waited)s, wrote \(consumed)s") } }
+        while true {
+            let t0 = Date()
+            guard let (rows, problems) = pipe.take() else { break }
+            let t1 = Date()
             try consume(rows, problems)
+            waited += t1.timeIntervalSince(t0)
+            consumed += Date().timeIntervalSince(t1)
             done += rows.count + problems.count
             progress?(done, entries.count)
         }
@@ -164,10 +172,14 @@ final class ChunkPipe: @unchecked Sendable {
         return next - 1
     }
 
+    /// Chunks decoded ahead of the writer; more would only hold memory (peak RSS).
+    private let maxReady = 4
+
     func finish(_ rows: [IndexRow], _ problems: [SidecarProblem]) {
         condition.lock()
+        while ready.count >= maxReady { condition.wait() }
         ready.append((rows, problems))
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -178,6 +190,7 @@ final class ChunkPipe: @unchecked Sendable {
         guard taken < count else { return nil }
         while ready.isEmpty { condition.wait() }
         taken += 1
+        defer { condition.broadcast() }
         return ready.removeFirst()
     }
 }

@@ -21,16 +21,17 @@ public struct DriftReport: Codable, Sendable {
 }
 
 extension LibraryIndex {
-    /// What the index last saw of each folder: path → (kind, stat).
-    private func indexedStats() throws(CreativeError) -> [String: (EntityKind, SidecarStat)] {
+    /// What the index last saw of each folder: path → (kind, stat, rowid).
+    private func indexedStats() throws(CreativeError) -> [String: (EntityKind, SidecarStat, Int64)] {
         try read { db in
-            var result: [String: (EntityKind, SidecarStat)] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT kind, path, size, mtime, inode FROM item")
+            var result: [String: (EntityKind, SidecarStat, Int64)] = [:]
+            result.reserveCapacity(try Int.fetchOne(db, sql: "SELECT max(rowid) FROM item") ?? 0)
+            let rows = try Row.fetchCursor(db, sql: "SELECT kind, path, size, mtime, inode, rowid FROM item")
             while let row = try rows.next() {
-                guard let kind = EntityKind(rawValue: row["kind"]) else { continue }
-                let path: String = row["path"]
-                let inode: Int64 = row["inode"]
-                result[path] = (kind, SidecarStat(path: path, size: row["size"], mtime: row["mtime"], inode: UInt64(bitPattern: inode)))
+                guard let kind = EntityKind(rawValue: row[0]) else { continue }
+                let path: String = row[1]
+                let inode: Int64 = row[4]
+                result[path] = (kind, SidecarStat(path: path, size: row[2], mtime: row[3], inode: UInt64(bitPattern: inode)), row[5])
             }
             return result
         }
@@ -48,7 +49,7 @@ extension LibraryIndex {
         for kind in Self.kinds {
             for stat in store.scan(kind) {
                 seen.insert(stat.path)
-                if let (indexedKind, old) = known[stat.path], indexedKind == kind, old == stat { continue }
+                if let (indexedKind, old, _) = known[stat.path], indexedKind == kind, old == stat { continue }
                 changed.append((kind, stat))
             }
         }
@@ -61,8 +62,8 @@ extension LibraryIndex {
         try write { db in
             // Drop what is gone first, then (re)insert by id: a folder moved elsewhere is a new
             // path with a known id, and upsert by id moves the entry.
-            for (path, (kind, _)) in gone {
-                try IndexWriter.delete(kind: kind, path: path, db)
+            for (_, (_, _, rowid)) in gone {
+                try IndexWriter.delete(rowid: rowid, db)
                 report.removed += 1
             }
             try Self.decodeInParallel(changed, store: store, progress: progress) { rows, problems in
@@ -75,7 +76,7 @@ extension LibraryIndex {
                 for problem in problems {
                     // The folder's sidecar is broken now: what the index had for it is no longer true.
                     let folder = String(problem.path.split(separator: "/").dropLast().joined(separator: "/"))
-                    if let (kind, _) = known[folder] { try IndexWriter.delete(kind: kind, path: folder, db) }
+                    if let (_, _, rowid) = known[folder] { try IndexWriter.delete(rowid: rowid, db) }
                 }
                 report.problems += problems
             }
@@ -96,7 +97,7 @@ extension LibraryIndex {
             for stat in store.scan(kind) {
                 seen.insert(stat.path)
                 report.onDisk += 1
-                guard let (indexedKind, old) = known[stat.path], indexedKind == kind else {
+                guard let (indexedKind, old, _) = known[stat.path], indexedKind == kind else {
                     // Not indexed: drift only if a reconcile would add it, i.e. it parses.
                     do throws(CreativeError) {
                         _ = try IndexRow.make(kind, sidecar: try store.readScanned(kind, stat), stat: stat)

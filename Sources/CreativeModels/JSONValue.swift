@@ -10,17 +10,23 @@ public enum JSONValue: Codable, Hashable, Sendable {
     case object([String: JSONValue])
 
     public init(from decoder: any Decoder) throws {
+        // Codable cannot peek at a value's type; each failed try costs an error, so the common
+        // types (numbers, then strings) go first. Whole numbers come back as .int.
         let c = try decoder.singleValueContainer()
         if c.decodeNil() {
             self = .null
-        } else if let b = try? c.decode(Bool.self) {
-            self = .bool(b)
-        } else if let i = try? c.decode(Int.self) {
-            self = .int(i)
         } else if let d = try? c.decode(Double.self) {
-            self = .double(d)
+            if d.rounded() == d, abs(d) < 9.0e15, let i = Int(exactly: d) {
+                self = .int(i)
+            } else if d.rounded() == d, let i = try? c.decode(Int.self) {
+                self = .int(i)  // beyond 2^53 a Double loses digits; an Int does not
+            } else {
+                self = .double(d)
+            }
         } else if let s = try? c.decode(String.self) {
             self = .string(s)
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
         } else if let a = try? c.decode([JSONValue].self) {
             self = .array(a)
         } else {
