@@ -8,9 +8,9 @@ struct SearchCommand: ParsableCommand, JSONOutput {
         commandName: "search",
         abstract: "Search your assets (or templates) by text, best matches first.",
         discussion: """
-            QUERY searches title, description, prompt, negative prompt and tags. Plain words match \
-            as prefixes and must all appear (`red fo` finds "red fox"); FTS5 syntax is passed \
-            through: "exact phrase", word*, AND, OR, NOT, title:word.
+            QUERY searches title, description, prompt, negative prompt and tags. Plain words must \
+            all appear; FTS5 syntax is passed through: prefix* (`fo*` finds "fox"), \
+            "exact phrase", AND, OR, NOT, title:word.
             """
     )
     @OptionGroup var global: GlobalOptions

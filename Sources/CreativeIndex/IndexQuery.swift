@@ -2,6 +2,7 @@ import CreativeModels
 import CreativeStore
 import Foundation
 import GRDB
+import Synchronization
 
 /// Listings and search, answered from the index.
 extension LibraryIndex {
@@ -87,13 +88,32 @@ extension LibraryIndex {
         } catch let error where query.searching && ["fts5", "syntax error", "unterminated", "no such column"].contains(where: error.message.contains) {
             throw .invalid("text", "text is not a search this engine understands: use words, \"exact phrases\", prefix*, AND, OR, NOT.")
         }
-        let decoder = JSONCoding.decoder()
-        let items = rows.prefix(limit).compactMap { try? decoder.decode(T.self, from: $0.0) }
+        let items = Self.decode(Array(rows.prefix(limit).map(\.0)), as: T.self)
         var next: String?
         if rows.count > limit, let last = rows.prefix(limit).last {
             next = Cursor(sort: sort.rawValue, order: order, key: JSONValue(last.1), id: last.2).encoded
         }
         return Page(items: items, nextCursor: next)
+    }
+}
+
+extension LibraryIndex {
+    /// Decodes a page of sidecars, on all cores when it is long (decoding dominates a page of 50).
+    static func decode<T: Sidecar>(_ blobs: [Data], as type: T.Type) -> [T] {
+        guard blobs.count > 12 else {
+            let decoder = JSONCoding.decoder()
+            return blobs.compactMap { try? decoder.decode(T.self, from: $0) }
+        }
+        let parts = 2
+        let results = Mutex<[Int: [T?]]>([:])
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let decoder = JSONCoding.decoder()
+            let slice = stride(from: part, to: blobs.count, by: parts).map { try? decoder.decode(T.self, from: blobs[$0]) }
+            results.withLock { $0[part] = slice }
+        }
+        return results.withLock { all in
+            (0..<blobs.count).compactMap { i in all[i % parts]?[i / parts] ?? nil }
+        }
     }
 }
 
@@ -109,7 +129,9 @@ struct Query {
         conditions = ["i.kind = '\(kind.rawValue)'"]
     }
 
-    var from: String { searching ? "item_fts JOIN item i ON i.rowid = item_fts.rowid" : "item i" }
+    /// CROSS JOIN keeps FTS5 as the outer loop: otherwise SQLite may walk the user's rows and
+    /// probe FTS5 once per row, which measured ten times slower.
+    var from: String { searching ? "item_fts CROSS JOIN item i ON i.rowid = item_fts.rowid" : "item i" }
 
     mutating func `where`(_ condition: String, _ values: (any DatabaseValueConvertible)?...) {
         conditions.append(condition)
@@ -123,8 +145,10 @@ struct Query {
         }
     }
 
-    /// FTS5 query syntax is passed through; plain words become prefix searches, so `lightho`
-    /// finds "lighthouse" while someone types.
+    /// FTS5 query syntax is passed through; plain words must all appear as whole words (quoted,
+    /// so a stray `-` or `'` is not read as syntax). Prefixes are asked for with `*` (`light*`):
+    /// matching every plain word as a prefix made `over` find the "oversaturated" in nearly every
+    /// negative prompt, and such a query cost 25 ms at 100,000 assets.
     mutating func search(_ text: String?, owner: String? = nil) throws(CreativeError) {
         guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return }
         guard text.count <= 1000 else { throw .invalid("text", "text is longer than 1000 characters.") }
@@ -132,7 +156,7 @@ struct Query {
         let plain = text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == " " || $0 == "-" || $0 == "'" }
             && !text.split(separator: " ").contains(where: operators.contains)
         let expression = plain
-            ? text.split(separator: " ").map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\"*" }.joined(separator: " ")
+            ? text.split(separator: " ").map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\"" }.joined(separator: " ")
             : text
         searching = true
         // Narrow to the owner inside FTS5; the join still checks userId exactly.

@@ -2,6 +2,50 @@ import CreativeModels
 import CreativeStore
 import Foundation
 import GRDB
+import GRDBSQLite
+
+/// Binds values to a prepared statement in order, through SQLite's C API.
+private final class Binder {
+    private let statement: SQLiteStatement
+    private let db: Database
+    private var index: Int32 = 0
+    /// SQLite's "copy the value now" destructor marker, which Swift cannot import as a constant.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    init(_ statement: Statement, _ db: Database) {
+        self.statement = statement.sqliteStatement
+        self.db = db
+        sqlite3_reset(self.statement)
+        sqlite3_clear_bindings(self.statement)
+    }
+
+    func text(_ values: String?...) {
+        for value in values {
+            index += 1
+            if let value { sqlite3_bind_text(statement, index, value, -1, Self.transient) } else { sqlite3_bind_null(statement, index) }
+        }
+    }
+
+    func int(_ values: Int64...) {
+        for value in values {
+            index += 1
+            sqlite3_bind_int64(statement, index, value)
+        }
+    }
+
+    func blob(_ data: Data) {
+        index += 1
+        data.withUnsafeBytes { _ = sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Self.transient) }
+    }
+
+    func run() throws {
+        let code = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
+    }
+}
 
 /// Row-level writes shared by rebuild, reconcile and live updates.
 enum IndexWriter {
@@ -12,25 +56,30 @@ enum IndexWriter {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    /// Inserts a row that is not in the index yet.
+    /// Inserts a row that is not in the index yet. Values are bound through SQLite's C API:
+    /// a rebuild inserts 100,000 rows, and GRDB's boxing of each value was 15% of it (callgrind).
     static func insert(_ row: IndexRow, _ db: Database) throws {
-        let statement = try db.cachedStatement(sql: insertSQL)
-        statement.setUncheckedArguments([
-            row.kind.rawValue, row.id, row.stat.path, row.collection, row.userId, row.type, row.category,
-            row.status, row.provider, row.model, row.isPublic, row.isFavorite, row.isDefault, row.usageCount,
-            row.priority, row.titleKey, row.createdAt, row.updatedAt, row.stat.size, row.stat.mtime,
-            Int64(bitPattern: row.stat.inode), row.sidecar,
-        ])
-        try statement.execute()
+        let item = try Binder(db.cachedStatement(sql: insertSQL), db)
+        item.text(row.kind.rawValue, row.id, row.stat.path, row.collection, row.userId, row.type, row.category,
+                  row.status, row.provider, row.model)
+        item.int(row.isPublic ? 1 : 0, row.isFavorite ? 1 : 0, row.isDefault ? 1 : 0, Int64(row.usageCount), Int64(row.priority))
+        item.text(row.titleKey)
+        item.int(row.createdAt, row.updatedAt, Int64(row.stat.size), row.stat.mtime, Int64(bitPattern: row.stat.inode))
+        item.blob(row.sidecar)
+        try item.run()
         let rowid = db.lastInsertedRowID
-        let tag = try db.cachedStatement(sql: "INSERT OR IGNORE INTO item_tag (tag, item) VALUES (?, ?)")
+        let tagSQL = "INSERT OR IGNORE INTO item_tag (tag, item) VALUES (?, ?)"
         for t in row.tags {
-            tag.setUncheckedArguments([t, rowid])
-            try tag.execute()
+            let tag = try Binder(db.cachedStatement(sql: tagSQL), db)
+            tag.text(t)
+            tag.int(rowid)
+            try tag.run()
         }
-        let fts = try db.cachedStatement(sql: "INSERT INTO item_fts (rowid, title, description, prompt, negativePrompt, tags, owner) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        fts.setUncheckedArguments(StatementArguments([rowid.databaseValue] + row.ftsValues))
-        try fts.execute()
+        let fts = try Binder(db.cachedStatement(sql: "INSERT INTO item_fts (rowid, title, description, prompt, negativePrompt, tags, owner) VALUES (?, ?, ?, ?, ?, ?, ?)"), db)
+        fts.int(rowid)
+        for value in row.text { fts.text(value) }
+        fts.text(IndexRow.ownerToken(row.userId))
+        try fts.run()
     }
 
     /// Replaces the entity's row (found by kind and id), or inserts it.

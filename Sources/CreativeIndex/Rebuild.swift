@@ -119,7 +119,7 @@ extension LibraryIndex {
         let chunkSize = 1000
         let chunkCount = (entries.count + chunkSize - 1) / chunkSize
         let pipe = ChunkPipe(count: chunkCount)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount - 1, chunkCount))
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, chunkCount))
         for _ in 0..<workers {
             DispatchQueue.global(qos: .userInitiated).async {
                 while let chunk = pipe.nextChunk() {
@@ -139,15 +139,8 @@ extension LibraryIndex {
         }
         var done = 0
         progress?(0, entries.count)
-        var waited = 0.0, consumed = 0.0
-        defer { if ProcessInfo.processInfo.environment["CREATIVE_TRACE"] != nil { print("TRACE writer waited \(waited)s, wrote \(consumed)s") } }
-        while true {
-            let t0 = Date()
-            guard let (rows, problems) = pipe.take() else { break }
-            let t1 = Date()
+        while let (rows, problems) = pipe.take() {
             try consume(rows, problems)
-            waited += t1.timeIntervalSince(t0)
-            consumed += Date().timeIntervalSince(t1)
             done += rows.count + problems.count
             progress?(done, entries.count)
         }

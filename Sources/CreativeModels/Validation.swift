@@ -17,6 +17,7 @@ public enum Validation {
     }
 
     private static let ulidAlphabet = Set("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+    private static let userIdAlphabet = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-".utf8)
 
     /// Ids come from outside (URLs, CLI arguments, sidecars): only a strict pattern is ever used to
     /// build a path, so `../../etc` can never name a file.
@@ -29,8 +30,7 @@ public enum Validation {
 
     /// User ids: letters, digits and `._@-`, 1–64 characters, not starting with a dot.
     public static func userId(_ userId: String) throws(CreativeError) -> String {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-".utf8)
-        guard (1...64).contains(userId.utf8.count), userId.utf8.allSatisfy({ allowed.contains($0) }),
+        guard (1...64).contains(userId.utf8.count), userId.utf8.allSatisfy({ userIdAlphabet.contains($0) }),
               !userId.hasPrefix(".")
         else {
             throw .invalid("userId", "userId must be 1–64 letters, digits or . _ @ - and not start with a dot.")

@@ -77,6 +77,11 @@ public final class LibraryStore: Sendable {
         for folder in ["assets", "templates", "jobs", "inbox", "inbox/failed", ".trash", ".index"] {
             _ = try POSIX.openPath(store.rootDir, folder, create: true)
         }
+        if POSIX.info(store.rootDir, ".rsync-filter") == nil {
+            // For `rsync -F`: the index is per machine, temp files are in flight.
+            let filter = Data("# rsync -F excludes these: the index is a per-machine cache; temp files are writes in flight.\n- /.index/\n- .*.tmp\n".utf8)
+            try store.writeAtomically(filter, name: ".rsync-filter", in: store.rootDir, label: ".rsync-filter")
+        }
         if POSIX.info(store.rootDir, settingsName) == nil {
             let settings = Data("{\n  \"formatVersion\" : 1\n}\n".utf8)
             try store.writeAtomically(settings, name: settingsName, in: store.rootDir, label: settingsName)

@@ -189,12 +189,14 @@ struct IndexTests {
             return try lib.assets.listAssets(userId: "alice", filters: f).items.map(\.id)
         }
         #expect(try search("lighthouse") == [titled, described])
-        #expect(try search("lightho") == [titled, described])
+        #expect(try search("lightho*") == [titled, described])
+        #expect(try search("lightho").isEmpty)
         #expect(try search("title:lighthouse") == [titled])
         #expect(try search("lighthouse NOT dusk") == [described])
         #expect(try search("\"far away\"") == [described])
         #expect(try search("winter") == [other])
-        #expect(try search("red fo") == [other])
+        #expect(try search("red fo*") == [other])
+        #expect(try search("Red FOX") == [other])
         #expect(try search("lighthouse", sort: .title).first == described)
         expectError(.invalidInput) { try search("\"unclosed") }
         expectError(.invalidInput) { try search("fox", sort: .usageCount) }
