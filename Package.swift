@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries from Debian packages (see scripts/install-deps.sh).
@@ -38,6 +40,24 @@ let package = Package(
         ),
         // Image probing and thumbnails through libvips.
         .target(name: "CreativeMedia", dependencies: ["CreativeModels", "CVips"]),
+        // Built-in offline providers (and, with issue 5, the real ones over libcurl).
+        .target(name: "CreativeProviders", dependencies: ["CreativeModels", "CreativeMedia", "CVips"]),
+        // Watching folders: inotify (libinotifytools, one owner thread) and polling, one interface.
+        .target(
+            name: "CreativeWatcher",
+            dependencies: ["CInotify", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The inbox, generation jobs (claims, leases, retries) and the services that run them.
+        .target(
+            name: "CreativeJobs",
+            dependencies: [
+                "CreativeModels", "CreativeStore", "CreativeIndex", "CreativeLibraries", "CreativeProviders",
+                "CreativeWatcher",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // The seed's four libraries (AssetManager and TemplateManager so far).
         .target(
             name: "CreativeLibraries",
@@ -50,14 +70,17 @@ let package = Package(
         .executableTarget(
             name: "CreativeCLI",
             dependencies: [
-                "CreativeLibraries", "CreativeStore", "CreativeIndex",
+                "CreativeLibraries", "CreativeStore", "CreativeIndex", "CreativeJobs", "CreativeProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "CreativeEngineTests",
-            dependencies: ["CreativeLibraries", "CreativeIndex", "CreativeCLI", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "CreativeLibraries", "CreativeIndex", "CreativeJobs", "CreativeProviders", "CreativeWatcher", "CreativeCLI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
     ]
 )

@@ -19,4 +19,9 @@ static inline int cv_webpsave_buffer(VipsImage *in, void **buf, size_t *len, int
 
 static inline void cv_unref(VipsImage *image) { g_object_unref(image); }
 static inline void cv_free(void *p) { g_free(p); }
+
+/// PNG encoding at a zlib compression level (0...9).
+static inline int cv_pngsave_buffer(VipsImage *in, void **buf, size_t *len, int compression) {
+    return vips_pngsave_buffer(in, buf, len, "compression", compression, NULL);
+}
 #endif

@@ -6,6 +6,7 @@ extension MediaType: ExpressibleByArgument {}
 extension AssetStatus: ExpressibleByArgument {}
 extension SortField: ExpressibleByArgument {}
 extension ListOrder: ExpressibleByArgument {}
+extension JobStatus: ExpressibleByArgument {}
 
 /// `--data`: a JSON request body, given inline, as `@FILE`, or `-` for stdin.
 struct RequestBody: ParsableArguments {

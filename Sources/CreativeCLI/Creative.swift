@@ -8,7 +8,7 @@ import Glibc
 
 /// `creative`: the command-line door onto a library folder.
 @main
-struct Creative: ParsableCommand {
+struct Creative: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "creative",
         abstract: "Generate and keep creative content in a folder.",
@@ -23,11 +23,11 @@ struct Creative: ParsableCommand {
             Exit status: 0 on success, 1 when the operation failed, 2 on bad usage. Errors are one \
             sentence on stderr, prefixed with a stable code: error[not_found]: …
             """,
-        subcommands: [InitCommand.self, AssetCommand.self, TemplateCommand.self, SearchCommand.self, IndexCommand.self, BenchCommand.self]
+        subcommands: [InitCommand.self, WatchCommand.self, AssetCommand.self, TemplateCommand.self, JobCommand.self, SearchCommand.self, IndexCommand.self, BenchCommand.self]
     )
 
     /// Runs the command; maps failures to the documented exit codes.
-    static func main() {
+    static func main() async {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .notice
@@ -43,8 +43,12 @@ struct Creative: ParsableCommand {
             Glibc.exit(2)
         }
         do {
-            var command = command
-            try command.run()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                var command = command
+                try command.run()
+            }
         } catch let error as CreativeError {
             Output.fail(error, json: (command as? JSONOutput)?.global.json ?? false)
             Glibc.exit(1)

@@ -29,7 +29,7 @@ extension LibraryIndex {
         guard [.createdAt, .updatedAt, .title, .relevance].contains(sort) else {
             throw .invalid("sort", "Assets sort by createdAt, updatedAt, title or relevance.")
         }
-        return try page(q, sort: sort, order: f.order, limit: f.limit, cursor: f.cursor, as: CreativeAsset.self)
+        return try pageOf(q, sort: sort, order: f.order, limit: f.limit, cursor: f.cursor, as: CreativeAsset.self)
     }
 
     /// Templates a user can see (their own, public ones, defaults).
@@ -50,13 +50,13 @@ extension LibraryIndex {
         guard [.createdAt, .updatedAt, .name, .usageCount, .relevance].contains(sort) else {
             throw .invalid("sort", "Templates sort by createdAt, updatedAt, name, usageCount or relevance.")
         }
-        return try page(q, sort: sort, order: f.order, limit: f.limit, cursor: f.cursor, as: CreativeTemplate.self)
+        return try pageOf(q, sort: sort, order: f.order, limit: f.limit, cursor: f.cursor, as: CreativeTemplate.self)
     }
 
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
     /// Runs a listing query with keyset paging; rows whose sidecar no longer decodes are skipped.
-    private func page<T: Sidecar>(
+    func pageOf<T: Sidecar>(
         _ query: Query, sort: SortField, order: ListOrder?, limit: Int?, cursor: String?, as type: T.Type
     ) throws(CreativeError) -> Page<T> {
         guard sort != .relevance || query.searching else {

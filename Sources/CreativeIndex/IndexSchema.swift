@@ -4,7 +4,7 @@ import GRDB
 /// whose migrations are not exactly these (older, newer, half-built) is rebuilt, never migrated
 /// by hand. Bump `version` (a new migration) whenever a column or its meaning changes.
 enum IndexSchema {
-    static let version = "v1"
+    static let version = "v2"
 
     /// Two steps so a rebuild can fill the tables before building secondary indexes (faster).
     static var migrator: DatabaseMigrator {
@@ -52,6 +52,7 @@ enum IndexSchema {
                 CREATE INDEX item_user_created ON item(kind, userId, createdAt, id);
                 CREATE INDEX item_not_asset ON item(kind, usageCount) WHERE kind <> 'asset';
                 CREATE INDEX item_tag_item ON item_tag(item);
+                CREATE INDEX item_job_queue ON item(status, priority, createdAt) WHERE kind = 'job';
                 """)
         }
         return migrator

@@ -19,7 +19,9 @@ public struct AssetManager: Sendable {
     /// fileSize, width, height and format are measured from the bytes; images get a WebP thumbnail.
     /// - Throws: `invalid_input` for bad fields, `unsupported_media` when the media does not match
     ///   its type, `too_large` over 512 MiB.
-    public func saveAsset(userId: String, asset input: AssetInput) throws(CreativeError) -> SaveAssetResult {
+    /// - Parameter id: the new asset's id; a job passes its own id so that a rerun after a crash
+    ///   finds the asset it already made instead of making a second one.
+    public func saveAsset(userId: String, asset input: AssetInput, id fixedId: String? = nil) throws(CreativeError) -> SaveAssetResult {
         let userId = try Validation.userId(userId)
         let (data, fileName) = try loadMedia(try input.media())
         let info = MediaProbe.inspect(data, fileName: fileName)
@@ -33,7 +35,7 @@ public struct AssetManager: Sendable {
             throw CreativeError(.unsupportedMedia, "The media is an image, but type says \(type.rawValue).", field: "type")
         }
         let now = Timestamp.now()
-        let id = ULID.make(at: now)
+        let id = try fixedId.map { (given) throws(CreativeError) in try Validation.id(given) } ?? ULID.make(at: now)
         let fallbackTitle = input.prompt.map { String($0.prefix(80)) }
             ?? fileName.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
         let title = try Validation.required(input.title ?? fallbackTitle ?? "Untitled", field: "title", max: Validation.maxTitle)

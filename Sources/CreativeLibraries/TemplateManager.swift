@@ -121,3 +121,45 @@ public struct TemplateManager: Sendable {
         if t.prompt.isEmpty { throw .invalid("prompt", "prompt must not be empty.") }
     }
 }
+
+extension TemplateManager {
+    /// A template's prompts with the variables filled in (createFromTemplate's first half).
+    /// Values come from `variables`, then from `parameters.defaults`; a placeholder with neither
+    /// is an error (write `{{=<% %>=}}` at the start of a prompt to use literal braces).
+    /// - Throws: `not_found` for an unknown or invisible template, `invalid_input` naming a
+    ///   variable that has no value.
+    public func render(_ templateId: String, userId: String, variables: [String: JSONValue]) throws(CreativeError)
+        -> (template: CreativeTemplate, prompt: String, negativePrompt: String?)
+    {
+        guard let template = try getTemplate(templateId, userId: userId) else {
+            throw CreativeError(.notFound, "templateId \(templateId) is not a template you can use; `creative template list` shows the ids.", field: "templateId")
+        }
+        var values: [String: Any] = [:]
+        if case .object(let defaults)? = template.parameters?["defaults"] {
+            for (key, value) in defaults { values[key] = Self.mustacheValue(value) }
+        }
+        for (key, value) in variables { values[key] = Self.mustacheValue(value) }
+        let needed = TemplateSyntax.variables(template.prompt) + TemplateSyntax.variables(template.negativePrompt ?? "")
+        if let missing = needed.first(where: { values[$0] == nil }) {
+            throw .invalid("variables.\(missing)", "The template \"\(template.name)\" needs a value for \(missing); add it to variables.")
+        }
+        let prompt = try TemplateSyntax.render(template.prompt, values)
+        let negative = try template.negativePrompt.map { (text) throws(CreativeError) in try TemplateSyntax.render(text, values) }
+        return (template, prompt.trimmingCharacters(in: .whitespacesAndNewlines), negative)
+    }
+
+    private static func mustacheValue(_ value: JSONValue) -> Any {
+        switch value {
+        case .null: return ""
+        case .bool(let b): return b
+        case .int(let i): return i
+        case .double(let d): return d
+        case .string(let s):
+            // "true"/"false" switch a section on or off ({{#hashtags}}…{{/hashtags}}).
+            if s == "true" || s == "false" { return s == "true" }
+            return s
+        case .array(let a): return a.map(mustacheValue)
+        case .object(let o): return o.mapValues(mustacheValue)
+        }
+    }
+}

@@ -17,6 +17,16 @@ public enum TemplateSyntax {
         }
     }
 
+    /// Renders Mustache text with values (no HTML escaping: prompts are plain text).
+    public static func render(_ text: String, _ values: [String: Any]) throws(CreativeError) -> String {
+        do {
+            let template = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + text)
+            return template.render(values)
+        } catch {
+            throw CreativeError(.invalidTemplate, "The template text is not valid Mustache; placeholders look like {{product}}.")
+        }
+    }
+
     /// The top-level placeholder and section names a template uses, in first-use order.
     public static func variables(_ text: String) -> [String] {
         guard let template = try? MustacheTemplate(string: text) else { return [] }

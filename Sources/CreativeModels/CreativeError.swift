@@ -23,6 +23,8 @@ public struct CreativeError: Error, Sendable, Equatable, CustomStringConvertible
         case libraryNotFound = "library_not_found"
         /// The filesystem refused an operation (disk full, permissions, fsync failure).
         case storage = "storage_error"
+        /// The job was cancelled while it ran.
+        case cancelled = "cancelled"
     }
 
     public var code: Code

@@ -79,7 +79,7 @@ public final class LibraryStore: Sendable {
         }
         if POSIX.info(store.rootDir, ".rsync-filter") == nil {
             // For `rsync -F`: the index is per machine, temp files are in flight.
-            let filter = Data("# rsync -F excludes these: the index is a per-machine cache; temp files are writes in flight.\n- /.index/\n- .*.tmp\n".utf8)
+            let filter = Data("# rsync -F excludes these: the index is a per-machine cache; temp files, intakes and job claims are in flight.\n- /.index/\n- .*.tmp\n- .*.intake\n- /jobs/*/claim\n".utf8)
             try store.writeAtomically(filter, name: ".rsync-filter", in: store.rootDir, label: ".rsync-filter")
         }
         if POSIX.info(store.rootDir, settingsName) == nil {

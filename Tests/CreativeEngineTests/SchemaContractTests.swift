@@ -74,7 +74,17 @@ struct SchemaContractTests {
         (templateFilters.isDefault, templateFilters.mine, templateFilters.text, templateFilters.sort) = (false, true, "x", .usageCount)
         (templateFilters.order, templateFilters.limit, templateFilters.cursor) = (.desc, 5, "c")
 
+        var request = GenerationRequest(kind: .image, prompt: "p")
+        (request.negativePrompt, request.model, request.provider, request.width, request.height, request.seed) = ("n", "local", "local", 512, 512, 1)
+        (request.steps, request.guidance, request.sampler, request.quality, request.style) = (20, 7, "Euler a", "hd", "vivid")
+        (request.contentType, request.tone, request.length, request.audience, request.language) = ("email", "bold", "short", "makers", "en")
+        (request.original, request.goal, request.topic, request.count, request.templateId) = ("o", "clearer", "t", 3, id)
+        (request.variables, request.title, request.tags, request.category, request.isPublic, request.priority) = (["x": .string("y")], "t", ["a"], "c", true, 5)
+        var minimalRequest = GenerationRequest()
+        minimalRequest.kind = nil
+
         return [
+            Contract(schema: "generation-request", fieldNames: GenerationRequest.fieldNames, minimal: minimalRequest, full: request),
             Contract(schema: "creative-asset", fieldNames: CreativeAsset.fieldNames, minimal: minimalAsset, full: asset),
             Contract(schema: "creative-template", fieldNames: CreativeTemplate.fieldNames, minimal: minimalTemplate, full: template),
             Contract(schema: "generation-job", fieldNames: GenerationJob.fieldNames, minimal: minimalJob, full: job),
@@ -123,6 +133,7 @@ struct SchemaContractTests {
         // Every enum in the schema lists exactly the Swift cases.
         let enums: [String: [String]] = [
             "type": MediaType.allCases.map(\.rawValue), "order": ListOrder.allCases.map(\.rawValue),
+            "kind": RequestKind.allCases.map(\.rawValue), "contentType": GenerationRequest.contentTypes,
             "status": name == "generation-job" ? JobStatus.allCases.map(\.rawValue) : AssetStatus.allCases.map(\.rawValue),
         ]
         for (key, cases) in enums {

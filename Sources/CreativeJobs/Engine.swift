@@ -1,0 +1,163 @@
+import CreativeLibraries
+import CreativeModels
+import CreativeStore
+import CreativeWatcher
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The folder door as a service: watches the library, turns inbox files into jobs, runs them,
+/// and keeps the index current with edits made by hand. On graceful shutdown (SIGTERM) it stops
+/// taking work and lets running jobs finish; after a SIGKILL the next start reclaims them.
+public struct Engine: Service {
+    public struct Options: Sendable {
+        /// Worker threads (default: one per core).
+        public var workers = ProcessInfo.processInfo.activeProcessorCount
+        /// Seconds a job claim lives without renewal.
+        public var lease = 30.0
+        /// Poll every this many seconds instead of using inotify (network filesystems).
+        public var pollInterval: Double?
+        /// Safety rescan period (seconds): catches anything the watcher missed.
+        public var rescanInterval = 30.0
+        /// User for files dropped straight into inbox/ (not a per-user folder).
+        public var defaultUser = "local"
+
+        public init() {}
+    }
+
+    let library: CreativeLibrary
+    let options: Options
+    let logger: Logger
+
+    public init(library: CreativeLibrary, options: Options = Options(), logger: Logger = Logger(label: "creative.engine")) {
+        self.library = library
+        self.options = options
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let store = library.store
+        let root = store.root
+        // Start-up: finish what a crash left, then catch up with what happened while stopped.
+        let stray = store.removeStrayTempFiles()
+        let restored = store.recoverIntakes()
+        if !stray.isEmpty || !restored.isEmpty {
+            logger.notice("start-up: removed \(stray.count) stray temp files, put \(restored.count) half-taken requests back in the inbox")
+        }
+        let intake = Intake(library: library, defaultUser: options.defaultUser)
+        let runner = JobRunner(library: library, workers: options.workers, lease: options.lease)
+        let work = WorkQueue(intake: intake, runner: runner, library: library, logger: logger)
+        let watcher: any FolderWatcher
+        if let interval = options.pollInterval {
+            watcher = PollingWatcher(roots: ["\(root)/inbox", "\(root)/assets", "\(root)/templates"], interval: interval)
+        } else {
+            watcher = try InotifyWatcher(roots: ["\(root)/inbox", "\(root)/assets", "\(root)/templates"], logger: logger)
+        }
+        runner.start()
+        work.rescan()
+        logger.notice("watching \(root) with \(options.pollInterval == nil ? "inotify" : "polling"), \(options.workers) workers")
+
+        let rescans = Task.detached { [options] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(options.rescanInterval))
+                if !Task.isCancelled { work.rescan() }
+            }
+        }
+        await withGracefulShutdownHandler {
+            for await event in watcher.events {
+                work.handle(event, root: root)
+            }
+        } onGracefulShutdown: {
+            watcher.stop()
+        }
+        rescans.cancel()
+        logger.notice("stopping: waiting for running jobs to finish")
+        work.drain()
+        runner.stop()
+    }
+}
+
+/// Serialises intake and index refreshes on one thread, off Swift's cooperative pool (they do
+/// blocking file I/O), and coalesces bursts of events into one pass.
+final class WorkQueue: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "creative.intake")
+    private let intake: Intake
+    private let runner: JobRunner
+    private let library: CreativeLibrary
+    private let logger: Logger
+    private let lock = NSLock()
+    private var intakePending = false
+    private var reconcilePending = false
+
+    init(intake: Intake, runner: JobRunner, library: CreativeLibrary, logger: Logger) {
+        (self.intake, self.runner, self.library, self.logger) = (intake, runner, library, logger)
+    }
+
+    func handle(_ event: WatchEvent, root: String) {
+        switch event {
+        case .fileReady(let path):
+            guard let relative = relative(path, root) else { return }
+            if relative.hasPrefix("inbox/") {
+                if !IgnoreRules.ignores((relative as NSString).lastPathComponent) { intake.markClosed(relative) }
+                scheduleIntake()
+            } else {
+                scheduleReconcile()
+            }
+        case .directoryAppeared(let path):
+            if relative(path, root)?.hasPrefix("inbox") == true { scheduleIntake() } else { scheduleReconcile() }
+        case .removed(let path):
+            if relative(path, root)?.hasPrefix("inbox") != true { scheduleReconcile() }
+        case .overflow:
+            logger.notice("the watcher lost events; rescanning")
+            rescan()
+        }
+    }
+
+    func rescan() {
+        scheduleReconcile()
+        scheduleIntake()
+    }
+
+    /// Waits until queued intake and refresh work is done.
+    func drain() {
+        queue.sync {}
+    }
+
+    private func relative(_ path: String, _ root: String) -> String? {
+        path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : nil
+    }
+
+    private func scheduleIntake() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !intakePending else { return }
+        intakePending = true
+        queue.async { [self] in
+            lock.lock(); intakePending = false; lock.unlock()
+            let (jobs, waiting) = intake.run()
+            if !jobs.isEmpty { runner.wake() }
+            // A file still being written in place: look again once it may have settled.
+            if waiting {
+                queue.asyncAfter(deadline: .now() + Intake.settleTime) { [self] in scheduleIntake() }
+            }
+        }
+    }
+
+    /// Hand edits under assets/ and templates/ reach the index through a reconcile; bursts of
+    /// events (a job writing its asset, a folder copied in) are coalesced.
+    private func scheduleReconcile() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !reconcilePending else { return }
+        reconcilePending = true
+        queue.asyncAfter(deadline: .now() + 0.2) { [self] in
+            lock.lock(); reconcilePending = false; lock.unlock()
+            do throws(CreativeError) {
+                let report = try library.index.reconcile()
+                for problem in report.problems { logger.warning("cannot index \(problem.path): \(problem.reason)") }
+            } catch {
+                logger.warning("reconcile failed: \(error.message)")
+            }
+        }
+    }
+}

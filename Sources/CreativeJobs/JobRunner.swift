@@ -1,0 +1,237 @@
+import CreativeIndex
+import CreativeLibraries
+import CreativeModels
+import CreativeStore
+import Foundation
+import Logging
+import Synchronization
+
+/// Runs queued jobs on worker threads (generation is blocking work and stays off Swift's
+/// cooperative pool). Claims are files (see LibraryStore.claimJob); a running job's lease is
+/// renewed while it works, and a job whose worker died is claimed again once its lease runs out.
+/// A job's asset has the job's id, so a rerun completes the job instead of generating twice.
+public final class JobRunner: @unchecked Sendable {
+    let library: CreativeLibrary
+    let logger: Logger
+    let workers: Int
+    /// Seconds a claim stays valid without renewal.
+    let lease: Double
+    private let condition = NSCondition()
+    private var stopping = false
+    private var active = 0
+    private var threads: [Thread] = []
+    private let held = Mutex<Set<String>>([])
+    private let executors: [MediaType: any JobExecutor] = [.image: LocalImageExecutor(), .text: LocalTextExecutor()]
+    /// Progress is written at most this often (seconds), and at the end.
+    static let progressInterval = 0.25
+
+    public init(library: CreativeLibrary, workers: Int, lease: Double, logger: Logger = Logger(label: "creative.jobs")) {
+        self.library = library
+        self.workers = max(1, workers)
+        self.lease = max(1, lease)
+        self.logger = logger
+    }
+
+    public func start() {
+        for n in 0..<workers {
+            let thread = Thread { [self] in work() }
+            thread.name = "creative-worker-\(n)"
+            threads.append(thread)
+            thread.start()
+        }
+        let renewer = Thread { [self] in renewLeases() }
+        renewer.name = "creative-lease"
+        renewer.start()
+    }
+
+    /// New work may be waiting.
+    public func wake() {
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Stops taking jobs and waits until the running ones finish.
+    public func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while active > 0 || !threads.isEmpty && threads.contains(where: { !$0.isFinished }) {
+            _ = condition.wait(until: Date().addingTimeInterval(0.1))
+        }
+        condition.unlock()
+    }
+
+    private var isStopping: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopping
+    }
+
+    private func work() {
+        while !isStopping {
+            if let job = claimNext() {
+                condition.lock(); active += 1; condition.unlock()
+                run(job)
+                condition.lock(); active -= 1; condition.broadcast(); condition.unlock()
+            } else {
+                condition.lock()
+                if !stopping { _ = condition.wait(until: Date().addingTimeInterval(0.5)) }
+                condition.unlock()
+            }
+        }
+    }
+
+    /// The best job this process can claim: queued ones by priority then age, and running ones
+    /// whose worker stopped renewing its lease.
+    private func claimNext() -> GenerationJob? {
+        let store = library.store
+        guard let candidates = try? library.index.runnableJobs(limit: 16) else { return nil }
+        for candidate in candidates {
+            // A claim nobody renews belongs to a dead worker (it may have died before it could
+            // even mark the job running).
+            if store.jobClaim(candidate.id) != nil {
+                guard store.breakStaleJobClaim(candidate.id, lease: lease) else { continue }
+                logger.notice("job \(candidate.id) lost its worker; running it again")
+            }
+            guard (try? store.claimJob(candidate.id)) == true else { continue }
+            // The claim is ours; the sidecar (not the index) says whether there is work left.
+            guard let (job, _) = try? store.read(GenerationJob.self, id: candidate.id),
+                  job.status == .queued || job.status == .running
+            else {
+                store.releaseJobClaim(candidate.id)
+                continue
+            }
+            held.withLock { _ = $0.insert(job.id) }
+            return job
+        }
+        return nil
+    }
+
+    private func renewLeases() {
+        while !isStopping || active > 0 {
+            for id in held.withLock({ $0 }) { library.store.renewJobClaim(id) }
+            Thread.sleep(forTimeInterval: min(lease / 3, 1))
+        }
+    }
+
+    private func run(_ queued: GenerationJob) {
+        let started = Date()
+        let store = library.store
+        defer {
+            held.withLock { _ = $0.remove(queued.id) }
+            store.releaseJobClaim(queued.id)
+        }
+        do throws(CreativeError) {
+            let job = try update(queued.id) { job in
+                job.status = .running
+                job.startedAt = job.startedAt ?? Timestamp.now()
+                job.progress = 0
+                job.currentStep = 0
+            }
+            let request = JobFactory.request(of: job)
+            var asset = try library.assets.getAsset(job.id, userId: job.userId)
+            if asset == nil {
+                asset = try generate(job, request)
+            }
+            guard let asset, let location = try store.locate(.asset, id: asset.id) else {
+                throw CreativeError(.storage, "The job's asset could not be found after it was saved.")
+            }
+            try update(job.id) { job in
+                job.status = .succeeded
+                job.progress = 100
+                job.currentStep = job.totalSteps
+                job.resultAssetId = asset.id
+                job.resultUrl = "\(location.path)/\(asset.url)"
+                job.thumbnailUrl = asset.thumbnailUrl.map { "\(location.path)/\($0)" }
+                job.cost = asset.cost ?? 0
+                job.completedAt = Timestamp.now()
+                job.actualTime = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
+                job.errorMessage = nil
+            }
+        } catch where error.code == .cancelled {
+            logger.info("job \(queued.id) was cancelled")
+        } catch {
+            logger.notice("job \(queued.id) failed: \(error.message)")
+            _ = try? update(queued.id) { job in
+                guard job.status != .cancelled else { return }
+                job.status = .failed
+                job.errorMessage = error.message
+                job.completedAt = Timestamp.now()
+                job.actualTime = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
+            }
+        }
+    }
+
+    /// Runs the provider and saves its output as an asset with the job's id.
+    private func generate(_ job: GenerationJob, _ request: GenerationRequest) throws(CreativeError) -> CreativeAsset? {
+        guard job.model == nil || job.model == "local" else {
+            throw CreativeError(.invalidInput, "No provider for model \(job.model ?? "") is available in this build yet; use model local.", field: "model")
+        }
+        guard let executor = executors[job.type] else {
+            throw CreativeError(.invalidInput, "Jobs of type \(job.type.rawValue) cannot run yet.", field: "type")
+        }
+        var lastWrite = Date.distantPast
+        var cancelled = false
+        let output: GenerationOutput
+        do {
+            output = try executor.run(job, request) { [self] step, total in
+                guard !cancelled, Date().timeIntervalSince(lastWrite) >= Self.progressInterval || step == total else { return }
+                lastWrite = Date()
+                do throws(CreativeError) {
+                    try update(job.id) { job in
+                        job.currentStep = step
+                        job.totalSteps = total
+                        job.progress = min(99, step * 100 / max(total, 1))
+                    }
+                } catch {
+                    cancelled = cancelled || error.code == .cancelled
+                }
+            }
+        } catch let error as CreativeError {
+            throw error
+        } catch {
+            throw CreativeError(.storage, "The \(executor.provider) provider failed: \(error).")
+        }
+        // A job cancelled while it ran leaves no asset behind.
+        if cancelled { throw CreativeError(.cancelled, "The job was cancelled.") }
+        var input = AssetInput(media: .bytes(output.data, fileName: output.fileName))
+        input.type = job.type
+        input.title = request.title ?? String(job.prompt.prefix(80))
+        input.prompt = job.prompt
+        input.negativePrompt = job.negativePrompt
+        input.model = job.model
+        input.provider = executor.provider
+        input.generationId = job.id
+        input.cost = output.cost
+        input.tags = request.tags
+        input.category = request.category
+        input.isPublic = request.isPublic
+        if job.type == .image {
+            (input.seed, input.steps, input.guidance, input.sampler) = (request.seed, request.steps, request.guidance, request.sampler)
+        }
+        var parameters = output.parameters
+        for key in ["width", "height", "contentType", "tone", "length", "audience", "goal", "topic", "count", "kind"] {
+            if let value = job.parameters?[key] { parameters[key] = value }
+        }
+        if let templateId = job.templateId {
+            parameters["templateId"] = .string(templateId)
+            if let variables = job.parameters?["variables"] { parameters["templateVariables"] = variables }
+        }
+        input.parameters = parameters
+        _ = try library.assets.saveAsset(userId: job.userId, asset: input, id: job.id)
+        return try library.assets.getAsset(job.id, userId: job.userId)
+    }
+
+    /// Read-modify-write of the job sidecar; refuses to touch a cancelled job.
+    @discardableResult
+    private func update(_ id: String, _ change: (inout GenerationJob) -> Void) throws(CreativeError) -> GenerationJob {
+        let updated = try library.store.update(GenerationJob.self, id: id) { (job: inout GenerationJob) throws(CreativeError) in
+            guard job.status != .cancelled else { throw CreativeError(.cancelled, "The job was cancelled.") }
+            change(&job)
+            job.updatedAt = Timestamp.now()
+        }
+        guard let updated else { throw .notFound("job", id) }
+        return updated
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+/// What a generation request asks for. The inbox, the REST API and the CLI share this one
+/// request type; `kind` says which of the seed's functions it calls.
+public enum RequestKind: String, Codable, Sendable, CaseIterable {
+    /// ImageGenerator.generateImage
+    case image
+    /// ContentCreator.generateContent
+    case content
+    /// ContentCreator.improveCopy
+    case improve
+    /// ContentCreator.generateIdeas
+    case ideas
+    /// ContentCreator.createFromTemplate
+    case fromTemplate = "from-template"
+}
+
+/// A generation request (docs/SCHEMA.md, schemas/generation-request.schema.json). Fields that do
+/// not apply to `kind` are refused, so a typo never silently does nothing.
+public struct GenerationRequest: Request, Equatable {
+    public var kind: RequestKind?
+    public var prompt: String?
+    public var negativePrompt: String?
+    public var model: String?
+    public var provider: String?
+    public var width: Int?
+    public var height: Int?
+    public var seed: Int?
+    public var steps: Int?
+    public var guidance: Double?
+    public var sampler: String?
+    public var quality: String?
+    public var style: String?
+    /// The seed's generateContent `type`: blog-post, social-post, ad-copy, email, …
+    public var contentType: String?
+    public var tone: String?
+    public var length: String?
+    public var audience: String?
+    public var language: String?
+    public var original: String?
+    public var goal: String?
+    public var topic: String?
+    public var count: Int?
+    public var templateId: String?
+    public var variables: [String: JSONValue]?
+    public var title: String?
+    public var tags: [String]?
+    public var category: String?
+    public var isPublic: Bool?
+    public var priority: Int?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case kind, prompt, negativePrompt, model, provider, width, height, seed, steps, guidance, sampler, quality, style
+        case contentType, tone, length, audience, language, original, goal, topic, count, templateId, variables
+        case title, tags, category, isPublic, priority
+    }
+
+    public static let fieldNames = CodingKeys.allCases.map(\.rawValue)
+    public static let immutableFields: [String] = []
+
+    /// Fields each kind accepts besides the shared ones (title, tags, category, isPublic, priority, model, provider).
+    public static let fieldsByKind: [RequestKind: Set<String>] = [
+        .image: ["prompt", "negativePrompt", "width", "height", "seed", "steps", "guidance", "sampler", "quality", "style"],
+        .content: ["prompt", "contentType", "tone", "length", "audience", "language"],
+        .improve: ["original", "goal"],
+        .ideas: ["topic", "count"],
+        .fromTemplate: ["templateId", "variables", "negativePrompt", "width", "height", "seed", "steps", "guidance", "sampler",
+                        "tone", "length", "audience", "language"],
+    ]
+    static let sharedFields: Set<String> = ["kind", "title", "tags", "category", "isPublic", "priority", "model", "provider"]
+
+    public init(kind: RequestKind = .image, prompt: String? = nil) {
+        self.kind = kind
+        self.prompt = prompt
+    }
+
+    public var resolvedKind: RequestKind { kind ?? .image }
+
+    /// Checks the request is complete and in range for its kind.
+    /// - Throws: `invalid_input` naming the field and the fix.
+    public func validate() throws(CreativeError) {
+        let kind = resolvedKind
+        let allowed = Self.sharedFields.union(Self.fieldsByKind[kind] ?? [])
+        let object = (try? JSONCoding.decoder().decode([String: JSONValue].self, from: JSONCoding.encoder().encode(self))) ?? [:]
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            throw .invalid(key, "\(key) does not apply to a \(kind.rawValue) request; remove it or set kind to the request you meant.")
+        }
+        switch kind {
+        case .image:
+            _ = try Validation.required(prompt ?? "", field: "prompt", max: Validation.maxPrompt)
+        case .content:
+            _ = try Validation.required(prompt ?? "", field: "prompt", max: Validation.maxPrompt)
+            guard let contentType, Self.contentTypes.contains(contentType) else {
+                throw .invalid("contentType", "contentType must be one of \(Self.contentTypes.joined(separator: ", ")).")
+            }
+            if let length, !["short", "medium", "long"].contains(length) {
+                throw .invalid("length", "length must be short, medium or long.")
+            }
+        case .improve:
+            _ = try Validation.required(original ?? "", field: "original", max: Validation.maxDescription * 4)
+        case .ideas:
+            _ = try Validation.required(topic ?? "", field: "topic", max: Validation.maxTitle)
+            guard let count, (1...100).contains(count) else { throw .invalid("count", "count must be between 1 and 100.") }
+        case .fromTemplate:
+            guard let templateId else { throw .invalid("templateId", "templateId is required for a from-template request.") }
+            _ = try Validation.id(templateId, field: "templateId")
+        }
+        if let width, !(64...2048).contains(width) { throw .invalid("width", "width must be between 64 and 2048 pixels.") }
+        if let height, !(64...2048).contains(height) { throw .invalid("height", "height must be between 64 and 2048 pixels.") }
+        if let seed, seed < 0 { throw .invalid("seed", "seed must not be negative.") }
+        if let steps, !(1...150).contains(steps) { throw .invalid("steps", "steps must be between 1 and 150.") }
+        if let guidance, !(0...30).contains(guidance) { throw .invalid("guidance", "guidance must be between 0 and 30.") }
+        if let priority, !(-100...100).contains(priority) { throw .invalid("priority", "priority must be between -100 and 100.") }
+        if let tags { _ = try Validation.tags(tags) }
+        _ = try Validation.optional(title, field: "title", max: Validation.maxTitle)
+        _ = try Validation.optional(negativePrompt, field: "negativePrompt", max: Validation.maxPrompt)
+    }
+
+    /// The seed's content types (ContentCreator.generateContent).
+    public static let contentTypes = ["blog-post", "social-post", "ad-copy", "email", "product-description", "headline", "slogan", "script"]
+}

@@ -1,0 +1,182 @@
+import CreativeLibraries
+import CreativeModels
+import CreativeStore
+import Foundation
+import Testing
+
+/// End to end through the folder door: real `creative watch` processes, real inotify, real files.
+@Suite("Inbox and jobs", .serialized)
+struct InboxTests {
+    /// Starts `creative watch` on the library; stopped (SIGTERM) by the caller.
+    static func watch(_ lib: TempLibrary, _ extra: [String] = []) throws -> Process {
+        try CLI.start(["watch", "--lease", "2", "--rescan", "2", "--workers", "2"] + extra, library: lib.path, user: "local")
+    }
+
+    static func stop(_ process: Process) {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+
+    /// Polls until `condition` holds or `seconds` pass.
+    static func wait(_ seconds: Double = 20, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return try condition()
+    }
+
+    static func jobs(_ lib: TempLibrary) -> [GenerationJob] {
+        lib.library.store.readAll(GenerationJob.self).entities.map(\.0)
+    }
+
+    static func drop(_ lib: TempLibrary, _ name: String, _ text: String) throws {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: "\(lib.path)/inbox/\(name)"))
+    }
+
+    @Test func textMarkdownAndJSONRequestsBecomeAssets() throws {
+        let lib = try TempLibrary()
+        let engine = try Self.watch(lib)
+        defer { Self.stop(engine) }
+        try Self.drop(lib, "fox.txt", "a red fox in deep snow, golden hour\n")
+        try Self.drop(lib, "night.md", "---\nwidth: 256\nheight: 192\nseed: 7\nsteps: 4\ntags: [demo, night]\ntitle: Night city\n---\nneon city street at night, rain\n")
+        try Self.drop(lib, "ideas.json", #"{"kind": "ideas", "topic": "home coffee roasting", "count": 5}"#)
+        try Self.drop(lib, "edit.md", "---\nkind: improve\ngoal: clearer\n---\nIn order to really understand the product, it was decided by the team that a very long review would be written.\n")
+        try FileManager.default.createDirectory(atPath: lib.path + "/inbox/alice", withIntermediateDirectories: true)
+        try Self.drop(lib, "alice/post.json", #"{"kind": "content", "prompt": "our spring sale", "contentType": "social-post", "tone": "playful"}"#)
+
+        #expect(Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 5 })
+        let jobs = Self.jobs(lib)
+        #expect(jobs.allSatisfy { $0.status == .succeeded && $0.resultAssetId == $0.id && $0.progress == 100 }, "\(jobs.map { ($0.status, $0.errorMessage) })")
+        let remaining = try FileManager.default.contentsOfDirectory(atPath: lib.path + "/inbox").filter { !$0.hasPrefix(".") && $0 != "failed" && $0 != "alice" }
+        #expect(remaining.isEmpty)
+
+        let night = try #require(jobs.first { $0.parameters?["source"] == .string("inbox/night.md") })
+        let image = try #require(try lib.assets.getAsset(night.id, userId: "local"))
+        #expect(image.width == 256 && image.height == 192 && image.format == "png" && image.seed == 7 && image.steps == 4)
+        #expect(image.provider == "local" && image.generationId == night.id && image.title == "Night city" && image.tags == ["demo", "night"])
+        #expect(image.thumbnailUrl == "thumbnail.webp")
+        #expect(night.resultUrl?.hasSuffix("/image.png") == true && night.totalSteps == 4 && night.startedAt != nil && night.completedAt != nil)
+        let jobFolder = try #require(try lib.library.store.locate(.job, id: night.id))
+        #expect(FileManager.default.fileExists(atPath: "\(lib.path)/\(jobFolder.path)/request.md"))
+
+        let ideas = try #require(jobs.first { $0.parameters?["kind"] == .string("ideas") })
+        let ideasAsset = try #require(try lib.assets.getAsset(ideas.id, userId: "local"))
+        #expect(ideasAsset.type == .text && ideasAsset.url == "content.md")
+        #expect(ideasAsset.parameters?["ideas"]?.arrayValue?.count == 5)
+
+        let edit = try #require(jobs.first { $0.parameters?["kind"] == .string("improve") })
+        let improved = try #require(try lib.assets.getAsset(edit.id, userId: "local")?.parameters?["improved"]?.stringValue)
+        #expect(!improved.contains("In order to") && !improved.isEmpty)
+
+        let post = try #require(jobs.first { $0.parameters?["source"] == .string("inbox/alice/post.json") })
+        #expect(post.userId == "alice")
+        #expect(try lib.assets.getAsset(post.id, userId: "alice")?.type == .text)
+        // The sidecars the engine wrote validate against the schemas.
+        #expect(try SchemaContractTests.python(["scripts/validate-sidecars.py", lib.path]).status == 0)
+    }
+
+    @Test func anRsyncStyleDropRunsOnceAndATemplateRequestRenders() throws {
+        let lib = try TempLibrary()
+        let engine = try Self.watch(lib)
+        defer { Self.stop(engine) }
+        // rsync writes `.NAME.XXXXXX`, then renames it into place.
+        try Self.drop(lib, ".lighthouse.txt.Ab12Cd", "lighthouse on a rocky coast")
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(Self.jobs(lib).isEmpty)
+        try FileManager.default.moveItem(atPath: lib.path + "/inbox/.lighthouse.txt.Ab12Cd", toPath: lib.path + "/inbox/lighthouse.txt")
+        let product = DefaultTemplates.all[0]
+        try Self.drop(lib, "shot.json", #"{"kind": "from-template", "templateId": "\#(product.id)", "variables": {"product": "a ceramic mug"}, "width": 128, "height": 128, "steps": 3}"#)
+        #expect(Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 2 })
+        Thread.sleep(forTimeInterval: 2.5)  // a safety rescan passes; nothing runs twice
+        #expect(Self.jobs(lib).count == 2)
+        let shot = try #require(Self.jobs(lib).first { $0.templateId == product.id })
+        #expect(shot.prompt.contains("a ceramic mug") && shot.prompt.contains("seamless white background"))
+        #expect(try lib.templates.getTemplate(product.id, userId: "local")?.usageCount == 1)
+        let asset = try #require(try lib.assets.getAsset(shot.id, userId: "local"))
+        #expect(asset.parameters?["templateId"] == .string(product.id) && asset.width == 128)
+    }
+
+    @Test func requestsDroppedWhileStoppedRunAtStartUpAndPollingWorks() throws {
+        let lib = try TempLibrary()
+        try Self.drop(lib, "early.txt", "a castle on a cliff")
+        let engine = try Self.watch(lib, ["--poll", "0.2"])
+        defer { Self.stop(engine) }
+        #expect(Self.wait { Self.jobs(lib).first?.status == .succeeded })
+        try Self.drop(lib, "late.json", #"{"prompt": "a late request", "width": 64, "height": 64, "steps": 2}"#)
+        #expect(Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 2 })
+    }
+
+    @Test func badRequestsLandInFailedWithOneSentence() throws {
+        let lib = try TempLibrary()
+        let engine = try Self.watch(lib)
+        defer { Self.stop(engine) }
+        let cases: [(String, Data, String)] = [
+            ("broken.json", Data("{not json".utf8), "not valid JSON"),
+            ("typo.json", Data(#"{"prompt": "x", "colour": "red"}"#.utf8), "Unknown field colour"),
+            ("huge.json", Data(#"{"prompt": "x", "width": 99999}"#.utf8), "width must be between 64 and 2048"),
+            ("mixed.json", Data(#"{"prompt": "x", "topic": "y"}"#.utf8), "topic does not apply to a image request"),
+            ("yaml.md", Data("---\nwidth: [1, 2\n---\nbody\n".utf8), "front matter of yaml.md is not valid YAML"),
+            ("ghost.json", Data(#"{"kind": "from-template", "templateId": "01M88XERMRTVXY3NE28XSPVP6P"}"#.utf8), "is not a template you can use"),
+            ("big.txt", Data(repeating: 0x61, count: 1024 * 1024 + 10), "larger than 1 MiB"),
+            ("binary.txt", Data([0x89, 0x50, 0x4E, 0x47, 0x00, 0x00, 0x01]), "not UTF-8 text"),
+            ("empty.txt", Data("  \n".utf8), "is empty"),
+            ("photo.docx", Data("hello".utf8), "Only .txt, .prompt, .md and .json"),
+            ("ideas.json", Data(#"{"kind": "ideas", "topic": "tea", "count": 0}"#.utf8), "count must be between 1 and 100"),
+        ]
+        for (name, data, _) in cases { try data.write(to: URL(fileURLWithPath: "\(lib.path)/inbox/\(name)")) }
+        let failed = lib.path + "/inbox/failed"
+        #expect(Self.wait { (try? FileManager.default.contentsOfDirectory(atPath: failed).count) == cases.count * 2 })
+        for (name, data, phrase) in cases {
+            let error = try String(contentsOfFile: "\(failed)/\(name).error.txt", encoding: .utf8)
+            #expect(error.contains(phrase), "\(name): \(error)")
+            #expect(error.split(separator: "\n").count == 1, "\(name): one sentence")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: "\(failed)/\(name)")) == data, "\(name) kept as it was")
+        }
+        #expect(Self.jobs(lib).isEmpty)
+    }
+
+    @Test func twoWatchersAndFiveHundredRequestsRunEachOnce() throws {
+        let lib = try TempLibrary()
+        let a = try Self.watch(lib)
+        let b = try Self.watch(lib)
+        defer { Self.stop(a); Self.stop(b) }
+        for n in 0..<500 {
+            try Self.drop(lib, "r\(n).json", #"{"prompt": "tiny request \#(n)", "width": 64, "height": 64, "steps": 1}"#)
+        }
+        #expect(Self.wait(120) { Self.jobs(lib).filter { $0.status == .succeeded }.count >= 500 })
+        let jobs = Self.jobs(lib)
+        #expect(jobs.count == 500)
+        #expect(Set(jobs.compactMap { $0.parameters?["source"]?.stringValue }).count == 500)
+        let assets = lib.library.store.readAll(CreativeAsset.self).entities.map(\.0)
+        #expect(assets.count == 500 && Set(assets.compactMap(\.generationId)).count == 500)
+    }
+
+    @Test func sigkilledWorkersLeaveEveryRequestDoneExactlyOnce() throws {
+        let lib = try TempLibrary()
+        for n in 0..<200 {
+            try Self.drop(lib, "k\(n).json", #"{"prompt": "request \#(n)", "width": 96, "height": 96, "steps": 6}"#)
+        }
+        var kills = 0
+        for _ in 0..<4 {
+            let engine = try Self.watch(lib, ["--lease", "1"])
+            Thread.sleep(forTimeInterval: Double.random(in: 0.3...1.2))
+            if engine.isRunning {
+                kill(engine.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            engine.waitUntilExit()
+        }
+        let engine = try Self.watch(lib, ["--lease", "1"])
+        defer { Self.stop(engine) }
+        #expect(Self.wait(120) { Self.jobs(lib).filter { $0.status == .succeeded }.count >= 200 })
+        #expect(kills >= 3)
+        let jobs = Self.jobs(lib)
+        #expect(jobs.count == 200 && jobs.allSatisfy { $0.status == .succeeded })
+        #expect(Set(jobs.compactMap { $0.parameters?["source"]?.stringValue }).count == 200)
+        let (assets, problems) = lib.library.store.readAll(CreativeAsset.self)
+        #expect(problems.isEmpty && assets.count == 200)
+        #expect(lib.library.store.readAll(GenerationJob.self).problems.isEmpty)
+    }
+}
