@@ -70,8 +70,9 @@ let package = Package(
         .executableTarget(
             name: "CreativeCLI",
             dependencies: [
-                "CreativeLibraries", "CreativeStore", "CreativeIndex", "CreativeJobs", "CreativeProviders",
+                "CreativeLibraries", "CreativeStore", "CreativeIndex", "CreativeJobs", "CreativeProviders", "CreativeWatcher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -134,7 +134,7 @@ final class WorkQueue: @unchecked Sendable {
         intakePending = true
         queue.async { [self] in
             lock.lock(); intakePending = false; lock.unlock()
-            let (jobs, waiting) = intake.run()
+            let (jobs, waiting) = runner.pausing { intake.run() }
             if !jobs.isEmpty { runner.wake() }
             // A file still being written in place: look again once it may have settled.
             if waiting {

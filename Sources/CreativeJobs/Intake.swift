@@ -33,7 +33,7 @@ public final class Intake: Sendable {
     /// whether some file is still settling (look again shortly).
     @discardableResult
     public func run() -> (jobs: [String], waiting: Bool) {
-        var made: [String] = []
+        var ready: [InboxFile] = []
         var waiting = false
         let now = Int64(Date().timeIntervalSince1970 * 1e9)
         for file in library.store.inboxFiles(ignoring: IgnoreRules.ignores) {
@@ -42,9 +42,24 @@ public final class Intake: Sendable {
                 waiting = true
                 continue
             }
-            if let id = take(file) { made.append(id) }
+            ready.append(file)
         }
-        return (made, waiting)
+        // Taking a file is mostly waiting for fsyncs: several at once keep the disk busy.
+        // Order is kept where it matters: each file's job gets its id (time) when it is taken.
+        let made = Mutex<[String]>([])
+        let next = Mutex(0)
+        let files = ready
+        DispatchQueue.concurrentPerform(iterations: min(4, max(1, ready.count))) { _ in
+            while true {
+                let n = next.withLock { value -> Int in
+                    defer { value += 1 }
+                    return value
+                }
+                guard n < files.count else { return }
+                if let id = take(files[n]) { made.withLock { $0.append(id) } }
+            }
+        }
+        return (made.withLock { $0 }, waiting)
     }
 
     private func take(_ file: InboxFile) -> String? {

@@ -21,6 +21,9 @@ public final class JobRunner: @unchecked Sendable {
     private var active = 0
     private var threads: [Thread] = []
     private let held = Mutex<Set<String>>([])
+    /// While the inbox is being taken in, workers do not start new jobs: a burst of requests is
+    /// made safe (a job each) before the disk is shared with generation.
+    private var paused = false
     private let executors: [MediaType: any JobExecutor] = [.image: LocalImageExecutor(), .text: LocalTextExecutor()]
     /// Progress is written at most this often (seconds), and at the end.
     static let progressInterval = 0.25
@@ -42,6 +45,15 @@ public final class JobRunner: @unchecked Sendable {
         let renewer = Thread { [self] in renewLeases() }
         renewer.name = "creative-lease"
         renewer.start()
+    }
+
+    /// Holds back new jobs while `body` runs (intake of a burst), then wakes the workers.
+    public func pausing<T>(_ body: () throws -> T) rethrows -> T {
+        condition.lock(); paused = true; condition.unlock()
+        defer {
+            condition.lock(); paused = false; condition.broadcast(); condition.unlock()
+        }
+        return try body()
     }
 
     /// New work may be waiting.
@@ -68,8 +80,20 @@ public final class JobRunner: @unchecked Sendable {
         return stopping
     }
 
+    private var isPaused: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return paused
+    }
+
     private func work() {
         while !isStopping {
+            if isPaused {
+                condition.lock()
+                if paused && !stopping { _ = condition.wait(until: Date().addingTimeInterval(0.5)) }
+                condition.unlock()
+                continue
+            }
             if let job = claimNext() {
                 condition.lock(); active += 1; condition.unlock()
                 run(job)

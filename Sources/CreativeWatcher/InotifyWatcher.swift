@@ -73,9 +73,11 @@ public final class InotifyWatcher: FolderWatcher {
         }
         let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
         let isDirectory = mask & Int32(IN_ISDIR) != 0
+        // Temporaries (ours are dot-folders renamed into place when complete) are not watched.
+        if IgnoreRules.ignores(name) { return }
         if isDirectory && mask & Int32(IN_CREATE | IN_MOVED_TO) != 0 {
             // Watch first, then report, so the consumer's scan of it cannot miss a file.
-            if inotifytools_watch_recursively(path, Self.mask) == 0 {
+            if inotifytools_watch_recursively(path, Self.mask) == 0 && FileManager.default.fileExists(atPath: path) {
                 logger.warning("could not watch new folder \(path); falling back to a rescan")
                 out.yield(.overflow)
             }

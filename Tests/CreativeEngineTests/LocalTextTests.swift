@@ -1,4 +1,5 @@
 import CreativeProviders
+import Foundation
 import Testing
 
 @Suite("Local text provider")

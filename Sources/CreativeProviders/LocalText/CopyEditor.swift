@@ -27,9 +27,15 @@ enum CopyEditor {
         var text = original.replacingOccurrences(of: "\r\n", with: "\n")
         text = fixSpacing(text, notes: &notes)
         text = removePhrases(CopyRules.throatClearing, from: text, notes: &notes)
-        text = replaceWordy(text, notes: &notes)
+        var swaps: [String] = []
+        text = replaceWordy(text, swaps: &swaps)
         text = strengthenIntensifiers(text, notes: &notes)
         text = removeFillers(text, notes: &notes)
+        // Fillers can hide wordy phrases ("is actually able to"), so look again once they are gone.
+        text = replaceWordy(text, swaps: &swaps)
+        if !swaps.isEmpty {
+            notes.add("Replaced wordy phrases with shorter ones (\(listed(swaps))) to make the copy tighter.")
+        }
         text = removeRepeatedWords(text, notes: &notes)
         text = fixStackedPunctuation(text, notes: &notes)
         text = fixArticles(text)
@@ -80,19 +86,16 @@ enum CopyEditor {
         return result
     }
 
-    private static func replaceWordy(_ text: String, notes: inout EditNotes) -> String {
+    private static func replaceWordy(_ text: String, swaps: inout [String]) -> String {
         var result = text
-        var swaps: [String] = []
         for (phrase, replacement) in CopyRules.wordyPhrases {
             let pattern = "\\b" + TextTools.escapeRegex(phrase) + "\\b"
             let outcome = TextTools.replaceMatches(pattern, in: result) { match, source in
                 TextTools.matchCase(replacement, to: source.substring(with: match.range))
             }
-            if outcome.count > 0 { swaps.append("“\(phrase)” → “\(replacement)”") }
+            let swap = "“\(phrase)” → “\(replacement)”"
+            if outcome.count > 0 && !swaps.contains(swap) { swaps.append(swap) }
             result = outcome.text
-        }
-        if !swaps.isEmpty {
-            notes.add("Replaced wordy phrases with shorter ones (\(listed(swaps))) to make the copy tighter.")
         }
         return result
     }

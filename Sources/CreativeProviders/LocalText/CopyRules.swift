@@ -29,6 +29,8 @@ enum CopyRules {
         "it is important to note that", "it should be noted that", "it goes without saying that",
         "needless to say", "for all intents and purposes", "at the end of the day",
         "as a matter of fact", "to be honest", "the thing is that",
+        "i just wanted to reach out to let you know that", "i wanted to reach out to let you know that",
+        "i just wanted to let you know that", "i wanted to let you know that", "i am writing to let you know that",
     ]
 
     /// "very + adjective" pairs that have a stronger single word.
