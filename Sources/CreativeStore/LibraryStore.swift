@@ -114,15 +114,32 @@ public final class LibraryStore: Sendable {
     }
 
     func locate(_ kind: EntityKind, id: String, under top: String) throws(CreativeError) -> EntityLocation? {
+        guard let start = try POSIX.openPath(rootDir, top) else { return nil }
+        // Names only (readdir, no stat): a folder named `…--<id>` is an entity and is not entered;
+        // any other folder is entered. Folders renamed by hand (no id in the name) that hold a
+        // sidecar are remembered and read only if the name search finds nothing.
         var unnamed: [String] = []
-        for path in entityFolders(kind, under: top) {
-            let name = String(path.split(separator: "/").last ?? "")
-            // Named for this id: it is the one unless its sidecar says another id. A sidecar that
-            // cannot be read stays found, so the caller reports it (with its path) instead of "not found".
-            if FolderName.id(in: name) == id, (try sidecarId(kind, at: path)).map({ $0 == id }) ?? true {
-                return EntityLocation(kind: kind, path: path)
+        var found: String?
+        func walk(_ dir: Descriptor, _ path: String) {
+            for entry in POSIX.entries(dir) where found == nil && entry.isDirectory && !entry.name.hasPrefix(".") {
+                let child = "\(path)/\(entry.name)"
+                if let named = FolderName.id(in: entry.name), Validation.isValidId(named) {
+                    if named == id { found = child }
+                    continue
+                }
+                guard let sub = try? POSIX.openDirectory(dir, entry.name) else { continue }
+                if POSIX.info(sub, kind.sidecarName)?.isRegular == true {
+                    unnamed.append(child)
+                } else {
+                    walk(sub, child)
+                }
             }
-            if FolderName.id(in: name) == nil { unnamed.append(path) }
+        }
+        walk(start, top)
+        // Named for this id: it is the one unless its sidecar says another id. A sidecar that
+        // cannot be read stays found, so the caller reports it (with its path) instead of "not found".
+        if let found, (try sidecarId(kind, at: found)).map({ $0 == id }) ?? true {
+            return EntityLocation(kind: kind, path: found)
         }
         for path in unnamed where try sidecarId(kind, at: path) == id {
             return EntityLocation(kind: kind, path: path)
