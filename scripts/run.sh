@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up Creative Engine on a fresh Debian machine and runs it on ./library with the built-in
-# providers. Until the inbox watcher lands (issue 4) "running" is a short tour of the CLI.
+# offline providers: `creative watch` turns prompt files dropped into library/inbox/ into assets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -9,18 +9,28 @@ creative=.build/release/creative
 export CREATIVE_LIBRARY="${CREATIVE_LIBRARY:-./library}"
 
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-step() { say "$*"; "$@"; }
 
-step "$creative" init
-step "$creative" template list --limit 5
-step "$creative" template get 01KMDEFAVT0000000000000001
-id=$("$creative" asset save scripts/tour/zone-plate.png --title "Zone plate" --tag demo --prompt "a zone plate test pattern" --json \
-  | sed -n 's/.*"assetId" : "\([0-9A-Z]*\)".*/\1/p')
-say "$creative asset save scripts/tour/zone-plate.png --title \"Zone plate\" --tag demo …  →  $id"
-step "$creative" asset favorite "$id"
-step "$creative" asset tag "$id" pattern black-and-white
-step "$creative" asset get "$id"
-step "$creative" asset list --tag demo
-say "ls $CREATIVE_LIBRARY/assets/*/"
-ls "$CREATIVE_LIBRARY"/assets/*/
-printf '\nThe library is a folder: open %s in a file manager. See README.md for more.\n' "$CREATIVE_LIBRARY"
+say "$creative init"
+"$creative" init
+say "$creative watch &"
+"$creative" watch &
+engine=$!
+trap 'kill -TERM $engine 2>/dev/null; wait $engine' INT TERM
+sleep 1
+
+prompt="a lighthouse on a rocky coast at dusk, golden hour, $(date +%H%M%S)"
+say "echo \"$prompt\" > $CREATIVE_LIBRARY/inbox/lighthouse.txt"
+echo "$prompt" > "$CREATIVE_LIBRARY/inbox/lighthouse.txt"
+for _ in $(seq 1 100); do
+  if "$creative" search "\"$prompt\"" --no-reconcile --json 2>/dev/null | grep -q '"id"'; then break; fi
+  sleep 0.2
+done
+say "$creative job list --limit 3"
+"$creative" job list --limit 3
+say "$creative search lighthouse --limit 3"
+"$creative" search lighthouse --limit 3
+say "ls $CREATIVE_LIBRARY/assets/*/*lighthouse*"
+ls -d "$CREATIVE_LIBRARY"/assets/*/*lighthouse* | tail -1 | xargs ls -l
+
+printf '\nThe engine keeps running: drop .txt, .md or .json requests into %s/inbox/ and open %s/assets/ in a file manager. Ctrl-C stops it.\n' "$CREATIVE_LIBRARY" "$CREATIVE_LIBRARY"
+wait $engine

@@ -107,7 +107,7 @@ extension BenchCommand {
                 if n % 1000 == 0 { bar.update(n, count) }
             }
             bar.finish()
-            FileManager.default.createFile(atPath: marker, contents: nil)
+            _ = FileManager.default.createFile(atPath: marker, contents: nil)
         }
 
         func shell(_ command: String) {

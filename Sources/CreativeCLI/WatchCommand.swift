@@ -19,7 +19,9 @@ struct WatchCommand: AsyncParsableCommand {
             Several `creative watch` processes (on one machine or several sharing the folder) may \
             run at once: each request runs exactly once. SIGTERM or Ctrl-C lets running jobs finish; \
             after a crash, the next start runs whatever was left.
-            """
+            """,
+        // `serve` will add the REST API to the same process (issue 6); until then it is this.
+        aliases: ["serve"]
     )
 
     @OptionGroup var global: GlobalOptions

@@ -27,6 +27,9 @@ public final class JobRunner: @unchecked Sendable {
     private let executors: [MediaType: any JobExecutor] = [.image: LocalImageExecutor(), .text: LocalTextExecutor()]
     /// Progress is written at most this often (seconds), and at the end.
     static let progressInterval = 0.25
+    /// Tries per job for retryable failures, and the first backoff (seconds).
+    static let maxAttempts = 3
+    static let retryBase = 1.0
 
     public init(library: CreativeLibrary, workers: Int, lease: Double, logger: Logger = Logger(label: "creative.jobs")) {
         self.library = library
@@ -155,8 +158,18 @@ public final class JobRunner: @unchecked Sendable {
             }
             let request = JobFactory.request(of: job)
             var asset = try library.assets.getAsset(job.id, userId: job.userId)
-            if asset == nil {
-                asset = try generate(job, request)
+            var attempt = 1
+            while asset == nil {
+                do throws(CreativeError) {
+                    asset = try generate(job, request)
+                } catch where error.isRetryable && attempt < Self.maxAttempts && !isStopping {
+                    // Exponential backoff with jitter; refusals are never retried.
+                    let delay = Self.retryBase * pow(2, Double(attempt - 1)) * Double.random(in: 0.8...1.2)
+                    logger.notice("job \(job.id) attempt \(attempt) failed (\(error.message)); retrying in \(String(format: "%.1f", delay))s")
+                    try update(job.id) { $0.parameters?["attempts"] = .int(attempt) }
+                    Thread.sleep(forTimeInterval: delay)
+                    attempt += 1
+                }
             }
             guard let asset, let location = try store.locate(.asset, id: asset.id) else {
                 throw CreativeError(.storage, "The job's asset could not be found after it was saved.")

@@ -40,6 +40,10 @@ public struct CreativeError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String { "\(code.rawValue): \(message)" }
 
+    /// Whether trying again later may succeed (a busy disk or provider), as opposed to a refusal
+    /// (bad input, a content policy, a cancellation) that would fail the same way again.
+    public var isRetryable: Bool { code == .storage }
+
     public static func invalid(_ field: String, _ message: String) -> CreativeError {
         CreativeError(.invalidInput, message, field: field)
     }

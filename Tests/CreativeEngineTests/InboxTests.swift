@@ -96,6 +96,11 @@ struct InboxTests {
         #expect(try lib.templates.getTemplate(product.id, userId: "local")?.usageCount == 1)
         let asset = try #require(try lib.assets.getAsset(shot.id, userId: "local"))
         #expect(asset.parameters?["templateId"] == .string(product.id) && asset.width == 128)
+        // SIGTERM: a clean exit, nothing left running.
+        engine.terminate()
+        engine.waitUntilExit()
+        #expect(engine.terminationStatus == 0)
+        #expect(Self.jobs(lib).allSatisfy { $0.status == .succeeded })
     }
 
     @Test func requestsDroppedWhileStoppedRunAtStartUpAndPollingWorks() throws {
