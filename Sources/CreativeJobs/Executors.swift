@@ -56,7 +56,8 @@ struct LocalTextExecutor: JobExecutor {
             parameters["ideas"] = .array(ideas.map { .string($0) })
         default:
             let type = request.contentType.flatMap(ContentType.init(rawValue:)) ?? .blogPost
-            text = LocalText.content(type: type, prompt: job.prompt, tone: request.tone, length: request.length, audience: request.audience)
+            let subject = job.parameters?["subject"]?.stringValue ?? job.prompt
+            text = LocalText.content(type: type, prompt: subject, tone: request.tone, length: request.length, audience: request.audience)
         }
         progress(1, 1)
         return GenerationOutput(data: Data(text.utf8), fileName: "content.md", cost: 0, parameters: parameters)

@@ -13,6 +13,7 @@ enum JobFactory {
         var kind = request.resolvedKind
         var type: MediaType = kind == .image ? .image : .text
         var prompt = request.prompt ?? request.original ?? request.topic ?? ""
+        var subject: String?
         if kind == .fromTemplate, let templateId = request.templateId {
             let rendered = try library.templates.render(templateId, userId: userId, variables: request.variables ?? [:])
             _ = try library.templates.useTemplate(templateId, userId: userId)
@@ -25,6 +26,11 @@ enum JobFactory {
                 if case .int(let h)? = rendered.template.parameters?["height"] { request.height = request.height ?? h }
             } else {
                 request.contentType = contentType(forCategory: rendered.template.category)
+                // A text template's prompt instructs a chat model; the offline writer needs the
+                // subject itself: the first placeholder's value.
+                if let first = TemplateSyntax.variables(rendered.template.prompt).first, let value = request.variables?[first]?.stringValue {
+                    subject = value
+                }
             }
             request.prompt = prompt
             request.title = request.title ?? rendered.template.name
@@ -55,6 +61,7 @@ enum JobFactory {
         parameters["kind"] = .string(kind.rawValue)
         if let source { parameters["source"] = .string(source) }
         parameters["attempts"] = .int(0)
+        if let subject { parameters["subject"] = .string(subject) }
         job.parameters = parameters
         return job
     }

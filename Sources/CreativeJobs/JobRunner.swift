@@ -45,6 +45,16 @@ public final class JobRunner: @unchecked Sendable {
             threads.append(thread)
             thread.start()
         }
+        startRenewer()
+    }
+
+    private var renewerStarted = false
+
+    private func startRenewer() {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !renewerStarted else { return }
+        renewerStarted = true
         let renewer = Thread { [self] in renewLeases() }
         renewer.name = "creative-lease"
         renewer.start()
@@ -135,6 +145,30 @@ public final class JobRunner: @unchecked Sendable {
         return nil
     }
 
+    /// Runs one job now on the calling thread (a `wait` request), or, when another worker holds
+    /// it, waits until it ends. `progress` sees each step.
+    /// - Returns: the job in its final state.
+    public func runNow(_ id: String, timeout: Double = 600, progress: (@Sendable (Int, Int) -> Void)? = nil) throws(CreativeError) -> GenerationJob {
+        let store = library.store
+        startRenewer()
+        if try store.claimJob(id) {
+            guard let (job, _) = try store.read(GenerationJob.self, id: id) else { throw .notFound("job", id) }
+            if job.status == .queued || job.status == .running {
+                held.withLock { _ = $0.insert(id) }
+                run(job, progress: progress)
+            } else {
+                store.releaseJobClaim(id)
+            }
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            guard let (job, _) = try store.read(GenerationJob.self, id: id) else { throw .notFound("job", id) }
+            if [.succeeded, .failed, .cancelled].contains(job.status) { return job }
+            guard Date() < deadline else { return job }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+    }
+
     private func renewLeases() {
         while !isStopping || active > 0 {
             for id in held.withLock({ $0 }) { library.store.renewJobClaim(id) }
@@ -142,7 +176,7 @@ public final class JobRunner: @unchecked Sendable {
         }
     }
 
-    private func run(_ queued: GenerationJob) {
+    private func run(_ queued: GenerationJob, progress: (@Sendable (Int, Int) -> Void)? = nil) {
         let started = Date()
         let store = library.store
         defer {
@@ -161,7 +195,7 @@ public final class JobRunner: @unchecked Sendable {
             var attempt = 1
             while asset == nil {
                 do throws(CreativeError) {
-                    asset = try generate(job, request)
+                    asset = try generate(job, request, progress: progress)
                 } catch where error.isRetryable && attempt < Self.maxAttempts && !isStopping {
                     // Exponential backoff with jitter; refusals are never retried.
                     let delay = Self.retryBase * pow(2, Double(attempt - 1)) * Double.random(in: 0.8...1.2)
@@ -201,7 +235,7 @@ public final class JobRunner: @unchecked Sendable {
     }
 
     /// Runs the provider and saves its output as an asset with the job's id.
-    private func generate(_ job: GenerationJob, _ request: GenerationRequest) throws(CreativeError) -> CreativeAsset? {
+    private func generate(_ job: GenerationJob, _ request: GenerationRequest, progress: (@Sendable (Int, Int) -> Void)?) throws(CreativeError) -> CreativeAsset? {
         guard job.model == nil || job.model == "local" else {
             throw CreativeError(.invalidInput, "No provider for model \(job.model ?? "") is available in this build yet; use model local.", field: "model")
         }
@@ -213,6 +247,7 @@ public final class JobRunner: @unchecked Sendable {
         let output: GenerationOutput
         do {
             output = try executor.run(job, request) { [self] step, total in
+                progress?(step, total)
                 guard !cancelled, Date().timeIntervalSince(lastWrite) >= Self.progressInterval || step == total else { return }
                 lastWrite = Date()
                 do throws(CreativeError) {
@@ -248,7 +283,7 @@ public final class JobRunner: @unchecked Sendable {
             (input.seed, input.steps, input.guidance, input.sampler) = (request.seed, request.steps, request.guidance, request.sampler)
         }
         var parameters = output.parameters
-        for key in ["width", "height", "contentType", "tone", "length", "audience", "goal", "topic", "count", "kind"] {
+        for key in ["width", "height", "contentType", "tone", "length", "audience", "goal", "topic", "count", "kind", "parentAssetId"] {
             if let value = job.parameters?[key] { parameters[key] = value }
         }
         if let templateId = job.templateId {

@@ -140,8 +140,9 @@ extension TemplateManager {
         }
         for (key, value) in variables { values[key] = Self.mustacheValue(value) }
         let needed = TemplateSyntax.variables(template.prompt) + TemplateSyntax.variables(template.negativePrompt ?? "")
-        if let missing = needed.first(where: { values[$0] == nil }) {
-            throw .invalid("variables.\(missing)", "The template \"\(template.name)\" needs a value for \(missing); add it to variables.")
+        let missing = needed.filter { values[$0] == nil }
+        if let first = missing.first {
+            throw .invalid("variables.\(first)", "The template \"\(template.name)\" needs a value for \(missing.joined(separator: ", ")); add \(missing.count == 1 ? "it" : "them") to variables.")
         }
         let prompt = try TemplateSyntax.render(template.prompt, values)
         let negative = try template.negativePrompt.map { (text) throws(CreativeError) in try TemplateSyntax.render(text, values) }

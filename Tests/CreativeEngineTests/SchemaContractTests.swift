@@ -83,7 +83,13 @@ struct SchemaContractTests {
         var minimalRequest = GenerationRequest()
         minimalRequest.kind = nil
 
+        var modifications = ImageModifications()
+        (modifications.prompt, modifications.negativePrompt, modifications.model, modifications.width) = ("p", "n", "local", 256)
+        (modifications.height, modifications.seed, modifications.steps, modifications.guidance) = (256, 9, 10, 6.5)
+        (modifications.sampler, modifications.title) = ("DDIM", "t")
+
         return [
+            Contract(schema: "image-modifications", fieldNames: ImageModifications.fieldNames, minimal: ImageModifications(), full: modifications),
             Contract(schema: "generation-request", fieldNames: GenerationRequest.fieldNames, minimal: minimalRequest, full: request),
             Contract(schema: "creative-asset", fieldNames: CreativeAsset.fieldNames, minimal: minimalAsset, full: asset),
             Contract(schema: "creative-template", fieldNames: CreativeTemplate.fieldNames, minimal: minimalTemplate, full: template),

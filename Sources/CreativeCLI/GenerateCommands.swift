@@ -1,0 +1,170 @@
+import ArgumentParser
+import CreativeJobs
+import CreativeLibraries
+import CreativeModels
+import Foundation
+
+/// The seed libraries that generate, built on an opened library.
+func generators(_ global: GlobalOptions) throws -> (ImageGenerator, ContentCreator) {
+    let generation = Generation(library: try global.open())
+    return (ImageGenerator(generation: generation), ContentCreator(generation: generation))
+}
+
+/// Prints a generation result; a failed job is exit status 1 with its sentence.
+func emit(_ result: GenerateResult, json: Bool) throws {
+    Output.emit(result, json: json) {
+        var lines = ["job \(result.jobId ?? "-")"]
+        if let asset = result.assetId { lines.append("asset \(asset)") }
+        if let content = result.content { lines.append("\n" + content) }
+        if result.jobId != nil && result.assetId == nil && result.error == nil { lines.append("queued: `creative watch` runs it; `creative job status \(result.jobId ?? "")` follows it") }
+        return lines.joined(separator: "\n")
+    }
+    if let error = result.error { throw CreativeError(.invalidInput, error) }
+}
+
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate", abstract: "Generate images (ImageGenerator.generateImage).", subcommands: [Image.self])
+
+    struct Image: ParsableCommand, JSONOutput {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate an image from a prompt.",
+            discussion: "Queues a job for `creative watch`, or with --wait runs it now with a progress bar and prints the asset.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "What to draw.") var prompt: String
+        @Option(name: .customLong("negative"), help: "What to avoid.") var negativePrompt: String?
+        @Option(help: "Model (default local).") var model: String?
+        @Option(help: "Size as WIDTHxHEIGHT, such as 768x512 (default 512x512).") var size: String?
+        @Option(help: "Seed (default: random, recorded).") var seed: Int?
+        @Option(help: "Sampling steps (default 20).") var steps: Int?
+        @Option(help: "Guidance (CFG) scale (default 7).") var guidance: Double?
+        @Option(help: "Sampler name (default Euler a).") var sampler: String?
+        @Option(help: "Title of the asset.") var title: String?
+        @Option(name: .customLong("tag"), help: "A tag; repeat for several.") var tags: [String] = []
+        @Flag(help: "Run now and wait for the asset.") var wait = false
+
+        func run() throws {
+            var options = GenerationRequest(kind: .image)
+            (options.negativePrompt, options.model, options.seed, options.steps) = (negativePrompt, model, seed, steps)
+            (options.guidance, options.sampler, options.title) = (guidance, sampler, title)
+            options.tags = tags.isEmpty ? nil : tags
+            if let size {
+                let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
+                guard parts.count == 2 else { throw ValidationError("--size must look like 768x512.") }
+                (options.width, options.height) = (parts[0], parts[1])
+            }
+            let bar = ProgressBar("generating", json: global.json)
+            let result = try generators(global).0.generateImage(userId: global.userId, prompt: prompt, options: options, wait: wait, progress: bar.update)
+            bar.finish()
+            try emit(result, json: global.json)
+        }
+    }
+}
+
+struct RegenerateCommand: ParsableCommand, JSONOutput {
+    static let configuration = CommandConfiguration(
+        commandName: "regenerate", abstract: "Make a new image from an existing one with changes; the original is kept.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The image asset's id.") var assetId: String
+    @Option(help: "A new prompt.") var prompt: String?
+    @Option(help: "Seed (default: a new one).") var seed: Int?
+    @Option(help: "Size as WIDTHxHEIGHT.") var size: String?
+    @Option(help: "Sampling steps.") var steps: Int?
+    @Option(help: "Guidance (CFG) scale.") var guidance: Double?
+    @Flag(help: "Run now and wait for the asset.") var wait = false
+
+    func run() throws {
+        var m = ImageModifications()
+        (m.prompt, m.seed, m.steps, m.guidance) = (prompt, seed, steps, guidance)
+        if let size {
+            let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
+            guard parts.count == 2 else { throw ValidationError("--size must look like 768x512.") }
+            (m.width, m.height) = (parts[0], parts[1])
+        }
+        try emit(try generators(global).0.regenerateImage(assetId, userId: global.userId, modifications: m, wait: wait), json: global.json)
+    }
+}
+
+struct ImagesCommand: ParsableCommand, JSONOutput {
+    static let configuration = CommandConfiguration(commandName: "images", abstract: "List your images, newest first (listUserImages).")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Search text.") var text: String?
+    @Option(name: .customLong("tag"), help: "Must carry this tag; repeat for several.") var tags: [String] = []
+    @Option(help: "Items per page, 1–500 (default 50).") var limit: Int?
+    @Option(help: "Continue after a previous page.") var cursor: String?
+
+    func run() throws {
+        var f = AssetFilters()
+        (f.text, f.limit, f.cursor) = (text, limit, cursor)
+        f.tags = tags.isEmpty ? nil : tags
+        let page = try generators(global).0.listUserImages(userId: global.userId, filters: f)
+        Output.emit(page, json: global.json) { Output.page(page, row: Output.row) }
+    }
+}
+
+struct ContentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "content", abstract: "Write, improve and brainstorm copy (ContentCreator).",
+        subcommands: [Generate.self, Improve.self, Ideas.self, FromTemplate.self])
+
+    struct Generate: ParsableCommand, JSONOutput {
+        static let configuration = CommandConfiguration(abstract: "Write copy of a type and save it as a text asset.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "blog-post, social-post, ad-copy, email, product-description, headline, slogan or script.") var type: String
+        @Argument(help: "What it is about.") var prompt: String
+        @Option(help: "friendly, professional, playful, bold …") var tone: String?
+        @Option(help: "short, medium or long.") var length: String?
+        @Option(help: "Who it is for.") var audience: String?
+
+        func run() throws {
+            var options = GenerationRequest(kind: .content)
+            (options.tone, options.length, options.audience) = (tone, length, audience)
+            try emit(try generators(global).1.generateContent(userId: global.userId, type: type, prompt: prompt, options: options), json: global.json)
+        }
+    }
+
+    struct Improve: ParsableCommand, JSONOutput {
+        static let configuration = CommandConfiguration(abstract: "Edit copy toward a goal and explain the changes.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The copy, or - to read it from stdin.") var text: String
+        @Option(help: "clearer, shorter, more persuasive, friendlier …") var goal = "clearer"
+
+        func run() throws {
+            let original = text == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : text
+            let result = try generators(global).1.improveCopy(original, goal: goal)
+            Output.emit(result, json: global.json) {
+                ([result.improved, ""] + result.suggestions.map { "- \($0)" }
+                    + [String(format: "\nreadability %.0f → %.0f", result.readabilityBefore, result.readabilityAfter)]).joined(separator: "\n")
+            }
+        }
+    }
+
+    struct Ideas: ParsableCommand, JSONOutput {
+        static let configuration = CommandConfiguration(abstract: "Exactly COUNT distinct ideas for a topic.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The topic.") var topic: String
+        @Option(help: "How many (1–100).") var count = 10
+
+        func run() throws {
+            let result = try generators(global).1.generateIdeas(topic, count: count)
+            Output.emit(result, json: global.json) { result.ideas.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n") }
+        }
+    }
+
+    struct FromTemplate: ParsableCommand, JSONOutput {
+        static let configuration = CommandConfiguration(abstract: "Fill a template's placeholders and run it.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The template id.") var templateId: String
+        @Option(name: .customLong("var"), help: "NAME=VALUE for a placeholder; repeat for several.") var variables: [String] = []
+        @Flag(help: "Queue the job instead of running it now.") var queue = false
+
+        func run() throws {
+            var values: [String: JSONValue] = [:]
+            for pair in variables {
+                guard let eq = pair.firstIndex(of: "=") else { throw ValidationError("--var takes NAME=VALUE, not \(pair).") }
+                values[String(pair[..<eq])] = .string(String(pair[pair.index(after: eq)...]))
+            }
+            try emit(try generators(global).1.createFromTemplate(userId: global.userId, templateId: templateId, variables: values, wait: !queue), json: global.json)
+        }
+    }
+}
