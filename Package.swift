@@ -41,7 +41,10 @@ let package = Package(
         // Image probing and thumbnails through libvips.
         .target(name: "CreativeMedia", dependencies: ["CreativeModels", "CVips"]),
         // Built-in offline providers (and, with issue 5, the real ones over libcurl).
-        .target(name: "CreativeProviders", dependencies: ["CreativeModels", "CreativeMedia", "CVips"]),
+        .target(
+            name: "CreativeProviders",
+            dependencies: ["CreativeModels", "CreativeMedia", "CVips", "CCurl", .product(name: "Logging", package: "swift-log")]
+        ),
         // Watching folders: inotify (libinotifytools, one owner thread) and polling, one interface.
         .target(
             name: "CreativeWatcher",

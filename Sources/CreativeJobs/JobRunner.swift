@@ -1,6 +1,7 @@
 import CreativeIndex
 import CreativeLibraries
 import CreativeModels
+import CreativeProviders
 import CreativeStore
 import Foundation
 import Logging
@@ -24,15 +25,20 @@ public final class JobRunner: @unchecked Sendable {
     /// While the inbox is being taken in, workers do not start new jobs: a burst of requests is
     /// made safe (a job each) before the disk is shared with generation.
     private var paused = false
-    private let executors: [MediaType: any JobExecutor] = [.image: LocalImageExecutor(), .text: LocalTextExecutor()]
+    /// Provider keys and base URLs, read from the environment as the official SDKs read them.
+    let environment: ProviderEnvironment
+    let retryPolicy: RetryPolicy
     /// Progress is written at most this often (seconds), and at the end.
     static let progressInterval = 0.25
     /// Tries per job for retryable failures, and the first backoff (seconds).
     static let maxAttempts = 3
     static let retryBase = 1.0
 
-    public init(library: CreativeLibrary, workers: Int, lease: Double, logger: Logger = Logger(label: "creative.jobs")) {
+    public init(library: CreativeLibrary, workers: Int, lease: Double, environment: ProviderEnvironment = ProviderEnvironment(),
+                retryPolicy: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "creative.jobs")) {
         self.library = library
+        self.environment = environment
+        self.retryPolicy = retryPolicy
         self.workers = max(1, workers)
         self.lease = max(1, lease)
         self.logger = logger
@@ -236,12 +242,11 @@ public final class JobRunner: @unchecked Sendable {
 
     /// Runs the provider and saves its output as an asset with the job's id.
     private func generate(_ job: GenerationJob, _ request: GenerationRequest, progress: (@Sendable (Int, Int) -> Void)?) throws(CreativeError) -> CreativeAsset? {
-        guard job.model == nil || job.model == "local" else {
-            throw CreativeError(.invalidInput, "No provider for model \(job.model ?? "") is available in this build yet; use model local.", field: "model")
-        }
-        guard let executor = executors[job.type] else {
+        guard job.type == .image || job.type == .text else {
             throw CreativeError(.invalidInput, "Jobs of type \(job.type.rawValue) cannot run yet.", field: "type")
         }
+        let choice = try Router.choose(job, request, environment, retryPolicy)
+        let executor = choice.executor
         var lastWrite = Date.distantPast
         var cancelled = false
         let output: GenerationOutput
@@ -283,6 +288,11 @@ public final class JobRunner: @unchecked Sendable {
             (input.seed, input.steps, input.guidance, input.sampler) = (request.seed, request.steps, request.guidance, request.sampler)
         }
         var parameters = output.parameters
+        if let note = choice.note {
+            parameters["requestedModel"] = .string(job.model ?? "")
+            parameters["providerNote"] = .string(note)
+            input.model = "local"
+        }
         for key in ["width", "height", "contentType", "tone", "length", "audience", "goal", "topic", "count", "kind", "parentAssetId"] {
             if let value = job.parameters?[key] { parameters[key] = value }
         }

@@ -25,6 +25,16 @@ public struct CreativeError: Error, Sendable, Equatable, CustomStringConvertible
         case storage = "storage_error"
         /// The job was cancelled while it ran.
         case cancelled = "cancelled"
+        /// A provider refused the request (content policy, invalid for that model); not retried.
+        case providerRefused = "provider_refused"
+        /// A provider rejected the key (401/403): set the right environment variable.
+        case providerAuth = "provider_auth"
+        /// A provider is busy, rate-limited, down or unreachable, after retries.
+        case providerUnavailable = "provider_unavailable"
+        /// A provider answered something that cannot be used (malformed or truncated body).
+        case providerError = "provider_error"
+        /// A provider did not answer in time, after retries.
+        case timeout = "timeout"
     }
 
     public var code: Code

@@ -1,6 +1,7 @@
 import CreativeJobs
 import CreativeLibraries
 import CreativeModels
+import CreativeProviders
 import Foundation
 import Testing
 
@@ -9,7 +10,9 @@ import Testing
 struct SeedLibrariesTests {
     func make() throws -> (TempLibrary, ImageGenerator, ContentCreator) {
         let lib = try TempLibrary()
-        let generation = Generation(library: lib.library)
+        // No keys, whatever the developer's environment holds: tests never leave 127.0.0.1.
+        let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: ProviderEnvironment([:]))
+        let generation = Generation(library: lib.library, runner: runner)
         return (lib, ImageGenerator(generation: generation), ContentCreator(generation: generation))
     }
 
@@ -53,9 +56,12 @@ struct SeedLibrariesTests {
         wrong.topic = "not for images"
         expectError(.invalidInput) { try images.generateImage(userId: "alice", prompt: "a fox", options: wrong) }
         var remote = GenerationRequest()
-        remote.model = "dall-e-3"
+        remote.model = "midjourney"
         let failed = try images.generateImage(userId: "alice", prompt: "a fox", options: remote, wait: true)
-        #expect(!failed.success && failed.error?.contains("dall-e-3") == true)
+        #expect(!failed.success && failed.error?.contains("Midjourney has no public API") == true)
+        let failedId = try #require(failed.jobId)
+        let job = try #require(try images.getImageStatus(failedId, userId: "alice"))
+        #expect(job.status == .failed && job.errorMessage != nil)
         expectError(.invalidInput) { try images.getImageStatus("../../etc/passwd", userId: "alice") }
     }
 

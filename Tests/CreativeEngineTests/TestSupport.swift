@@ -79,13 +79,15 @@ enum CLI {
     }
 
     /// Runs the CLI to completion and captures its output.
-    static func run(_ arguments: [String], library: String, user: String = "alice", stdin: String? = nil) throws -> Result {
+    static func run(_ arguments: [String], library: String, user: String = "alice", stdin: String? = nil,
+                    env extra: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["CREATIVE_LIBRARY"] = library
         env["CREATIVE_USER"] = user
+        for (key, value) in extra { env[key] = value }
         process.environment = env
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

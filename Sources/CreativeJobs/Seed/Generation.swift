@@ -27,7 +27,7 @@ public struct Generation: Sendable {
     }
 
     /// Validates the request and writes its job (queued; a running engine picks it up).
-    func submit(_ request: GenerationRequest, userId: String, extra: [String: JSONValue] = [:]) throws(CreativeError) -> GenerationJob {
+    public func submit(_ request: GenerationRequest, userId: String, extra: [String: JSONValue] = [:]) throws(CreativeError) -> GenerationJob {
         let userId = try Validation.userId(userId)
         try request.validate()
         var job = try JobFactory.make(request, userId: userId, id: ULID.make(), source: nil, library: library)
@@ -36,8 +36,9 @@ public struct Generation: Sendable {
         return job
     }
 
-    /// Submits, then (with `wait`) runs the job here and reports its outcome.
-    func generate(_ request: GenerationRequest, userId: String, wait: Bool, extra: [String: JSONValue] = [:],
+    /// Submits, then (with `wait`) runs the job here and reports its outcome. `extra` adds job
+    /// parameters (lineage such as parentAssetId).
+    public func generate(_ request: GenerationRequest, userId: String, wait: Bool, extra: [String: JSONValue] = [:],
                   progress: (@Sendable (Int, Int) -> Void)? = nil) throws(CreativeError) -> GenerateResult {
         let job = try submit(request, userId: userId, extra: extra)
         guard wait else { return GenerateResult(jobId: job.id) }

@@ -1,0 +1,140 @@
+import CreativeModels
+import CreativeProviders
+import Foundation
+
+/// Chooses the provider for a job: the request's `provider` if given, else by model —
+/// dall-e-*/gpt-image-* → OpenAI, claude-* → Anthropic, gpt-*/o1/o3/o4 → OpenAI chat,
+/// provider ollama → a local OpenAI-compatible server, local → built-in. Without the key a paid
+/// provider needs, the built-in provider answers and the asset says so.
+enum Router {
+    struct Choice {
+        var executor: any JobExecutor
+        /// Why the built-in provider answered instead of the one asked for.
+        var note: String?
+    }
+
+    static func choose(_ job: GenerationJob, _ request: GenerationRequest, _ env: ProviderEnvironment, _ policy: RetryPolicy) throws(CreativeError) -> Choice {
+        let model = (job.model ?? "local").lowercased()
+        let provider = request.provider?.lowercased()
+        if model.hasPrefix("midjourney") || provider == "midjourney" {
+            throw CreativeError(.providerUnavailable, "Midjourney has no public API, so the engine cannot call it; use dall-e-3, gpt-image-1, a Stable Diffusion web UI (SDWEBUI_URL) or local.", field: "model")
+        }
+        if job.type == .image {
+            if provider == "openai" || model.hasPrefix("dall-e") || model.hasPrefix("gpt-image") {
+                guard env.openAIKey != nil else { return Choice(executor: LocalImageExecutor(), note: "OPENAI_API_KEY is not set, so the local provider answered.") }
+                return Choice(executor: OpenAIImageExecutor(images: OpenAIImages(environment: env, policy: policy)), note: nil)
+            }
+            if model != "local" {
+                return Choice(executor: LocalImageExecutor(), note: "No provider for \(model) is configured in this version, so the local provider answered.")
+            }
+            return Choice(executor: LocalImageExecutor(), note: nil)
+        }
+        if provider == "ollama" {
+            return Choice(executor: ChatTextExecutor(chat: OpenAIChat(ollama: env, policy: policy), providerName: "ollama"), note: nil)
+        }
+        if provider == "anthropic" || model.hasPrefix("claude") {
+            guard env.anthropicKey != nil else { return Choice(executor: LocalTextExecutor(), note: "ANTHROPIC_API_KEY is not set, so the local provider answered.") }
+            return Choice(executor: ChatTextExecutor(chat: AnthropicMessages(environment: env, policy: policy), providerName: "anthropic"), note: nil)
+        }
+        if provider == "openai" || ["gpt-", "o1", "o3", "o4", "chatgpt"].contains(where: model.hasPrefix) {
+            guard env.openAIKey != nil else { return Choice(executor: LocalTextExecutor(), note: "OPENAI_API_KEY is not set, so the local provider answered.") }
+            return Choice(executor: ChatTextExecutor(chat: OpenAIChat(environment: env, policy: policy), providerName: "openai"), note: nil)
+        }
+        if model != "local" {
+            return Choice(executor: LocalTextExecutor(), note: "No provider for \(model) is configured, so the local provider answered.")
+        }
+        return Choice(executor: LocalTextExecutor(), note: nil)
+    }
+}
+
+struct OpenAIImageExecutor: JobExecutor {
+    let provider = "openai"
+    let images: OpenAIImages
+
+    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping (Int, Int) -> Void) throws -> GenerationOutput {
+        let output = try images.generate(prompt: job.prompt, model: job.model ?? "dall-e-3", width: request.width ?? 1024,
+                                         height: request.height ?? 1024, quality: request.quality, style: request.style)
+        progress(1, 1)
+        var parameters: [String: JSONValue] = ["requestedSize": .string(output.size)]
+        if let revised = output.revisedPrompt { parameters["revisedPrompt"] = .string(revised) }
+        return GenerationOutput(data: output.image, fileName: "image.png", cost: output.cost, parameters: parameters)
+    }
+}
+
+/// Copy, edits and ideas from a chat model, with robust parsing of what it answers.
+struct ChatTextExecutor: JobExecutor {
+    let chat: any ChatProvider
+    let providerName: String
+    var provider: String { providerName }
+
+    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping (Int, Int) -> Void) throws -> GenerationOutput {
+        let kind = job.parameters?["kind"]?.stringValue.flatMap(RequestKind.init(rawValue:)) ?? .content
+        let model = job.model ?? "local"
+        var parameters: [String: JSONValue] = [:]
+        let text: String
+        var usage = (0, 0, 0.0)
+        switch kind {
+        case .ideas:
+            let count = request.count ?? 10
+            let topic = request.topic ?? job.prompt
+            let answer = try chat.complete(system: "You brainstorm. Answer with a JSON array of exactly \(count) distinct, specific ideas (short strings) and nothing else.",
+                                           prompt: "Topic: \(topic)", model: model, maxTokens: 60 * count + 200)
+            usage = (answer.inputTokens, answer.outputTokens, answer.cost)
+            let ideas = Self.exactly(count, Self.parseList(answer.text), topic: topic)
+            parameters["ideas"] = .array(ideas.map { .string($0) })
+            text = "# Ideas: \(topic)\n\n" + ideas.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n") + "\n"
+        case .improve:
+            let original = request.original ?? job.prompt
+            let answer = try chat.complete(system: "You are an editor. Improve the copy toward the goal. Answer with JSON only: {\"improved\": string, \"suggestions\": [string]}.",
+                                           prompt: "Goal: \(request.goal ?? "clearer")\n\nCopy:\n\(original)", model: model, maxTokens: 2000)
+            usage = (answer.inputTokens, answer.outputTokens, answer.cost)
+            let object = Self.jsonObject(answer.text)
+            let improved = (object?["improved"] as? String) ?? answer.text
+            let suggestions = (object?["suggestions"] as? [String]) ?? []
+            parameters["improved"] = .string(improved)
+            parameters["suggestions"] = .array(suggestions.map { .string($0) })
+            text = "# Improved copy\n\n\(improved)\n\n## Suggestions\n\n" + suggestions.map { "- \($0)" }.joined(separator: "\n") + "\n"
+        default:
+            var brief = ["Write \(request.contentType ?? "blog-post") copy in Markdown. Return only the copy."]
+            if let tone = request.tone { brief.append("Tone: \(tone).") }
+            if let length = request.length { brief.append("Length: \(length).") }
+            if let audience = request.audience { brief.append("Audience: \(audience).") }
+            if let language = request.language { brief.append("Language: \(language).") }
+            let answer = try chat.complete(system: "You are a senior copywriter. " + brief.joined(separator: " "), prompt: job.prompt, model: model, maxTokens: 2000)
+            usage = (answer.inputTokens, answer.outputTokens, answer.cost)
+            text = answer.text
+        }
+        progress(1, 1)
+        parameters["inputTokens"] = .int(usage.0)
+        parameters["outputTokens"] = .int(usage.1)
+        return GenerationOutput(data: Data(text.utf8), fileName: "content.md", cost: usage.2, parameters: parameters)
+    }
+
+    /// Items from a JSON array, or from numbered / bulleted lines when the model ignored the format.
+    static func parseList(_ text: String) -> [String] {
+        if let start = text.firstIndex(of: "["), let end = text.lastIndex(of: "]"), start < end,
+           let items = try? JSONSerialization.jsonObject(with: Data(text[start...end].utf8)) as? [Any] {
+            return items.compactMap { ($0 as? String) ?? (($0 as? [String: Any])?["title"] as? String) }
+        }
+        return text.split(separator: "\n").map { line in
+            line.trimmingCharacters(in: .whitespaces)
+                .replacingOccurrences(of: #"^(\d+[\.\)]|[-*•])\s*"#, with: "", options: .regularExpression)
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
+        }.filter { !$0.isEmpty && !$0.hasPrefix("```") }
+    }
+
+    /// Exactly `count` distinct ideas: duplicates dropped, extras cut, gaps filled by the local provider.
+    static func exactly(_ count: Int, _ items: [String], topic: String) -> [String] {
+        var seen = Set<String>()
+        var result = items.filter { seen.insert($0.lowercased()).inserted }
+        for idea in LocalText.ideas(topic: topic, count: count) where result.count < count && seen.insert(idea.lowercased()).inserted {
+            result.append(idea)
+        }
+        return Array(result.prefix(count))
+    }
+
+    static func jsonObject(_ text: String) -> [String: Any]? {
+        guard let start = text.firstIndex(of: "{"), let end = text.lastIndex(of: "}"), start < end else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(text[start...end].utf8)) as? [String: Any]
+    }
+}

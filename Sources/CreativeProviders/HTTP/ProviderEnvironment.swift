@@ -1,0 +1,34 @@
+import Foundation
+
+/// Provider settings read from the environment exactly as the official SDKs read them, so a
+/// user's existing settings just work. Keys never come from the library folder.
+public struct ProviderEnvironment: Sendable {
+    public var openAIKey: String?
+    /// Ends in /v1, as the OpenAI SDKs expect (`https://api.openai.com/v1`).
+    public var openAIBaseURL: String
+    public var anthropicKey: String?
+    /// The host root, as the Anthropic SDKs expect (`https://api.anthropic.com`).
+    public var anthropicBaseURL: String
+    /// Ollama's host (`http://127.0.0.1:11434`); its OpenAI-compatible API is at /v1.
+    public var ollamaHost: String
+    public var stabilityKey: String?
+    /// Stable Diffusion web UI (AUTOMATIC1111 / Forge).
+    public var sdWebUIURL: String?
+
+    public init(_ env: [String: String] = ProcessInfo.processInfo.environment) {
+        func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
+        openAIKey = value("OPENAI_API_KEY")
+        openAIBaseURL = Self.trim(value("OPENAI_BASE_URL") ?? "https://api.openai.com/v1")
+        anthropicKey = value("ANTHROPIC_API_KEY")
+        anthropicBaseURL = Self.trim(value("ANTHROPIC_BASE_URL") ?? "https://api.anthropic.com")
+        var ollama = value("OLLAMA_HOST") ?? "http://127.0.0.1:11434"
+        if !ollama.contains("://") { ollama = "http://" + ollama }
+        ollamaHost = Self.trim(ollama)
+        stabilityKey = value("STABILITY_API_KEY")
+        sdWebUIURL = value("SDWEBUI_URL").map(Self.trim)
+    }
+
+    private static func trim(_ url: String) -> String {
+        url.hasSuffix("/") ? String(url.dropLast()) : url
+    }
+}

@@ -1,0 +1,32 @@
+/// List prices in US dollars, as the providers published them (table taken 2026-11-25 from the
+/// prices known to this project; verify against the providers' pricing pages before relying on
+/// them for billing). Unknown models cost 0 and say so by their absence.
+public enum PriceTable {
+    /// Per image.
+    static func image(model: String, size: String, quality: String?) -> Double {
+        let large = size != "1024x1024"
+        switch model {
+        case "dall-e-3": return quality == "hd" ? (large ? 0.12 : 0.08) : (large ? 0.08 : 0.04)
+        case "dall-e-2": return 0.02
+        case "gpt-image-1":
+            switch quality {
+            case "low": return large ? 0.016 : 0.011
+            case "high": return large ? 0.25 : 0.167
+            default: return large ? 0.063 : 0.042
+            }
+        default: return 0
+        }
+    }
+
+    /// USD per million input and output tokens.
+    static let chatPerMillion: [(prefix: String, input: Double, output: Double)] = [
+        ("gpt-4o-mini", 0.15, 0.60), ("gpt-4o", 2.50, 10.00), ("gpt-4.1-mini", 0.40, 1.60), ("gpt-4.1", 2.00, 8.00),
+        ("claude-3-5-haiku", 0.80, 4.00), ("claude-haiku", 1.00, 5.00), ("claude-sonnet", 3.00, 15.00),
+        ("claude-3-5-sonnet", 3.00, 15.00), ("claude-opus", 15.00, 75.00),
+    ]
+
+    static func chat(model: String, input: Int, output: Int) -> Double {
+        guard let price = chatPerMillion.first(where: { model.hasPrefix($0.prefix) }) else { return 0 }
+        return (Double(input) * price.input + Double(output) * price.output) / 1_000_000
+    }
+}
