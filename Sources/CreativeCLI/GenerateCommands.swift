@@ -33,7 +33,10 @@ struct GenerateCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "What to draw.") var prompt: String
         @Option(name: .customLong("negative"), help: "What to avoid.") var negativePrompt: String?
-        @Option(help: "Model (default local).") var model: String?
+        @Option(help: "Model: local (default), dall-e-3, gpt-image-1 …") var model: String?
+        @Option(help: "Force a provider: openai or local.") var provider: String?
+        @Option(help: "Provider quality (standard, hd, low, medium, high).") var quality: String?
+        @Option(help: "Provider style (vivid, natural).") var style: String?
         @Option(help: "Size as WIDTHxHEIGHT, such as 768x512 (default 512x512).") var size: String?
         @Option(help: "Seed (default: random, recorded).") var seed: Int?
         @Option(help: "Sampling steps (default 20).") var steps: Int?
@@ -47,6 +50,7 @@ struct GenerateCommand: ParsableCommand {
             var options = GenerationRequest(kind: .image)
             (options.negativePrompt, options.model, options.seed, options.steps) = (negativePrompt, model, seed, steps)
             (options.guidance, options.sampler, options.title) = (guidance, sampler, title)
+            (options.provider, options.quality, options.style) = (provider, quality, style)
             options.tags = tags.isEmpty ? nil : tags
             if let size {
                 let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
@@ -115,10 +119,14 @@ struct ContentCommand: ParsableCommand {
         @Option(help: "friendly, professional, playful, bold …") var tone: String?
         @Option(help: "short, medium or long.") var length: String?
         @Option(help: "Who it is for.") var audience: String?
+        @Option(help: "Language (default English).") var language: String?
+        @Option(help: "A chat model (gpt-4o, claude-sonnet-4 …; default the built-in writer).") var model: String?
+        @Option(help: "Force a provider: openai, anthropic, ollama or local.") var provider: String?
 
         func run() throws {
             var options = GenerationRequest(kind: .content)
-            (options.tone, options.length, options.audience) = (tone, length, audience)
+            (options.tone, options.length, options.audience, options.language) = (tone, length, audience, language)
+            (options.model, options.provider) = (model, provider)
             try emit(try generators(global).1.generateContent(userId: global.userId, type: type, prompt: prompt, options: options), json: global.json)
         }
     }
@@ -128,10 +136,11 @@ struct ContentCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The copy, or - to read it from stdin.") var text: String
         @Option(help: "clearer, shorter, more persuasive, friendlier …") var goal = "clearer"
+        @Option(help: "A chat model (gpt-4o, claude-sonnet-4 …) instead of the built-in editor; the result is saved as an asset.") var model: String?
 
         func run() throws {
             let original = text == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : text
-            let result = try generators(global).1.improveCopy(original, goal: goal)
+            let result = try generators(global).1.improveCopy(original, goal: goal, model: model, userId: global.userId)
             Output.emit(result, json: global.json) {
                 ([result.improved, ""] + result.suggestions.map { "- \($0)" }
                     + [String(format: "\nreadability %.0f → %.0f", result.readabilityBefore, result.readabilityAfter)]).joined(separator: "\n")
@@ -144,9 +153,11 @@ struct ContentCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The topic.") var topic: String
         @Option(help: "How many (1–100).") var count = 10
+        @Option(help: "A chat model (gpt-4o, claude-sonnet-4 …) instead of the built-in generator.") var model: String?
+        @Flag(help: "Keep the ideas as a text asset (always done with --model).") var save = false
 
         func run() throws {
-            let result = try generators(global).1.generateIdeas(topic, count: count)
+            let result = try generators(global).1.generateIdeas(topic, count: count, model: model, userId: global.userId, save: save)
             Output.emit(result, json: global.json) { result.ideas.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n") }
         }
     }

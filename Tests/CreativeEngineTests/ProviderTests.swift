@@ -169,5 +169,21 @@ struct ProviderTests {
         let asset = try #require(try lib.assets.getAsset(madeId, userId: "alice"))
         #expect(asset.provider == "openai" && asset.width == 48 && server.requests.count == 1)
         #expect(!result.stderr.contains(Self.key) && !result.stdout.contains(Self.key))
+
+        let chat = try FakeProviderServer { _, _ in
+            .json(200, ["id": "chatcmpl-1", "object": "chat.completion",
+                        "choices": [["index": 0, "message": ["role": "assistant", "content": "```json\n[\"Cold brew at home\", \"Tea and cheese pairings\", \"A tasting diary\"]\n```"], "finish_reason": "stop"]],
+                        "usage": ["prompt_tokens": 30, "completion_tokens": 25, "total_tokens": 55]])
+        }
+        let ideas = try CLI.run(["content", "ideas", "tea", "--count", "3", "--model", "gpt-4o-mini", "--json"], library: lib.path,
+                                env: ["OPENAI_API_KEY": Self.key, "OPENAI_BASE_URL": chat.baseURL + "/v1"])
+        #expect(ideas.status == 0, "\(ideas.stderr)")
+        let listed = try JSONDecoder().decode(ContentCreator.Ideas.self, from: Data(ideas.stdout.utf8)).ideas
+        #expect(listed == ["Cold brew at home", "Tea and cheese pairings", "A tasting diary"])
+        let request = try #require(chat.requests.first)
+        #expect(request.path == "/v1/chat/completions" && request.json?["model"] as? String == "gpt-4o-mini")
+        let saved = lib.library.store.readAll(CreativeAsset.self).entities.map(\.0).filter { $0.type == .text }
+        #expect(saved.count == 1 && saved.first?.provider == "openai" && saved.first?.url == "content.md")
+        #expect(try SchemaContractTests.python(["scripts/validate-sidecars.py", lib.path]).status == 0)
     }
 }

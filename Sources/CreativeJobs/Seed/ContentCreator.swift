@@ -35,24 +35,44 @@ public struct ContentCreator: Sendable {
         return try generation.generate(request, userId: userId, wait: true)
     }
 
-    /// A rule-based edit of `original` toward `goal`, with the suggestions that explain it.
-    /// - Throws: `invalid_input` for empty or oversize text.
-    public func improveCopy(_ original: String, goal: String) throws(CreativeError) -> Improvement {
+    /// An edit of `original` toward `goal`, with the suggestions that explain it: rule-based with
+    /// no `model`, else by that chat model (saved as a text asset for `userId`).
+    /// - Throws: `invalid_input` for empty or oversize text; provider errors with a model.
+    public func improveCopy(_ original: String, goal: String, model: String? = nil, userId: String = "local") throws(CreativeError) -> Improvement {
         var request = GenerationRequest(kind: .improve)
-        (request.original, request.goal) = (original, goal)
+        (request.original, request.goal, request.model) = (original, goal, model)
         try request.validate()
+        if let model, model != "local" {
+            let asset = try savedAsset(try generation.generate(request, userId: userId, wait: true), userId: userId)
+            let improved = asset.parameters?["improved"]?.stringValue ?? ""
+            let suggestions = asset.parameters?["suggestions"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            return Improvement(improved: improved, suggestions: suggestions,
+                               readabilityBefore: LocalText.readability(original), readabilityAfter: LocalText.readability(improved))
+        }
         let result = LocalText.improveCopy(original, goal: goal)
         return Improvement(improved: result.improved, suggestions: result.suggestions,
                            readabilityBefore: result.readabilityBefore, readabilityAfter: result.readabilityAfter)
     }
 
-    /// Exactly `count` distinct ideas for `topic`.
-    /// - Throws: `invalid_input` for an empty topic or a count outside 1–100.
-    public func generateIdeas(_ topic: String, count: Int) throws(CreativeError) -> Ideas {
+    /// Exactly `count` distinct ideas for `topic`: from the built-in generator with no `model`,
+    /// else from that chat model (structured output asked for, parsed robustly, gaps filled).
+    /// With `save` (or a model) the ideas are also kept as a text asset for `userId`.
+    /// - Throws: `invalid_input` for an empty topic or a count outside 1–100; provider errors.
+    public func generateIdeas(_ topic: String, count: Int, model: String? = nil, userId: String = "local", save: Bool = false) throws(CreativeError) -> Ideas {
         var request = GenerationRequest(kind: .ideas)
-        (request.topic, request.count) = (topic, count)
+        (request.topic, request.count, request.model) = (topic, count, model)
         try request.validate()
-        return Ideas(ideas: LocalText.ideas(topic: topic, count: count))
+        guard save || (model != nil && model != "local") else { return Ideas(ideas: LocalText.ideas(topic: topic, count: count)) }
+        let asset = try savedAsset(try generation.generate(request, userId: userId, wait: true), userId: userId)
+        return Ideas(ideas: asset.parameters?["ideas"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+    }
+
+    /// The asset a waited job made, or its failure as an error.
+    private func savedAsset(_ result: GenerateResult, userId: String) throws(CreativeError) -> CreativeAsset {
+        guard result.success, let id = result.assetId, let asset = try generation.library.assets.getAsset(id, userId: userId) else {
+            throw CreativeError(.providerError, result.error ?? "The job made no asset.")
+        }
+        return asset
     }
 
     /// Renders a template with `variables` (missing ones are an error naming them), counts the
