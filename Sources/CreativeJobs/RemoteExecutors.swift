@@ -24,8 +24,19 @@ enum Router {
                 guard env.openAIKey != nil else { return Choice(executor: LocalImageExecutor(), note: "OPENAI_API_KEY is not set, so the local provider answered.") }
                 return Choice(executor: OpenAIImageExecutor(images: OpenAIImages(environment: env, policy: policy)), note: nil)
             }
+            let stableDiffusion = ["sd", "stable-", "sdxl"].contains(where: model.hasPrefix)
+            if provider == "sdwebui" || (stableDiffusion && env.sdWebUIURL != nil && provider != "stability") {
+                guard let url = env.sdWebUIURL else { return Choice(executor: LocalImageExecutor(), note: "SDWEBUI_URL is not set, so the local provider answered.") }
+                return Choice(executor: SDWebUIExecutor(webUI: SDWebUI(baseURL: url, policy: policy)), note: nil)
+            }
+            if provider == "stability" || stableDiffusion {
+                guard env.stabilityKey != nil else {
+                    return Choice(executor: LocalImageExecutor(), note: "Neither SDWEBUI_URL nor STABILITY_API_KEY is set, so the local provider answered.")
+                }
+                return Choice(executor: StabilityExecutor(stability: StabilityImages(key: env.stabilityKey, baseURL: env.stabilityBaseURL, policy: policy)), note: nil)
+            }
             if model != "local" {
-                return Choice(executor: LocalImageExecutor(), note: "No provider for \(model) is configured in this version, so the local provider answered.")
+                return Choice(executor: LocalImageExecutor(), note: "No provider for \(model) is configured, so the local provider answered.")
             }
             return Choice(executor: LocalImageExecutor(), note: nil)
         }
@@ -59,6 +70,43 @@ struct OpenAIImageExecutor: JobExecutor {
         if let revised = output.revisedPrompt { parameters["revisedPrompt"] = .string(revised) }
         return GenerationOutput(data: output.image, fileName: "image.png", cost: output.cost, parameters: parameters)
     }
+}
+
+struct SDWebUIExecutor: JobExecutor {
+    let provider = "sdwebui"
+    let webUI: SDWebUI
+
+    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping (Int, Int) -> Void) throws -> GenerationOutput {
+        let report = ProgressRelay(progress)
+        let output = try webUI.generate(prompt: job.prompt, negativePrompt: job.negativePrompt, width: request.width ?? 512, height: request.height ?? 512,
+                                        seed: request.seed, steps: request.steps ?? 20, guidance: request.guidance ?? 7,
+                                        sampler: request.sampler ?? "Euler a", progress: report.send)
+        return GenerationOutput(data: output.image, fileName: "image.png", cost: 0, parameters: output.seed.map { ["providerSeed": .int($0)] } ?? [:])
+    }
+}
+
+struct StabilityExecutor: JobExecutor {
+    let provider = "stability"
+    let stability: StabilityImages
+
+    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping (Int, Int) -> Void) throws -> GenerationOutput {
+        let output = try stability.generate(prompt: job.prompt, negativePrompt: job.negativePrompt, model: job.model ?? "stable-image-core",
+                                            width: request.width ?? 1024, height: request.height ?? 1024, seed: request.seed)
+        progress(1, 1)
+        var parameters: [String: JSONValue] = ["finishReason": .string(output.info["finishReason"] ?? "SUCCESS")]
+        if let seed = output.seed { parameters["providerSeed"] = .int(seed) }
+        return GenerationOutput(data: output.image, fileName: "image.png", cost: output.cost, parameters: parameters)
+    }
+}
+
+/// Hands progress from a provider's polling thread to the runner (which serialises its writes).
+final class ProgressRelay: @unchecked Sendable {
+    private let lock = NSLock()
+    private let target: (Int, Int) -> Void
+
+    init(_ target: @escaping (Int, Int) -> Void) { self.target = target }
+
+    @Sendable func send(_ step: Int, _ total: Int) { lock.withLock { target(step, total) } }
 }
 
 /// Copy, edits and ideas from a chat model, with robust parsing of what it answers.

@@ -12,7 +12,9 @@ public struct ProviderEnvironment: Sendable {
     /// Ollama's host (`http://127.0.0.1:11434`); its OpenAI-compatible API is at /v1.
     public var ollamaHost: String
     public var stabilityKey: String?
-    /// Stable Diffusion web UI (AUTOMATIC1111 / Forge).
+    /// STABILITY_BASE_URL (default https://api.stability.ai).
+    public var stabilityBaseURL: String
+    /// Stable Diffusion web UI (AUTOMATIC1111 / Forge), SDWEBUI_URL such as http://127.0.0.1:7860.
     public var sdWebUIURL: String?
 
     public init(_ env: [String: String] = ProcessInfo.processInfo.environment) {
@@ -25,6 +27,7 @@ public struct ProviderEnvironment: Sendable {
         if !ollama.contains("://") { ollama = "http://" + ollama }
         ollamaHost = Self.trim(ollama)
         stabilityKey = value("STABILITY_API_KEY")
+        stabilityBaseURL = Self.trim(value("STABILITY_BASE_URL") ?? "https://api.stability.ai")
         sdWebUIURL = value("SDWEBUI_URL").map(Self.trim)
     }
 

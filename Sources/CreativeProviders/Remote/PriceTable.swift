@@ -18,6 +18,9 @@ public enum PriceTable {
         }
     }
 
+    /// Stability AI stable-image generate, per image, by endpoint.
+    static let stability: [String: Double] = ["ultra": 0.08, "core": 0.03, "sd3": 0.065]
+
     /// USD per million input and output tokens.
     static let chatPerMillion: [(prefix: String, input: Double, output: Double)] = [
         ("gpt-4o-mini", 0.15, 0.60), ("gpt-4o", 2.50, 10.00), ("gpt-4.1-mini", 0.40, 1.60), ("gpt-4.1", 2.00, 8.00),
