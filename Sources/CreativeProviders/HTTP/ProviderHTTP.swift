@@ -97,9 +97,10 @@ public enum ProviderHTTP {
             return String(decoding: body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         if let error = object["error"] as? [String: Any], let message = error["message"] as? String { return message }
+        // A1111 puts the exception's class in `error` and the sentence in `detail`.
+        if let detail = object["detail"] as? String { return detail }
         if let message = object["error"] as? String { return message }
         if let errors = object["errors"] as? [String] { return errors.joined(separator: "; ") }
-        if let detail = object["detail"] as? String { return detail }
         if let message = object["message"] as? String { return message }
         return ""
     }

@@ -45,7 +45,7 @@ public struct SDWebUI: Sendable {
                    let step = state["sampling_step"] as? Int, let total = state["sampling_steps"] as? Int, total > 0 {
                     progress(min(step, total), total)
                 }
-                Thread.sleep(forTimeInterval: pollInterval)
+                done.wait(pollInterval)
             }
         }
         poller.start()
@@ -115,10 +115,29 @@ public struct StabilityImages: Sendable {
     }
 }
 
-/// A one-way flag shared with a helper thread.
+/// A one-way flag shared with a helper thread, which can sleep until it is set.
 final class StopSignal: @unchecked Sendable {
-    private let lock = NSLock()
+    private let condition = NSCondition()
     private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
+
+    var isSet: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return value
+    }
+
+    func set() {
+        condition.lock()
+        value = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Sleeps up to `seconds`, waking early when the flag is set.
+    func wait(_ seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        condition.lock()
+        while !value, condition.wait(until: deadline) {}
+        condition.unlock()
+    }
 }

@@ -1,0 +1,84 @@
+import CreativeModels
+import CreativeProviders
+import Foundation
+import Testing
+
+/// Every provider client against the same failures, each in that provider's real error format:
+/// the error code that comes out, and how many requests it took (refusals are never retried).
+@Suite("Provider error matrix")
+struct ProviderErrorMatrixTests {
+    typealias Response = FakeProviderServer.Response
+
+    /// A provider call against a fake server, with that provider's error body for a status.
+    struct Client: Sendable {
+        var name: String
+        var errorBody: @Sendable (Int, String) -> Any
+        var call: @Sendable (FakeProviderServer) throws -> Void
+    }
+
+    static let policy = RetryPolicy(attempts: 3, baseDelay: 0.02, maxDelay: 1)
+
+    static func env(_ s: FakeProviderServer) -> ProviderEnvironment { ProviderTests.env(s) }
+
+    static let clients: [Client] = [
+        Client(name: "OpenAI images",
+               errorBody: { _, message in ["error": ["message": message, "type": "invalid_request_error", "code": NSNull()]] },
+               call: { s in _ = try OpenAIImages(environment: env(s), policy: policy).generate(prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil) }),
+        Client(name: "OpenAI chat",
+               errorBody: { _, message in ["error": ["message": message, "type": "invalid_request_error"]] },
+               call: { s in _ = try OpenAIChat(environment: env(s), policy: policy).complete(system: "s", prompt: "p", model: "gpt-4o", maxTokens: 20) }),
+        Client(name: "Anthropic",
+               errorBody: { _, message in ["type": "error", "error": ["type": "invalid_request_error", "message": message]] },
+               call: { s in _ = try AnthropicMessages(environment: env(s), policy: policy).complete(system: "s", prompt: "p", model: "claude-sonnet-4", maxTokens: 20) }),
+        Client(name: "Stability",
+               errorBody: { _, message in ["id": "e1", "name": "bad_request", "errors": [message]] },
+               call: { s in _ = try StabilityImages(key: ProviderTests.key, baseURL: s.baseURL, policy: policy).generate(prompt: "x", negativePrompt: nil, model: "stable-image-core", width: 1024, height: 1024, seed: nil) }),
+        Client(name: "SD web UI",
+               errorBody: { _, message in ["error": "HTTPException", "detail": message, "body": "", "errors": ""] },
+               call: { s in
+                   var ui = SDWebUI(baseURL: s.baseURL, policy: policy)
+                   ui.pollInterval = 5
+                   _ = try ui.generate(prompt: "x", negativePrompt: nil, width: 64, height: 64, seed: 1, steps: 1, guidance: 7, sampler: "Euler a") { _, _ in }
+               }),
+    ]
+
+    /// status → (expected code, expected requests)
+    static let cases: [(Int, CreativeError.Code, Int)] = [
+        (400, .providerRefused, 1), (401, .providerAuth, 1), (403, .providerAuth, 1), (422, .providerRefused, 1),
+        (429, .providerUnavailable, 3), (500, .providerUnavailable, 3), (503, .providerUnavailable, 3), (529, .providerUnavailable, 3),
+    ]
+
+    @Test(arguments: clients.indices)
+    func statusesMapToStableCodes(_ index: Int) throws {
+        let client = Self.clients[index]
+        for (status, code, requests) in Self.cases {
+            let message = "Problem \(status) from the fake."
+            let server = try FakeProviderServer { request, _ in
+                if request.path.contains("/progress") { return .json(200, ["state": [:] as [String: Any]]) }
+                return .json(status, client.errorBody(status, message))
+            }
+            let error = expectError(code) { try client.call(server) }
+            #expect(error?.message.contains(message) == true, "\(client.name) \(status): \(error?.message ?? "")")
+            #expect(server.requests.filter { !$0.path.contains("/progress") }.count == requests, "\(client.name) \(status)")
+            #expect(error?.message.contains(ProviderTests.key) == false)
+        }
+    }
+
+    @Test(arguments: clients.indices)
+    func malformedTruncatedAndSlowAnswersEndInClearErrors(_ index: Int) throws {
+        let client = Self.clients[index]
+        let garbage = try FakeProviderServer { request, _ in
+            request.path.contains("/progress") ? .json(200, [:]) : Response(status: 200, headers: ["Content-Type": "application/json"], body: Data("{\"images\": [\"%%%".utf8))
+        }
+        // Stability answers raw image bytes: a non-image body is caught when the asset is saved
+        // (unsupported_media); the client itself only refuses an empty body.
+        if client.name != "Stability" { expectError(.providerError) { try client.call(garbage) } }
+        let cut = try FakeProviderServer { request, _ in
+            var r = Response.json(200, ["data": [["b64_json": String(repeating: "A", count: 4000)]]])
+            if !request.path.contains("/progress") { r.truncateAt = 50 }
+            return r
+        }
+        expectError(.providerUnavailable) { try client.call(cut) }
+        #expect(cut.requests.filter { !$0.path.contains("/progress") }.count == 3)
+    }
+}
