@@ -20,6 +20,7 @@ struct IndexRow: Sendable {
     var isDefault = false
     var usageCount = 0
     var priority = 0
+    var cost: Double?
     var titleKey: String
     var createdAt: Int64
     var updatedAt: Int64
@@ -56,7 +57,7 @@ struct IndexRow: Sendable {
                                title: a.title, created: a.createdAt, updated: a.updatedAt, tags: a.tags,
                                text: [a.title, a.description ?? "", a.prompt ?? "", a.negativePrompt ?? ""])
                 (row.category, row.status, row.provider, row.model) = (a.category?.lowercased(), a.status.rawValue, a.provider, a.model)
-                (row.isPublic, row.isFavorite) = (a.isPublic, a.isFavorite)
+                (row.isPublic, row.isFavorite, row.cost) = (a.isPublic, a.isFavorite, a.cost)
             case .template:
                 let t = try decoder.decode(TemplateFields.self, from: sidecar)
                 row = IndexRow(kind: kind, id: t.id, userId: t.userId, stat: stat, sidecar: sidecar, type: t.type.rawValue,
@@ -115,6 +116,7 @@ private struct AssetFields: Decodable {
     var status: AssetStatus
     var isPublic, isFavorite: Bool
     var tags: [String]
+    var cost: Double?
     var createdAt, updatedAt: Date
 }
 

@@ -4,7 +4,7 @@ import GRDB
 /// whose migrations are not exactly these (older, newer, half-built) is rebuilt, never migrated
 /// by hand. Bump `version` (a new migration) whenever a column or its meaning changes.
 enum IndexSchema {
-    static let version = "v2"
+    static let version = "v3"
 
     /// Two steps so a rebuild can fill the tables before building secondary indexes (faster).
     static var migrator: DatabaseMigrator {
@@ -28,6 +28,7 @@ enum IndexSchema {
                     isDefault INTEGER NOT NULL,
                     usageCount INTEGER NOT NULL,
                     priority INTEGER NOT NULL,
+                    cost REAL,                     -- USD (assets and jobs), for budgets
                     titleKey TEXT NOT NULL,        -- lower-cased title or name, for sorting
                     createdAt INTEGER NOT NULL,    -- milliseconds since 1970
                     updatedAt INTEGER NOT NULL,

@@ -33,6 +33,11 @@ private final class Binder {
         }
     }
 
+    func double(_ value: Double?) {
+        index += 1
+        if let value { sqlite3_bind_double(statement, index, value) } else { sqlite3_bind_null(statement, index) }
+    }
+
     func blob(_ data: Data) {
         index += 1
         data.withUnsafeBytes { _ = sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Self.transient) }
@@ -52,8 +57,8 @@ enum IndexWriter {
     static let insertSQL = """
         INSERT INTO item (kind, id, path, collection, userId, type, category, status, provider, model,
             isPublic, isFavorite, isDefault, usageCount, priority, titleKey, createdAt, updatedAt,
-            size, mtime, inode, sidecar)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            size, mtime, inode, sidecar, cost)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     /// Inserts a row that is not in the index yet. Values are bound through SQLite's C API:
@@ -66,6 +71,7 @@ enum IndexWriter {
         item.text(row.titleKey)
         item.int(row.createdAt, row.updatedAt, Int64(row.stat.size), row.stat.mtime, Int64(bitPattern: row.stat.inode))
         item.blob(row.sidecar)
+        item.double(row.cost)
         try item.run()
         let rowid = db.lastInsertedRowID
         let tagSQL = "INSERT OR IGNORE INTO item_tag (tag, item) VALUES (?, ?)"

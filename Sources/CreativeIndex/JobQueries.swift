@@ -34,6 +34,14 @@ extension LibraryIndex {
         return try pageOf(q, sort: .createdAt, order: .desc, limit: limit, cursor: cursor, as: GenerationJob.self)
     }
 
+    /// What a user's assets cost since `date` (USD), for the monthly budget.
+    public func spent(userId: String, since date: Date) throws(CreativeError) -> Double {
+        try read { db in
+            try Double.fetchOne(db, sql: "SELECT total(cost) FROM item WHERE kind = 'asset' AND userId = ? AND createdAt >= ?",
+                                arguments: [userId, Self.milliseconds(date)]) ?? 0
+        }
+    }
+
     /// Counts of jobs by status (all users), for progress reports and metrics.
     public func jobCounts() throws(CreativeError) -> [JobStatus: Int] {
         try read { db in

@@ -37,17 +37,18 @@ enum JobFactory {
             kind = type == .image ? .image : .content
         }
         let now = Timestamp.now()
+        let defaults = (try library.store.settings()).defaults
         var job = GenerationJob(id: id, userId: userId, type: type, prompt: prompt, createdAt: now)
         job.negativePrompt = request.negativePrompt
-        job.model = request.model ?? defaultModel
+        job.model = request.model ?? (type == .image ? defaults?.imageModel : defaults?.textModel) ?? defaultModel
         job.provider = "local"
         job.templateId = request.templateId
         job.priority = request.priority ?? 0
         if type == .image {
-            request.width = request.width ?? 512
-            request.height = request.height ?? 512
+            request.width = request.width ?? defaults?.width ?? 512
+            request.height = request.height ?? defaults?.height ?? 512
             request.seed = request.seed ?? Int.random(in: 0..<4_294_967_296)
-            request.steps = request.steps ?? 20
+            request.steps = request.steps ?? defaults?.steps ?? 20
             request.guidance = request.guidance ?? 7
             request.sampler = request.sampler ?? "Euler a"
             job.totalSteps = request.steps

@@ -247,6 +247,7 @@ public final class JobRunner: @unchecked Sendable {
         }
         let choice = try Router.choose(job, request, environment, retryPolicy)
         let executor = choice.executor
+        try checkBudget(job, provider: executor.provider)
         var lastWrite = Date.distantPast
         var cancelled = false
         let output: GenerationOutput
@@ -303,6 +304,20 @@ public final class JobRunner: @unchecked Sendable {
         input.parameters = parameters
         _ = try library.assets.saveAsset(userId: job.userId, asset: input, id: job.id)
         return try library.assets.getAsset(job.id, userId: job.userId)
+    }
+
+    /// Providers that bill per call; a user past their monthly budget gets none of them.
+    static let paidProviders: Set<String> = ["openai", "anthropic", "stability"]
+
+    private func checkBudget(_ job: GenerationJob, provider: String) throws(CreativeError) {
+        guard Self.paidProviders.contains(provider), let budget = try library.store.settings().budget(for: job.userId) else { return }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        let monthStart = calendar.dateInterval(of: .month, for: Date())?.start ?? Date()
+        let spent = try library.index.spent(userId: job.userId, since: monthStart)
+        guard spent < budget else {
+            throw CreativeError(.budgetExceeded, String(format: "%@ has spent $%.2f of the $%.2f monthly budget in library.json; raise monthlyBudgetUSD or wait until next month.", job.userId, spent, budget))
+        }
     }
 
     /// Read-modify-write of the job sidecar; refuses to touch a cancelled job.

@@ -35,6 +35,8 @@ public struct CreativeError: Error, Sendable, Equatable, CustomStringConvertible
         case providerError = "provider_error"
         /// A provider did not answer in time, after retries.
         case timeout = "timeout"
+        /// The user's monthly budget (library.json) is spent.
+        case budgetExceeded = "budget_exceeded"
     }
 
     public var code: Code

@@ -230,3 +230,18 @@ public final class LibraryStore: Sendable {
         return try POSIX.readFile(dir, name, limit: limit)
     }
 }
+
+extension LibraryStore {
+    /// The library's settings (`library.json`); defaults when the file says nothing more.
+    /// - Throws: `invalid_sidecar` naming library.json when it cannot be parsed.
+    public func settings() throws(CreativeError) -> LibrarySettings {
+        guard let data = try POSIX.readFile(rootDir, Self.settingsName, limit: Self.sidecarLimit) else { return LibrarySettings() }
+        do {
+            return try JSONCoding.decoder().decode(LibrarySettings.self, from: data)
+        } catch let error as DecodingError {
+            throw CreativeError(.invalidSidecar, "library.json does not match its schema: \(CreativeError(decoding: error).message)")
+        } catch {
+            throw CreativeError(.invalidSidecar, "library.json is not valid JSON; fix it or restore it.")
+        }
+    }
+}

@@ -187,3 +187,37 @@ struct ProviderTests {
         #expect(try SchemaContractTests.python(["scripts/validate-sidecars.py", lib.path]).status == 0)
     }
 }
+
+@Suite("Library settings: defaults and budgets")
+struct SettingsTests {
+    @Test func defaultsApplyAndPaidJobsStopAtTheMonthlyBudget() throws {
+        let lib = try TempLibrary()
+        let settings = #"{"formatVersion": 1, "defaults": {"width": 320, "height": 200, "steps": 3}, "monthlyBudgetUSD": {"alice": 0.10, "*": 100}, "note": "kept"}"#
+        try Data(settings.utf8).write(to: URL(fileURLWithPath: lib.path + "/library.json"))
+        #expect(try lib.library.store.settings().budget(for: "alice") == 0.10)
+        #expect(try lib.library.store.settings().budget(for: "bob") == 100)
+
+        let server = try FakeProviderServer { _, _ in .json(200, ProviderTests.imageAnswer) }
+        let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: ProviderTests.env(server), retryPolicy: ProviderTests.fast)
+        let images = ImageGenerator(generation: Generation(library: lib.library, runner: runner))
+        let local = try images.generateImage(userId: "alice", prompt: "a kite", wait: true)
+        let localId = try #require(local.assetId)
+        let made = try #require(try lib.assets.getAsset(localId, userId: "alice"))
+        #expect(made.width == 320 && made.height == 200 && made.steps == 3)
+
+        // 320×200 asks dall-e-3 for 1792x1024: $0.08 each against a $0.10 budget.
+        var paid = GenerationRequest()
+        paid.model = "dall-e-3"
+        #expect(try images.generateImage(userId: "alice", prompt: "one", options: paid, wait: true).success)
+        #expect(try images.generateImage(userId: "alice", prompt: "two", options: paid, wait: true).success)
+        let refused = try images.generateImage(userId: "alice", prompt: "three", options: paid, wait: true)
+        #expect(!refused.success && refused.error?.contains("monthly budget") == true && refused.error?.contains("$0.16") == true)
+        #expect(server.requests.count == 2)
+        #expect(try images.generateImage(userId: "alice", prompt: "still free", wait: true).success)
+        #expect(try images.generateImage(userId: "bob", prompt: "bob pays", options: paid, wait: true).success)
+
+        try Data("{ broken".utf8).write(to: URL(fileURLWithPath: lib.path + "/library.json"))
+        let broken = expectError(.invalidSidecar) { try images.generateImage(userId: "alice", prompt: "x") }
+        #expect(broken?.message.contains("library.json") == true)
+    }
+}

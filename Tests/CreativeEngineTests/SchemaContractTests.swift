@@ -88,7 +88,13 @@ struct SchemaContractTests {
         (modifications.height, modifications.seed, modifications.steps, modifications.guidance) = (256, 9, 10, 6.5)
         (modifications.sampler, modifications.title) = ("DDIM", "t")
 
+        var settings = LibrarySettings()
+        var defaults = LibrarySettings.Defaults()
+        (defaults.imageModel, defaults.width) = ("local", 512)
+        (settings.defaults, settings.monthlyBudgetUSD) = (defaults, ["alice": 10, "*": 50])
+
         return [
+            Contract(schema: "library-settings", fieldNames: LibrarySettings.fieldNames, minimal: LibrarySettings(), full: settings),
             Contract(schema: "image-modifications", fieldNames: ImageModifications.fieldNames, minimal: ImageModifications(), full: modifications),
             Contract(schema: "generation-request", fieldNames: GenerationRequest.fieldNames, minimal: minimalRequest, full: request),
             Contract(schema: "creative-asset", fieldNames: CreativeAsset.fieldNames, minimal: minimalAsset, full: asset),
@@ -146,7 +152,7 @@ struct SchemaContractTests {
             guard case .array(let listed)? = properties[key]?.objectValue?["enum"] else { continue }
             #expect(listed.compactMap(\.stringValue) == cases, "\(name).\(key) enum")
         }
-        let isRequest = !["creative-asset", "creative-template", "generation-job"].contains(name)
+        let isRequest = !["creative-asset", "creative-template", "generation-job", "library-settings"].contains(name)
         #expect(schema["additionalProperties"] == .bool(!isRequest), "requests are strict; sidecars keep unknown keys")
     }
 
