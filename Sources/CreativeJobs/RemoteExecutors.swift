@@ -148,7 +148,9 @@ struct ChatTextExecutor: JobExecutor {
             if let length = request.length { brief.append("Length: \(length).") }
             if let audience = request.audience { brief.append("Audience: \(audience).") }
             if let language = request.language { brief.append("Language: \(language).") }
-            let answer = try chat.complete(system: "You are a senior copywriter. " + brief.joined(separator: " "), prompt: job.prompt, model: model, maxTokens: 2000)
+            // Copy is long: stream it, so the job shows progress while it is written.
+            let answer = try chat.complete(system: "You are a senior copywriter. " + brief.joined(separator: " "), prompt: job.prompt, model: model,
+                                           maxTokens: 2000, progress: ProgressRelay(progress).send)
             usage = (answer.inputTokens, answer.outputTokens, answer.cost)
             text = answer.text
         }

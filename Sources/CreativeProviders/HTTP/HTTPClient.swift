@@ -15,6 +15,8 @@ public struct HTTPRequest: Sendable {
     public var maxResponseBytes = 64 * 1024 * 1024
     /// Values (API keys) that must never appear in logs or errors.
     public var secrets: [String] = []
+    /// Called with each piece of the body as it arrives (streamed answers report progress).
+    public var onChunk: (@Sendable (Data) -> Void)?
 
     public init(method: String = "POST", url: String, headers: [(String, String)] = [], body: Data? = nil) {
         (self.method, self.url, self.headers, self.body) = (method, url, headers, body)
@@ -44,7 +46,7 @@ public enum HTTPClient {
     public static func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportFailure> {
         guard initialized, let handle = curl_easy_init() else { return .failure(.unreachable("libcurl could not start")) }
         defer { curl_easy_cleanup(handle) }
-        let sink = Sink(limit: request.maxResponseBytes)
+        let sink = Sink(limit: request.maxResponseBytes, onChunk: request.onChunk)
         let context = Unmanaged.passUnretained(sink).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
@@ -99,8 +101,12 @@ public enum HTTPClient {
         var headers: [String: String] = [:]
         var overflowed = false
         let limit: Int
+        let onChunk: (@Sendable (Data) -> Void)?
 
-        init(limit: Int) { self.limit = limit }
+        init(limit: Int, onChunk: (@Sendable (Data) -> Void)?) {
+            self.limit = limit
+            self.onChunk = onChunk
+        }
 
         func append(_ bytes: UnsafeRawBufferPointer) -> Bool {
             guard body.count + bytes.count <= limit else {
@@ -108,6 +114,7 @@ public enum HTTPClient {
                 return false
             }
             body.append(contentsOf: bytes)
+            onChunk?(Data(bytes))
             return true
         }
 
