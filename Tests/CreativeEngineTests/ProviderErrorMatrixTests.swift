@@ -13,6 +13,7 @@ struct ProviderErrorMatrixTests {
     struct Client: Sendable {
         var name: String
         var errorBody: @Sendable (Int, String) -> Any
+        /// Calls the provider with a short timeout (for the slow-answer case).
         var call: @Sendable (FakeProviderServer) throws -> Void
     }
 
@@ -23,21 +24,38 @@ struct ProviderErrorMatrixTests {
     static let clients: [Client] = [
         Client(name: "OpenAI images",
                errorBody: { _, message in ["error": ["message": message, "type": "invalid_request_error", "code": NSNull()]] },
-               call: { s in _ = try OpenAIImages(environment: env(s), policy: policy).generate(prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil) }),
+               call: { s in
+                   var images = OpenAIImages(environment: env(s), policy: policy)
+                   images.timeout = 0.5
+                   _ = try images.generate(prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil)
+               }),
         Client(name: "OpenAI chat",
                errorBody: { _, message in ["error": ["message": message, "type": "invalid_request_error"]] },
-               call: { s in _ = try OpenAIChat(environment: env(s), policy: policy).complete(system: "s", prompt: "p", model: "gpt-4o", maxTokens: 20) }),
+               call: { s in
+                   var chat = OpenAIChat(environment: env(s), policy: policy)
+                   chat.timeout = 0.5
+                   _ = try chat.complete(system: "s", prompt: "p", model: "gpt-4o", maxTokens: 20)
+               }),
         Client(name: "Anthropic",
                errorBody: { _, message in ["type": "error", "error": ["type": "invalid_request_error", "message": message]] },
-               call: { s in _ = try AnthropicMessages(environment: env(s), policy: policy).complete(system: "s", prompt: "p", model: "claude-sonnet-4", maxTokens: 20) }),
+               call: { s in
+                   var claude = AnthropicMessages(environment: env(s), policy: policy)
+                   claude.timeout = 0.5
+                   _ = try claude.complete(system: "s", prompt: "p", model: "claude-sonnet-4", maxTokens: 20)
+               }),
         Client(name: "Stability",
                errorBody: { _, message in ["id": "e1", "name": "bad_request", "errors": [message]] },
-               call: { s in _ = try StabilityImages(key: ProviderTests.key, baseURL: s.baseURL, policy: policy).generate(prompt: "x", negativePrompt: nil, model: "stable-image-core", width: 1024, height: 1024, seed: nil) }),
+               call: { s in
+                   var stability = StabilityImages(key: ProviderTests.key, baseURL: s.baseURL, policy: policy)
+                   stability.timeout = 0.5
+                   _ = try stability.generate(prompt: "x", negativePrompt: nil, model: "stable-image-core", width: 1024, height: 1024, seed: nil)
+               }),
         Client(name: "SD web UI",
                errorBody: { _, message in ["error": "HTTPException", "detail": message, "body": "", "errors": ""] },
                call: { s in
                    var ui = SDWebUI(baseURL: s.baseURL, policy: policy)
                    ui.pollInterval = 5
+                   ui.timeout = 0.5
                    _ = try ui.generate(prompt: "x", negativePrompt: nil, width: 64, height: 64, seed: 1, steps: 1, guidance: 7, sampler: "Euler a") { _, _ in }
                }),
     ]
@@ -80,5 +98,12 @@ struct ProviderErrorMatrixTests {
         }
         expectError(.providerUnavailable) { try client.call(cut) }
         #expect(cut.requests.filter { !$0.path.contains("/progress") }.count == 3)
+        let slow = try FakeProviderServer { request, _ in
+            var r = Response.json(200, [:])
+            if !request.path.contains("/progress") { r.delay = 1.0 }
+            return r
+        }
+        expectError(.timeout) { try client.call(slow) }
+        #expect(slow.requests.filter { !$0.path.contains("/progress") }.count == 3)
     }
 }

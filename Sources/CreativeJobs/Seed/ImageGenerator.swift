@@ -46,8 +46,10 @@ public struct ImageGenerator: Sendable {
         var request = GenerationRequest(kind: .image, prompt: prompt)
         request.negativePrompt = m.negativePrompt ?? original.negativePrompt
         request.model = m.model ?? original.model
-        request.width = m.width ?? original.width
-        request.height = m.height ?? original.height
+        // The original's measured size may be outside what a request allows (a small import).
+        let clamp = { (value: Int?) in value.map { min(max($0, 64), 2048) } }
+        request.width = m.width ?? clamp(original.width)
+        request.height = m.height ?? clamp(original.height)
         request.seed = m.seed
         request.steps = m.steps ?? original.steps
         request.guidance = m.guidance ?? original.guidance

@@ -49,6 +49,8 @@ public struct OpenAIChat: ChatProvider {
     let key: String?
     let keyVariable: String?
     let policy: RetryPolicy
+    /// Seconds for a whole answer.
+    public var timeout = 120.0
 
     /// OpenAI itself (OPENAI_API_KEY, OPENAI_BASE_URL).
     public init(environment: ProviderEnvironment, policy: RetryPolicy = RetryPolicy()) {
@@ -74,6 +76,7 @@ public struct OpenAIChat: ChatProvider {
         if let key { headers.append(("Authorization", "Bearer \(key)")) }
         var request = HTTPRequest(url: "\(baseURL)/chat/completions", headers: headers, body: try? JSONSerialization.data(withJSONObject: body))
         request.secrets = key.map { [$0] } ?? []
+        request.timeout = timeout
         request.onChunk = Self.counter(progress, total: maxTokens)
         let response = try ProviderHTTP.send(request, provider: name, keyVariable: keyVariable, policy: policy)
         if progress != nil { return try streamed(response.body, model: model) }
@@ -111,6 +114,8 @@ public struct AnthropicMessages: ChatProvider {
     public let name = "Anthropic"
     let environment: ProviderEnvironment
     let policy: RetryPolicy
+    /// Seconds for a whole answer.
+    public var timeout = 120.0
 
     public init(environment: ProviderEnvironment, policy: RetryPolicy = RetryPolicy()) {
         (self.environment, self.policy) = (environment, policy)
@@ -128,6 +133,7 @@ public struct AnthropicMessages: ChatProvider {
                                   headers: [("x-api-key", key), ("anthropic-version", "2023-06-01"), ("Content-Type", "application/json")],
                                   body: try? JSONSerialization.data(withJSONObject: body))
         request.secrets = [key]
+        request.timeout = timeout
         request.onChunk = Self.counter(progress, total: maxTokens)
         let response = try ProviderHTTP.send(request, provider: name, keyVariable: "ANTHROPIC_API_KEY", policy: policy)
         if progress != nil { return try streamed(response.body, model: model) }

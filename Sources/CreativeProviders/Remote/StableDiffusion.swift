@@ -75,6 +75,7 @@ public struct StabilityImages: Sendable {
     /// STABILITY_BASE_URL, default https://api.stability.ai.
     public var baseURL: String
     public var policy: RetryPolicy
+    public var timeout = 180.0
 
     public init(key: String?, baseURL: String = "https://api.stability.ai", policy: RetryPolicy = RetryPolicy()) {
         (self.key, self.baseURL, self.policy) = (key, baseURL, policy)
@@ -97,6 +98,7 @@ public struct StabilityImages: Sendable {
                                   headers: [("Authorization", "Bearer \(key)"), ("Accept", "image/*"),
                                             ("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: body)
         request.secrets = [key]
+        request.timeout = timeout
         let response = try ProviderHTTP.send(request, provider: "Stability AI", keyVariable: "STABILITY_API_KEY", policy: policy)
         let reason = response.headers["finish-reason"] ?? "SUCCESS"
         guard reason != "CONTENT_FILTERED" else {

@@ -1,0 +1,71 @@
+import CreativeJobs
+import CreativeLibraries
+import CreativeModels
+import CreativeProviders
+import Foundation
+import Testing
+
+/// The seed functions that call providers, against fakes on 127.0.0.1.
+@Suite("Seed functions with provider fakes")
+struct SeedWithProvidersTests {
+    typealias Response = FakeProviderServer.Response
+
+    static func fake() throws -> FakeProviderServer {
+        try FakeProviderServer { request, _ in
+            if request.path.hasSuffix("/images/generations") { return .json(200, ProviderTests.imageAnswer) }
+            let prompt = (request.json?["messages"] as? [[String: Any]])?.last?["content"] as? String ?? ""
+            if prompt.contains("Goal:") {
+                let answer = #"Here you go: {"improved": "Our team wrote the report to help you.", "suggestions": ["Use active voice.", "Cut filler."]}"#
+                return .json(200, ["choices": [["message": ["role": "assistant", "content": answer]]], "usage": ["prompt_tokens": 40, "completion_tokens": 20]])
+            }
+            return .json(400, ["error": ["message": "This model does not support that request.", "type": "invalid_request_error"]])
+        }
+    }
+
+    static func setup(_ server: FakeProviderServer) throws -> (TempLibrary, ImageGenerator, ContentCreator) {
+        let lib = try TempLibrary()
+        let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: ProviderTests.env(server), retryPolicy: ProviderTests.fast)
+        let generation = Generation(library: lib.library, runner: runner)
+        return (lib, ImageGenerator(generation: generation), ContentCreator(generation: generation))
+    }
+
+    @Test func improveCopyAndTemplatesAndRegenerateUseTheProviders() throws {
+        let server = try Self.fake()
+        let (lib, images, content) = try Self.setup(server)
+        let edit = try content.improveCopy("In order to help you, the report was written by our team.", goal: "clearer", model: "gpt-4o-mini", userId: "alice")
+        #expect(edit.improved == "Our team wrote the report to help you." && edit.suggestions == ["Use active voice.", "Cut filler."])
+        #expect(edit.readabilityAfter > 0)
+
+        var template = TemplateInput(name: "Hero", type: .image, prompt: "A hero image of {{product}}")
+        template.model = "dall-e-3"
+        let templateId = try lib.templates.createTemplate(userId: "alice", template: template).templateId
+        let made = try content.createFromTemplate(userId: "alice", templateId: templateId, variables: ["product": .string("a kettle")])
+        let madeId = try #require(made.assetId)
+        let asset = try #require(try lib.assets.getAsset(madeId, userId: "alice"))
+        #expect(asset.provider == "openai" && asset.model == "dall-e-3" && asset.prompt == "A hero image of a kettle")
+        #expect(asset.parameters?["templateId"] == .string(templateId))
+        let sent = try #require(server.requests.last?.json)
+        #expect(sent["prompt"] as? String == "A hero image of a kettle")
+
+        let again = try images.regenerateImage(madeId, userId: "alice", wait: true)
+        let againId = try #require(again.assetId)
+        let child = try #require(try lib.assets.getAsset(againId, userId: "alice"))
+        #expect(child.provider == "openai" && child.parameters?["parentAssetId"] == .string(madeId))
+
+        // A refusal from the chat model: the call fails with the provider's sentence.
+        let refused = expectError(.providerError) { try content.generateIdeas("tea", count: 3, model: "gpt-4o", userId: "alice") }
+        #expect(refused?.message.contains("does not support") == true)
+    }
+
+    @Test func retryAfterTakesSecondsOrAnHTTPDate() throws {
+        #expect(ProviderHTTP.parseRetryAfter("12") == 12)
+        let date = Date().addingTimeInterval(30)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let seconds = try #require(ProviderHTTP.parseRetryAfter(formatter.string(from: date)))
+        #expect(seconds > 27 && seconds <= 30)
+        #expect(ProviderHTTP.parseRetryAfter("soon") == nil)
+    }
+}
