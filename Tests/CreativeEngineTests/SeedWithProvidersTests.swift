@@ -57,6 +57,23 @@ struct SeedWithProvidersTests {
         #expect(refused?.message.contains("does not support") == true)
     }
 
+    @Test func asyncCallersRunConcurrentlyOffTheCooperativePool() async throws {
+        let server = try FakeProviderServer { _, _ in var r = Response.json(200, ["ok": true]); r.delay = 0.5; return r }
+        let start = Date()
+        // More blocking requests than the cooperative pool has threads: they must overlap.
+        let statuses = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    if case .success(let response) = await HTTPClient.perform(HTTPRequest(method: "GET", url: server.baseURL + "/x")) { return response.status }
+                    return 0
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 200, count: 6))
+        #expect(Date().timeIntervalSince(start) < 2.0)
+    }
+
     @Test func retryAfterTakesSecondsOrAnHTTPDate() throws {
         #expect(ProviderHTTP.parseRetryAfter("12") == 12)
         let date = Date().addingTimeInterval(30)

@@ -126,3 +126,15 @@ public enum HTTPClient {
         }
     }
 }
+
+extension HTTPClient {
+    /// The same exchange for async callers: curl blocks, so it runs on a thread of its own and
+    /// never on Swift's cooperative pool (where two blocked requests would stall everything).
+    public static func perform(_ request: HTTPRequest) async -> Result<HTTPResponse, TransportFailure> {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: perform(request)) }
+            thread.name = "creative-http"
+            thread.start()
+        }
+    }
+}
