@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // The layout shows the architecture: models → store → (index, media) → the four seed libraries →
@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // No traits: swift-configuration support is not needed and would only add build time.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         // System libraries from Debian packages (see scripts/install-deps.sh).
@@ -61,7 +63,16 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        // The seed's four libraries (AssetManager and TemplateManager so far).
+        // The REST API: the 19 seed endpoints on Hummingbird.
+        .target(
+            name: "CreativeAPI",
+            dependencies: [
+                "CreativeModels", "CreativeStore", "CreativeIndex", "CreativeLibraries", "CreativeJobs",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The seed's AssetManager and TemplateManager.
         .target(
             name: "CreativeLibraries",
             dependencies: [
@@ -74,6 +85,7 @@ let package = Package(
             name: "CreativeCLI",
             dependencies: [
                 "CreativeLibraries", "CreativeStore", "CreativeIndex", "CreativeJobs", "CreativeProviders", "CreativeWatcher",
+                "CreativeAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -83,7 +95,10 @@ let package = Package(
             name: "CreativeEngineTests",
             dependencies: [
                 "CreativeLibraries", "CreativeIndex", "CreativeJobs", "CreativeProviders", "CreativeWatcher", "CreativeCLI",
+                "CreativeAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ]

@@ -1,11 +1,12 @@
 import ArgumentParser
+import CreativeAPI
 import CreativeJobs
 import CreativeLibraries
 import Foundation
 import Logging
 import ServiceLifecycle
 
-struct WatchCommand: AsyncParsableCommand {
+struct WatchCommand: AsyncParsableCommand, ParsableArguments {
     static let configuration = CommandConfiguration(
         commandName: "watch",
         abstract: "Watch the library: turn inbox files into jobs, run them, keep the index current.",
@@ -19,9 +20,7 @@ struct WatchCommand: AsyncParsableCommand {
             Several `creative watch` processes (on one machine or several sharing the folder) may \
             run at once: each request runs exactly once. SIGTERM or Ctrl-C lets running jobs finish; \
             after a crash, the next start runs whatever was left.
-            """,
-        // `serve` will add the REST API to the same process (issue 6); until then it is this.
-        aliases: ["serve"]
+            """
     )
 
     @OptionGroup var global: GlobalOptions
@@ -35,17 +34,49 @@ struct WatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let library = try CreativeLibrary.initialize(global.libraryPath).0
+        try await ServiceGroup(
+            configuration: .init(services: [.init(service: engine(library), successTerminationBehavior: .gracefullyShutdownGroup)],
+                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "creative"))
+        ).run()
+    }
+
+    func engine(_ library: CreativeLibrary) -> Engine {
         var options = Engine.Options()
         options.workers = workers ?? options.workers
         options.lease = lease
         options.pollInterval = poll
         options.rescanInterval = rescan
         options.defaultUser = global.userId
-        let engine = Engine(library: library, options: options)
-        let group = ServiceGroup(
-            configuration: .init(services: [.init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup)],
-                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "creative"))
-        )
-        try await group.run()
+        return Engine(library: library, options: options)
+    }
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the REST API together with the watcher and workers (everything `watch` does).",
+        discussion: """
+            Zero-config: binds 127.0.0.1, one user `local`, no token, loopback Host names only. \
+            To serve other hosts, set CREATIVE_API_TOKENS=token:user,token:user (tokens of 16+ \
+            characters) and --host; binding beyond loopback without tokens is refused.
+            """
+    )
+
+    @OptionGroup var watch: WatchCommand
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+
+    func run() async throws {
+        let library = try CreativeLibrary.initialize(watch.global.libraryPath).0
+        var api = APIConfiguration()
+        (api.host, api.port) = (host, port)
+        api.tokens = try APIConfiguration.tokens(from: ProcessInfo.processInfo.environment)
+        let app = try buildApplication(library: library, configuration: api)
+        try await ServiceGroup(
+            configuration: .init(
+                services: [.init(service: watch.engine(library), successTerminationBehavior: .gracefullyShutdownGroup),
+                           .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "creative"))
+        ).run()
     }
 }

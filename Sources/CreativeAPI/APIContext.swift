@@ -1,0 +1,77 @@
+import CreativeModels
+import Foundation
+import Hummingbird
+
+/// The request context every route sees: who is asking.
+public struct APIContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The acting user, set by the auth middleware.
+    public var userId = "local"
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+}
+
+/// Who may call the API. Zero-config: loopback only, single user `local`, no token. With
+/// tokens (bearer → user id), every request needs one; binding beyond loopback requires them.
+public struct APIConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Bearer token → user id.
+    public var tokens: [String: String] = [:]
+    /// Largest request body (bytes).
+    public var maxBody = 1024 * 1024
+
+    public init() {}
+
+    /// Tokens from CREATIVE_API_TOKENS (`token:user,token:user`), never from the library.
+    public static func tokens(from env: [String: String]) throws(CreativeError) -> [String: String] {
+        guard let text = env["CREATIVE_API_TOKENS"], !text.isEmpty else { return [:] }
+        var tokens: [String: String] = [:]
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, parts[0].count >= 16 else {
+                throw .invalid("CREATIVE_API_TOKENS", "CREATIVE_API_TOKENS must be token:user pairs separated by commas, with tokens of at least 16 characters.")
+            }
+            tokens[parts[0]] = try Validation.userId(parts[1])
+        }
+        return tokens
+    }
+
+    var isLoopback: Bool { ["127.0.0.1", "::1", "localhost"].contains(host) }
+
+    /// Refuses to expose the library beyond this machine without tokens.
+    public func check() throws(CreativeError) {
+        if !isLoopback && tokens.isEmpty {
+            throw .invalid("host", "Binding \(host) without tokens would let anyone on the network use this library; set CREATIVE_API_TOKENS or bind 127.0.0.1.")
+        }
+    }
+}
+
+/// Maps a bearer token to its user; in zero-config loopback mode accepts only loopback Host
+/// names, so a web page cannot reach the API through DNS rebinding.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = APIContext
+    let configuration: APIConfiguration
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if request.uri.path == "/healthz" { return try await next(request, context) }
+        if configuration.tokens.isEmpty {
+            let host = (request.head.authority ?? "").lowercased()
+            let name = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }.dropFirst()) : String(host.split(separator: ":").first ?? "")
+            guard ["127.0.0.1", "localhost", "::1"].contains(name) else {
+                return APIError.response(CreativeError(.invalidInput, "This engine answers loopback names only (localhost, 127.0.0.1); set tokens to serve other hosts."), status: .forbidden)
+            }
+            context.userId = "local"
+        } else {
+            let header = request.headers[.authorization] ?? ""
+            guard header.hasPrefix("Bearer "), let user = configuration.tokens[String(header.dropFirst(7))] else {
+                return APIError.response(CreativeError(.invalidInput, "A valid bearer token is required (Authorization: Bearer …)."), status: .unauthorized)
+            }
+            context.userId = user
+        }
+        return try await next(request, context)
+    }
+}

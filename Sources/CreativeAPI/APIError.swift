@@ -1,0 +1,66 @@
+import CreativeModels
+import Foundation
+import Hummingbird
+
+/// One JSON error shape for every failure: `{ success: false, error: { code, message, details } }`.
+/// No stack traces, paths or keys reach a client.
+enum APIError {
+    struct Body: Encodable {
+        struct Detail: Encodable {
+            var code: String
+            var message: String
+            var details: [String: String]?
+        }
+        var success = false
+        var error: Detail
+    }
+
+    static func status(for code: CreativeError.Code) -> HTTPResponse.Status {
+        switch code {
+        case .invalidInput, .invalidTemplate, .unsupportedMedia: .badRequest
+        case .notFound: .notFound
+        case .conflict, .protected, .cancelled: .conflict
+        case .tooLarge: .contentTooLarge
+        case .budgetExceeded: .tooManyRequests
+        case .providerRefused: .unprocessableContent
+        case .providerAuth, .providerError: .badGateway
+        case .providerUnavailable: .serviceUnavailable
+        case .timeout: .gatewayTimeout
+        case .invalidSidecar, .storage, .libraryNotFound: .internalServerError
+        }
+    }
+
+    static func response(_ error: CreativeError, status: HTTPResponse.Status? = nil) -> Response {
+        // Messages about the library's own files name paths; a client gets a plain sentence.
+        let internalFailure = [.invalidSidecar, .storage, .libraryNotFound].contains(error.code)
+        let message = internalFailure ? "The engine could not read or write its library; the server log has the details." : error.message
+        let body = Body(error: .init(code: error.code.rawValue, message: message, details: error.field.map { ["field": $0] }))
+        return JSON.response(body, status: status ?? Self.status(for: error.code))
+    }
+}
+
+/// JSON in and out, with the engine's encoding (sorted keys, ISO-8601 milliseconds).
+enum JSON {
+    static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        let data = (try? JSONCoding.encoder(pretty: false).encode(value)) ?? Data("{}".utf8)
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A request body as a request type: JSON only (415 otherwise), within the size limit (413),
+    /// strictly decoded (unknown fields refused).
+    static func decode<T: CreativeModels.Request>(_ type: T.Type, from request: Hummingbird.Request, limit: Int) async throws -> T {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") else {
+            throw HTTPError(.unsupportedMediaType, message: "Send the body as application/json.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw HTTPError(.contentTooLarge, message: "The body is larger than \(limit) bytes.")
+        }
+        return try T.decode(json: Data(buffer.readableBytesView))
+    }
+}

@@ -1,0 +1,52 @@
+import CreativeJobs
+import CreativeLibraries
+import CreativeModels
+import Foundation
+import Hummingbird
+import Logging
+
+/// Builds the REST API on a library: the one function `creative serve` and the tests both call.
+/// - Throws: `invalid_input` when the configuration would expose the library without tokens.
+public func buildApplication(
+    library: CreativeLibrary, configuration: APIConfiguration, runner: JobRunner? = nil,
+    logger: Logger = Logger(label: "creative.api"), onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws(CreativeError) -> some ApplicationProtocol {
+    try configuration.check()
+    let router = Router(context: APIContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: AuthMiddleware(configuration: configuration))
+    router.get("/healthz") { _, _ in JSON.response(["status": "ok"]) }
+    let generation = Generation(library: library, runner: runner)
+    let api = router.group("api/creative")
+    AssetController(library: library, limit: configuration.maxBody).add(to: api)
+    TemplateController(library: library, limit: configuration.maxBody).add(to: api)
+    GenerationController(images: ImageGenerator(generation: generation), content: ContentCreator(generation: generation),
+                         limit: configuration.maxBody).add(to: api)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "creative"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+        logger: logger
+    )
+}
+
+/// Turns thrown errors into the one JSON error shape.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = APIContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as CreativeError {
+            return APIError.response(error)
+        } catch let error as HTTPError {
+            let code: CreativeError.Code = error.status == .notFound ? .notFound : (error.status == .contentTooLarge ? .tooLarge : .invalidInput)
+            let message = error.body ?? (error.status == .notFound ? "There is no such route." : "The request could not be read.")
+            return APIError.response(CreativeError(code, message), status: error.status)
+        } catch {
+            context.logger.error("unexpected error: \(error)")
+            return APIError.response(CreativeError(.storage, "internal"), status: .internalServerError)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import CreativeLibraries
+import CreativeModels
+import Foundation
+import Hummingbird
+
+/// Assets: GET|PATCH|DELETE /asset/:id, GET /assets, POST /asset/:id/favorite, POST /asset/:id/tags.
+struct AssetController {
+    let library: CreativeLibrary
+    let limit: Int
+
+    func add(to group: RouterGroup<APIContext>) {
+        group.get("asset/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard let asset = try library.assets.getAsset(id, userId: context.userId) else { throw CreativeError.notFound("asset", id) }
+            return JSON.response(asset)
+        }
+        group.get("assets") { request, context in
+            JSON.response(try library.assets.listAssets(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request)))
+        }
+        group.patch("asset/:id") { request, context in
+            let updates = try await JSON.decode(AssetUpdates.self, from: request, limit: limit)
+            return JSON.response(try library.assets.updateAsset(try context.parameters.require("id"), userId: context.userId, updates: updates))
+        }
+        group.delete("asset/:id") { _, context in
+            JSON.response(try library.assets.deleteAsset(try context.parameters.require("id"), userId: context.userId))
+        }
+        group.post("asset/:id/favorite") { _, context in
+            JSON.response(try library.assets.toggleFavorite(try context.parameters.require("id"), userId: context.userId))
+        }
+        group.post("asset/:id/tags") { request, context in
+            let body = try await JSON.decode(TagsRequest.self, from: request, limit: limit)
+            return JSON.response(try library.assets.addTags(try context.parameters.require("id"), userId: context.userId, tags: body.tags))
+        }
+    }
+}
+
+/// POST /asset/:id/tags body.
+struct TagsRequest: CreativeModels.Request {
+    var tags: [String]
+    static let fieldNames = ["tags"]
+    static let immutableFields: [String] = []
+}

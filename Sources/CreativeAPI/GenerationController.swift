@@ -1,0 +1,60 @@
+import CreativeJobs
+import CreativeLibraries
+import CreativeModels
+import Foundation
+import Hummingbird
+
+/// Image: POST /image/generate, GET /image/:id/status (a job id), POST /image/:id/regenerate (an asset id),
+/// GET /images. Content: POST /content/generate|improve|ideas|from-template. Generation answers
+/// 202 with a Location to the job's status, unless the body asks to `wait`.
+struct GenerationController {
+    let images: ImageGenerator
+    let content: ContentCreator
+    let limit: Int
+
+    func accepted(_ result: GenerateResult) -> Response {
+        guard let jobId = result.jobId, result.assetId == nil, result.error == nil, result.content == nil else {
+            return JSON.response(result, status: result.success ? .ok : .unprocessableContent)
+        }
+        return JSON.response(result, status: .accepted, headers: [.location: "/api/creative/image/\(jobId)/status"])
+    }
+
+    func add(to group: RouterGroup<APIContext>) {
+        group.post("image/generate") { request, context in
+            var body = try await JSON.decode(GenerationRequest.self, from: request, limit: limit)
+            let wait = request.uri.queryParameters.get("wait") == "true"
+            let prompt = body.prompt ?? ""
+            body.kind = .image
+            return accepted(try images.generateImage(userId: context.userId, prompt: prompt, options: body, wait: wait))
+        }
+        group.get("image/:id/status") { _, context in
+            let id = try context.parameters.require("id")
+            guard let job = try images.getImageStatus(id, userId: context.userId) else { throw CreativeError.notFound("job", id) }
+            return JSON.response(job)
+        }
+        group.post("image/:id/regenerate") { request, context in
+            let modifications = try await JSON.decode(ImageModifications.self, from: request, limit: limit)
+            let wait = request.uri.queryParameters.get("wait") == "true"
+            return accepted(try images.regenerateImage(try context.parameters.require("id"), userId: context.userId, modifications: modifications, wait: wait))
+        }
+        group.get("images") { request, context in
+            JSON.response(try images.listUserImages(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request)))
+        }
+        group.post("content/generate") { request, context in
+            let body = try await JSON.decode(GenerationRequest.self, from: request, limit: limit)
+            return JSON.response(try content.generateContent(userId: context.userId, type: body.contentType ?? "", prompt: body.prompt ?? "", options: body))
+        }
+        group.post("content/improve") { request, context in
+            let body = try await JSON.decode(GenerationRequest.self, from: request, limit: limit)
+            return JSON.response(try content.improveCopy(body.original ?? "", goal: body.goal ?? "clearer", model: body.model, userId: context.userId))
+        }
+        group.post("content/ideas") { request, context in
+            let body = try await JSON.decode(GenerationRequest.self, from: request, limit: limit)
+            return JSON.response(try content.generateIdeas(body.topic ?? "", count: body.count ?? 10, model: body.model, userId: context.userId))
+        }
+        group.post("content/from-template") { request, context in
+            let body = try await JSON.decode(GenerationRequest.self, from: request, limit: limit)
+            return JSON.response(try content.createFromTemplate(userId: context.userId, templateId: body.templateId ?? "", variables: body.variables ?? [:]))
+        }
+    }
+}

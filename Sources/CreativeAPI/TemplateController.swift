@@ -1,0 +1,33 @@
+import CreativeLibraries
+import CreativeModels
+import Foundation
+import Hummingbird
+
+/// Templates: POST /template, GET|PATCH|DELETE /template/:id, GET /templates.
+struct TemplateController {
+    let library: CreativeLibrary
+    let limit: Int
+
+    func add(to group: RouterGroup<APIContext>) {
+        group.post("template") { request, context in
+            let input = try await JSON.decode(TemplateInput.self, from: request, limit: limit)
+            return JSON.response(try library.templates.createTemplate(userId: context.userId, template: input), status: .created)
+        }
+        group.get("template/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard let template = try library.templates.getTemplate(id, userId: context.userId) else { throw CreativeError.notFound("template", id) }
+            return JSON.response(template)
+        }
+        group.get("templates") { request, context in
+            JSON.response(try library.templates.listTemplates(userId: context.userId, filters: try QueryRequest.decode(TemplateFilters.self, from: request)))
+        }
+        group.patch("template/:id") { request, context in
+            let updates = try await JSON.decode(TemplateUpdates.self, from: request, limit: limit)
+            return JSON.response(try library.templates.updateTemplate(try context.parameters.require("id"), userId: context.userId, updates: updates))
+        }
+        group.delete("template/:id") { request, context in
+            let force = request.uri.queryParameters.get("force") == "true"
+            return JSON.response(try library.templates.deleteTemplate(try context.parameters.require("id"), userId: context.userId, force: force))
+        }
+    }
+}

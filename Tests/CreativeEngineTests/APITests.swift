@@ -1,0 +1,177 @@
+import CreativeAPI
+import CreativeJobs
+import CreativeLibraries
+import CreativeModels
+import CreativeProviders
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// The REST API over real HTTP on 127.0.0.1 (port 0, read when the server runs), built by the
+/// same buildApplication that `creative serve` runs, and shut down through a ServiceGroup.
+@Suite("REST API")
+struct APITests {
+    struct Reply {
+        var status: Int
+        var headers: [String: String]
+        var body: Data
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
+        var code: String? { (json["error"] as? [String: Any])?["code"] as? String }
+    }
+
+    struct Client {
+        var base: String
+        var token: String?
+
+        func call(_ method: String, _ path: String, json: String? = nil, contentType: String = "application/json",
+                  headers: [(String, String)] = []) async -> Reply {
+            var request = HTTPRequest(method: method, url: base + path, headers: headers, body: json.map { Data($0.utf8) })
+            if json != nil { request.headers.append(("Content-Type", contentType)) }
+            if let token { request.headers.append(("Authorization", "Bearer \(token)")) }
+            switch await HTTPClient.perform(request) {
+            case .success(let r): return Reply(status: r.status, headers: r.headers, body: r.body)
+            case .failure(let f): return Reply(status: 0, headers: [:], body: Data("\(f)".utf8))
+            }
+        }
+    }
+
+    static func withAPI(_ lib: TempLibrary, tokens: [String: String] = [:], _ body: @escaping (String) async throws -> Void) async throws {
+        var configuration = APIConfiguration()
+        (configuration.port, configuration.tokens) = (0, tokens)
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: ProviderEnvironment([:]))
+        let app = try buildApplication(library: lib.library, configuration: configuration, runner: runner) { port in portSink.yield(port) }
+        let group = ServiceGroup(configuration: .init(services: [.init(service: app)], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = await iterator.next() ?? 0
+            do {
+                try await body("http://127.0.0.1:\(port)")
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test func assetEndpoints() async throws {
+        let lib = try TempLibrary()
+        let mine = try lib.savePNG(user: "local", title: "Mine", tags: ["fox"])
+        let theirs = try lib.savePNG(user: "bob", title: "Bob's")
+        try await Self.withAPI(lib) { base in
+            let api = Client(base: base)
+            let got = await api.call("GET", "/api/creative/asset/\(mine)")
+            #expect(got.status == 200 && got.json["title"] as? String == "Mine" && got.json["url"] as? String == "image.png")
+            #expect(await api.call("GET", "/api/creative/asset/\(theirs)").status == 404)
+            #expect(await api.call("GET", "/api/creative/asset/01M88XERMRTVXY3NE28XSPVP6P").code == "not_found")
+            for bad in ["..%2F..%2Fetc%2Fpasswd", "%2e%2e", "../../etc", "x"] {
+                let reply = await api.call("GET", "/api/creative/asset/\(bad)")
+                #expect([400, 404].contains(reply.status), "\(bad): \(reply.status)")
+                #expect(!String(decoding: reply.body, as: UTF8.self).contains("root:"))
+            }
+            let list = await api.call("GET", "/api/creative/assets?tags=fox&limit=10")
+            #expect(list.status == 200 && (list.json["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [mine])
+            #expect(await api.call("GET", "/api/creative/assets?limit=0").code == "invalid_input")
+            #expect(await api.call("GET", "/api/creative/assets?isFavorite=maybe").status == 400)
+            let patched = await api.call("PATCH", "/api/creative/asset/\(mine)", json: #"{"title": "Renamed"}"#)
+            #expect(patched.status == 200 && patched.json["success"] as? Bool == true)
+            #expect(await api.call("PATCH", "/api/creative/asset/\(mine)", json: #"{"userId": "bob"}"#).status == 400)
+            #expect(await api.call("PATCH", "/api/creative/asset/\(mine)", json: "{nope").status == 400)
+            #expect(await api.call("PATCH", "/api/creative/asset/\(mine)", json: #"{"title": "x"}"#, contentType: "text/plain").status == 415)
+            #expect(await api.call("PATCH", "/api/creative/asset/\(theirs)", json: #"{"title": "mine now"}"#).status == 404)
+            let favorite = await api.call("POST", "/api/creative/asset/\(mine)/favorite")
+            #expect(favorite.status == 200 && favorite.json["isFavorite"] as? Bool == true)
+            let tags = await api.call("POST", "/api/creative/asset/\(mine)/tags", json: #"{"tags": [" snow ", "FOX"]}"#)
+            #expect(tags.status == 200 && tags.json["tags"] as? [String] == ["fox", "snow"])
+            let huge = String(repeating: "a", count: 1_100_000)
+            #expect(await api.call("POST", "/api/creative/asset/\(mine)/tags", json: #"{"tags": ["\#(huge)"]}"#).status == 413)
+            #expect(await api.call("DELETE", "/api/creative/asset/\(theirs)").status == 404)
+            #expect(await api.call("DELETE", "/api/creative/asset/\(mine)").status == 200)
+            #expect(await api.call("GET", "/api/creative/asset/\(mine)").status == 404)
+        }
+        #expect(try lib.assets.getAsset(theirs, userId: "bob")?.title == "Bob's")
+    }
+
+    @Test func templateEndpoints() async throws {
+        let lib = try TempLibrary()
+        try await Self.withAPI(lib) { base in
+            let api = Client(base: base)
+            let created = await api.call("POST", "/api/creative/template", json: #"{"name": "Poster", "type": "image", "prompt": "A poster for {{event}}"}"#)
+            let id = try #require(created.json["templateId"] as? String)
+            #expect(created.status == 201)
+            #expect(await api.call("POST", "/api/creative/template", json: #"{"name": "Bad", "type": "image", "prompt": "{{#open}}"}"#).code == "invalid_template")
+            #expect(await api.call("GET", "/api/creative/template/\(id)").json["name"] as? String == "Poster")
+            #expect(await api.call("PATCH", "/api/creative/template/\(id)", json: #"{"description": "For events"}"#).status == 200)
+            let list = await api.call("GET", "/api/creative/templates?text=poster")
+            #expect((list.json["items"] as? [[String: Any]])?.first?["id"] as? String == id)
+            let product = DefaultTemplates.all[0].id
+            #expect(await api.call("DELETE", "/api/creative/template/\(product)").code == "protected")
+            #expect(await api.call("DELETE", "/api/creative/template/\(id)").status == 200)
+            #expect(await api.call("GET", "/api/creative/template/\(id)").status == 404)
+        }
+    }
+
+    @Test func generationEndpoints() async throws {
+        let lib = try TempLibrary()
+        try await Self.withAPI(lib) { base in
+            let api = Client(base: base)
+            let queued = await api.call("POST", "/api/creative/image/generate", json: #"{"prompt": "a koi pond", "width": 96, "height": 96, "steps": 2}"#)
+            let jobId = try #require(queued.json["jobId"] as? String)
+            #expect(queued.status == 202 && queued.headers["location"] == "/api/creative/image/\(jobId)/status")
+            #expect(await api.call("GET", "/api/creative/image/\(jobId)/status").json["status"] as? String == "queued")
+            let done = await api.call("POST", "/api/creative/image/generate?wait=true", json: #"{"prompt": "a koi pond", "width": 96, "height": 96, "steps": 2}"#)
+            let assetId = try #require(done.json["assetId"] as? String)
+            #expect(done.status == 200)
+            #expect(await api.call("POST", "/api/creative/image/generate", json: #"{"prompt": "", "width": 96}"#).status == 400)
+            let again = await api.call("POST", "/api/creative/image/\(assetId)/regenerate?wait=true", json: #"{"seed": 5}"#)
+            #expect(again.status == 200 && again.json["assetId"] as? String != assetId)
+            #expect(await api.call("POST", "/api/creative/image/01M88XERMRTVXY3NE28XSPVP6P/regenerate", json: "{}").status == 404)
+            let images = await api.call("GET", "/api/creative/images")
+            #expect((images.json["items"] as? [Any])?.count == 2)
+            #expect(await api.call("GET", "/api/creative/image/01M88XERMRTVXY3NE28XSPVP6P/status").status == 404)
+
+            let post = await api.call("POST", "/api/creative/content/generate", json: #"{"contentType": "slogan", "prompt": "solar lamps", "tone": "bold"}"#)
+            #expect(post.status == 200 && (post.json["content"] as? String)?.contains("olar") == true)
+            #expect(await api.call("POST", "/api/creative/content/generate", json: #"{"contentType": "poem", "prompt": "x"}"#).status == 400)
+            let improved = await api.call("POST", "/api/creative/content/improve", json: #"{"original": "In order to really help.", "goal": "clearer"}"#)
+            #expect(improved.status == 200 && (improved.json["suggestions"] as? [String])?.isEmpty == false)
+            let ideas = await api.call("POST", "/api/creative/content/ideas", json: #"{"topic": "tea", "count": 4}"#)
+            #expect((ideas.json["ideas"] as? [String])?.count == 4)
+            #expect(await api.call("POST", "/api/creative/content/ideas", json: #"{"topic": "tea", "count": 0}"#).status == 400)
+            let fromTemplate = await api.call("POST", "/api/creative/content/from-template",
+                                              json: #"{"templateId": "\#(DefaultTemplates.all[2].id)", "variables": {"topic": "tea"}}"#)
+            #expect(fromTemplate.status == 200 && fromTemplate.json["assetId"] != nil)
+            #expect(await api.call("POST", "/api/creative/content/from-template", json: #"{"templateId": "\#(DefaultTemplates.all[2].id)"}"#).status == 400)
+        }
+    }
+
+    @Test func tokensIsolationAndTheDefaultLoopbackGuard() async throws {
+        let lib = try TempLibrary()
+        let aliceToken = "alice-token-0123456789", bobToken = "bob-token-0123456789"
+        let alices = try lib.savePNG(user: "alice", title: "Private")
+        let shared = try lib.savePNG(user: "alice", title: "Shared") { $0.isPublic = true }
+        try await Self.withAPI(lib, tokens: [aliceToken: "alice", bobToken: "bob"]) { base in
+            #expect(await Client(base: base).call("GET", "/api/creative/assets").status == 401)
+            #expect(await Client(base: base, token: "wrong-token-0123456789").call("GET", "/api/creative/assets").status == 401)
+            let alice = Client(base: base, token: aliceToken), bob = Client(base: base, token: bobToken)
+            #expect(await alice.call("GET", "/api/creative/asset/\(alices)").status == 200)
+            #expect(await bob.call("GET", "/api/creative/asset/\(alices)").status == 404)
+            #expect(await bob.call("GET", "/api/creative/asset/\(shared)").status == 200)
+            #expect(await bob.call("PATCH", "/api/creative/asset/\(shared)", json: #"{"title": "bob's now"}"#).status == 404)
+            #expect(await bob.call("POST", "/api/creative/asset/\(shared)/favorite").status == 404)
+            #expect(await Client(base: base).call("GET", "/healthz").status == 200)
+        }
+        try await Self.withAPI(lib) { base in
+            let api = Client(base: base)
+            #expect(await api.call("GET", "/api/creative/templates", headers: [("Host", "evil.example")]).status == 403)
+            #expect(await api.call("GET", "/api/creative/templates", headers: [("Host", "localhost:8080")]).status == 200)
+        }
+        var open = APIConfiguration()
+        open.host = "0.0.0.0"
+        #expect(throws: CreativeError.self) { try open.check() }
+    }
+}
