@@ -20,6 +20,7 @@ public func buildApplication(
     let generation = Generation(library: library, runner: runner)
     let api = router.group("api/creative")
     AssetController(library: library, limit: configuration.maxBody).add(to: api)
+    MediaController(library: library).add(to: api)
     TemplateController(library: library, limit: configuration.maxBody).add(to: api)
     GenerationController(images: ImageGenerator(generation: generation), content: ContentCreator(generation: generation),
                          limit: configuration.maxBody).add(to: api)

@@ -12,10 +12,10 @@ struct AssetController {
         group.get("asset/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let asset = try library.assets.getAsset(id, userId: context.userId) else { throw CreativeError.notFound("asset", id) }
-            return JSON.response(asset)
+            return JSON.response(Presented.asset(asset))
         }
         group.get("assets") { request, context in
-            JSON.response(try library.assets.listAssets(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request)))
+            JSON.response(Presented.page(try library.assets.listAssets(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request))))
         }
         group.patch("asset/:id") { request, context in
             let updates = try await JSON.decode(AssetUpdates.self, from: request, limit: limit)

@@ -30,7 +30,7 @@ struct GenerationController {
         group.get("image/:id/status") { _, context in
             let id = try context.parameters.require("id")
             guard let job = try images.getImageStatus(id, userId: context.userId) else { throw CreativeError.notFound("job", id) }
-            return JSON.response(job)
+            return JSON.response(Presented.job(job))
         }
         group.post("image/:id/regenerate") { request, context in
             let modifications = try await JSON.decode(ImageModifications.self, from: request, limit: limit)
@@ -38,7 +38,7 @@ struct GenerationController {
             return accepted(try images.regenerateImage(try context.parameters.require("id"), userId: context.userId, modifications: modifications, wait: wait))
         }
         group.get("images") { request, context in
-            JSON.response(try images.listUserImages(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request)))
+            JSON.response(Presented.page(try images.listUserImages(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request))))
         }
         group.post("content/generate") { request, context in
             let body = try await JSON.decode(GenerationRequest.self, from: request, limit: limit)

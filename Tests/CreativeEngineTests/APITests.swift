@@ -65,7 +65,7 @@ struct APITests {
         try await Self.withAPI(lib) { base in
             let api = Client(base: base)
             let got = await api.call("GET", "/api/creative/asset/\(mine)")
-            #expect(got.status == 200 && got.json["title"] as? String == "Mine" && got.json["url"] as? String == "image.png")
+            #expect(got.status == 200 && got.json["title"] as? String == "Mine" && got.json["url"] as? String == "/api/creative/asset/\(mine)/file")
             #expect(await api.call("GET", "/api/creative/asset/\(theirs)").status == 404)
             #expect(await api.call("GET", "/api/creative/asset/01M88XERMRTVXY3NE28XSPVP6P").code == "not_found")
             for bad in ["..%2F..%2Fetc%2Fpasswd", "%2e%2e", "../../etc", "x"] {
@@ -94,6 +94,36 @@ struct APITests {
             #expect(await api.call("GET", "/api/creative/asset/\(mine)").status == 404)
         }
         #expect(try lib.assets.getAsset(theirs, userId: "bob")?.title == "Bob's")
+    }
+
+    @Test func mediaIsServedWithTypesETagsAndRanges() async throws {
+        let lib = try TempLibrary()
+        let id = try lib.savePNG(user: "local")
+        let linked = try lib.savePNG(user: "local", title: "Linked")
+        let linkedMedia = try lib.folder(of: linked, user: "local") + "/image.png"
+        try FileManager.default.removeItem(atPath: linkedMedia)
+        try FileManager.default.createSymbolicLink(atPath: linkedMedia, withDestinationPath: "/etc/passwd")
+        let bobs = try lib.savePNG(user: "bob")
+        try await Self.withAPI(lib) { base in
+            let api = Client(base: base)
+            let asset = await api.call("GET", "/api/creative/asset/\(id)")
+            #expect(asset.json["url"] as? String == "/api/creative/asset/\(id)/file")
+            #expect(asset.json["thumbnailUrl"] as? String == "/api/creative/asset/\(id)/thumbnail")
+            let file = await api.call("GET", "/api/creative/asset/\(id)/file")
+            #expect(file.status == 200 && file.body == Fixtures.png && file.headers["content-type"] == "image/png")
+            let etag = try #require(file.headers["etag"])
+            #expect(await api.call("GET", "/api/creative/asset/\(id)/file", headers: [("If-None-Match", etag)]).status == 304)
+            let part = await api.call("GET", "/api/creative/asset/\(id)/file", headers: [("Range", "bytes=0-9")])
+            #expect(part.status == 206 && part.body == Fixtures.png.prefix(10) && part.headers["content-range"] == "bytes 0-9/\(Fixtures.png.count)")
+            let tail = await api.call("GET", "/api/creative/asset/\(id)/file", headers: [("Range", "bytes=-4")])
+            #expect(tail.status == 206 && tail.body == Fixtures.png.suffix(4))
+            #expect(await api.call("GET", "/api/creative/asset/\(id)/file", headers: [("Range", "bytes=999999-")]).status == 416)
+            let thumbnail = await api.call("GET", "/api/creative/asset/\(id)/thumbnail")
+            #expect(thumbnail.status == 200 && thumbnail.headers["content-type"] == "image/webp" && thumbnail.body.starts(with: Data("RIFF".utf8)))
+            let escaped = await api.call("GET", "/api/creative/asset/\(linked)/file")
+            #expect(escaped.status == 404 && !String(decoding: escaped.body, as: UTF8.self).contains("root:"))
+            #expect(await api.call("GET", "/api/creative/asset/\(bobs)/file").status == 404)
+        }
     }
 
     @Test func templateEndpoints() async throws {
