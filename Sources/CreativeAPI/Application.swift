@@ -12,11 +12,22 @@ public func buildApplication(
     logger: Logger = Logger(label: "creative.api"), onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws(CreativeError) -> some ApplicationProtocol {
     try configuration.check()
+    return Application(
+        router: buildRouter(library: library, configuration: configuration, runner: runner),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "creative"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+        logger: logger
+    )
+}
+
+/// The router with every route; `OpenAPI.routes` documents exactly these (a test checks).
+public func buildRouter(library: CreativeLibrary, configuration: APIConfiguration, runner: JobRunner? = nil) -> Router<APIContext> {
     let router = Router(context: APIContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: AuthMiddleware(configuration: configuration))
     router.get("/healthz") { _, _ in JSON.response(["status": "ok"]) }
+    router.get("/openapi.json") { _, _ in OpenAPI.response() }
     let generation = Generation(library: library, runner: runner)
     let api = router.group("api/creative")
     AssetController(library: library, limit: configuration.maxBody).add(to: api)
@@ -24,12 +35,22 @@ public func buildApplication(
     TemplateController(library: library, limit: configuration.maxBody).add(to: api)
     GenerationController(images: ImageGenerator(generation: generation), content: ContentCreator(generation: generation),
                          limit: configuration.maxBody).add(to: api)
-    return Application(
-        router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "creative"),
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
-        logger: logger
-    )
+    return router
+}
+
+/// `METHOD /path/{param}` for each route of a router, for comparing with the document.
+public func routeList(_ router: Router<APIContext>) -> [String] {
+    router.routes.map { route in
+        let path = route.path.description.split(separator: "/").map { part in
+            part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+        }.joined(separator: "/")
+        return "\(route.method.rawValue) /\(path)"
+    }.sorted()
+}
+
+/// `METHOD /path` for each documented route.
+public func documentedRoutes() -> [String] {
+    OpenAPI.routes.map { "\($0.method) \($0.path)" }.sorted()
 }
 
 /// Turns thrown errors into the one JSON error shape.

@@ -33,10 +33,3 @@ struct AssetController {
         }
     }
 }
-
-/// POST /asset/:id/tags body.
-struct TagsRequest: CreativeModels.Request {
-    var tags: [String]
-    static let fieldNames = ["tags"]
-    static let immutableFields: [String] = []
-}

@@ -167,3 +167,19 @@ public struct Page<Item: Codable & Sendable>: Codable, Sendable {
         self.nextCursor = nextCursor
     }
 }
+
+/// addTags' body (POST /asset/:id/tags).
+public struct TagsRequest: Request, Equatable {
+    public var tags: [String]
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case tags
+    }
+
+    public static let fieldNames = CodingKeys.allCases.map(\.rawValue)
+    public static let immutableFields: [String] = []
+
+    public init(tags: [String]) {
+        self.tags = tags
+    }
+}

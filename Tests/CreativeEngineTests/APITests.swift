@@ -126,6 +126,25 @@ struct APITests {
         }
     }
 
+    @Test func theOpenAPIDocumentMatchesTheRouterAndEveryRouteAnswers() async throws {
+        let lib = try TempLibrary()
+        #expect(routeList(buildRouter(library: lib.library, configuration: APIConfiguration())) == documentedRoutes())
+        try await Self.withAPI(lib) { base in
+            let api = Client(base: base)
+            let doc = await api.call("GET", "/openapi.json")
+            #expect(doc.status == 200 && doc.json["openapi"] as? String == "3.1.0")
+            #expect((doc.json["paths"] as? [String: Any])?.count == Set(documentedRoutes().map { $0.split(separator: " ")[1] }).count)
+            for route in documentedRoutes() {
+                let parts = route.split(separator: " ")
+                let path = String(parts[1]).replacingOccurrences(of: "{id}", with: "01M88XERMRTVXY3NE28XSPVP6P")
+                let method = String(parts[0])
+                let reply = await api.call(method, path, json: ["POST", "PATCH"].contains(method) ? "{}" : nil)
+                let message = ((reply.json["error"] as? [String: Any])?["message"] as? String) ?? ""
+                #expect(reply.status != 0 && reply.status < 500 && message != "There is no such route.", "\(route): \(reply.status) \(message)")
+            }
+        }
+    }
+
     @Test func templateEndpoints() async throws {
         let lib = try TempLibrary()
         try await Self.withAPI(lib) { base in

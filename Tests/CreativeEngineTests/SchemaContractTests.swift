@@ -94,6 +94,7 @@ struct SchemaContractTests {
         (settings.defaults, settings.monthlyBudgetUSD) = (defaults, ["alice": 10, "*": 50])
 
         return [
+            Contract(schema: "tags-request", fieldNames: TagsRequest.fieldNames, minimal: TagsRequest(tags: ["a"]), full: TagsRequest(tags: ["a", "b"])),
             Contract(schema: "library-settings", fieldNames: LibrarySettings.fieldNames, minimal: LibrarySettings(), full: settings),
             Contract(schema: "image-modifications", fieldNames: ImageModifications.fieldNames, minimal: ImageModifications(), full: modifications),
             Contract(schema: "generation-request", fieldNames: GenerationRequest.fieldNames, minimal: minimalRequest, full: request),

@@ -1,0 +1,102 @@
+import CreativeModels
+import Foundation
+import Hummingbird
+
+/// The OpenAPI 3.1 description of the API, served at /openapi.json. Every route is listed in
+/// `routes`; a test checks this list against the router, both ways, and calls every entry.
+enum OpenAPI {
+    struct Route {
+        var method: String
+        /// OpenAPI path (`/api/creative/asset/{id}`).
+        var path: String
+        var summary: String
+        /// The request body's schema (schemas/NAME.schema.json), if it takes one.
+        var body: String?
+        /// Query parameters' schema, for listings.
+        var query: String?
+        var success: Int = 200
+    }
+
+    static let routes: [Route] = [
+        Route(method: "POST", path: "/api/creative/image/generate", summary: "Generate an image (ImageGenerator.generateImage); 202 with Location, or ?wait=true", body: "generation-request", success: 202),
+        Route(method: "GET", path: "/api/creative/image/{id}/status", summary: "A generation job with its progress (getImageStatus)"),
+        Route(method: "POST", path: "/api/creative/image/{id}/regenerate", summary: "A new image from an asset with modifications (regenerateImage)", body: "image-modifications", success: 202),
+        Route(method: "GET", path: "/api/creative/images", summary: "The user's images (listUserImages)", query: "asset-filters"),
+        Route(method: "POST", path: "/api/creative/content/generate", summary: "Write copy and save it as a text asset (generateContent)", body: "generation-request"),
+        Route(method: "POST", path: "/api/creative/content/improve", summary: "Improve copy toward a goal (improveCopy)", body: "generation-request"),
+        Route(method: "POST", path: "/api/creative/content/ideas", summary: "Exactly count ideas for a topic (generateIdeas)", body: "generation-request"),
+        Route(method: "POST", path: "/api/creative/content/from-template", summary: "Fill a template and run it (createFromTemplate)", body: "generation-request"),
+        Route(method: "POST", path: "/api/creative/template", summary: "Create a template (createTemplate)", body: "template-input", success: 201),
+        Route(method: "GET", path: "/api/creative/template/{id}", summary: "A template (getTemplate)"),
+        Route(method: "GET", path: "/api/creative/templates", summary: "Templates the user can see (listTemplates)", query: "template-filters"),
+        Route(method: "PATCH", path: "/api/creative/template/{id}", summary: "Change a template (updateTemplate)", body: "template-updates"),
+        Route(method: "DELETE", path: "/api/creative/template/{id}", summary: "Move a template to the trash (deleteTemplate; ?force=true for defaults)"),
+        Route(method: "GET", path: "/api/creative/asset/{id}", summary: "An asset (getAsset)"),
+        Route(method: "GET", path: "/api/creative/assets", summary: "The user's assets (listAssets)", query: "asset-filters"),
+        Route(method: "PATCH", path: "/api/creative/asset/{id}", summary: "Change an asset (updateAsset)", body: "asset-updates"),
+        Route(method: "DELETE", path: "/api/creative/asset/{id}", summary: "Move an asset to the trash (deleteAsset)"),
+        Route(method: "POST", path: "/api/creative/asset/{id}/favorite", summary: "Toggle favorite (toggleFavorite)"),
+        Route(method: "POST", path: "/api/creative/asset/{id}/tags", summary: "Add tags (addTags)", body: "tags-request"),
+        Route(method: "GET", path: "/api/creative/asset/{id}/file", summary: "The asset's media (ETag, Range)"),
+        Route(method: "GET", path: "/api/creative/asset/{id}/thumbnail", summary: "The asset's thumbnail (ETag, Range)"),
+        Route(method: "GET", path: "/healthz", summary: "Liveness"),
+        Route(method: "GET", path: "/openapi.json", summary: "This document"),
+    ]
+
+    static let schemaBase = "https://creative-engine.local/schemas/"
+
+    /// The document. Request bodies point at the project's JSON Schema files (2020-12, as
+    /// OpenAPI 3.1 uses), the same contract the inbox and the CLI follow.
+    static func document() -> [String: Any] {
+        var paths: [String: [String: Any]] = [:]
+        for route in routes {
+            var operation: [String: Any] = [
+                "summary": route.summary,
+                "operationId": (route.method.lowercased() + route.path).replacingOccurrences(of: "[^A-Za-z0-9]+", with: "_", options: .regularExpression),
+                "responses": [
+                    String(route.success): ["description": "Success"],
+                    "default": ["description": "Error", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]],
+                ],
+            ]
+            var parameters: [[String: Any]] = []
+            if route.path.contains("{id}") {
+                parameters.append(["name": "id", "in": "path", "required": true,
+                                   "schema": ["type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"]])
+            }
+            if let query = route.query {
+                parameters.append(["name": "filters", "in": "query", "style": "form", "explode": true,
+                                   "schema": ["$ref": schemaBase + query + ".schema.json"]])
+            }
+            if !parameters.isEmpty { operation["parameters"] = parameters }
+            if let body = route.body {
+                operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ["$ref": schemaBase + body + ".schema.json"]]]]
+            }
+            paths[route.path, default: [:]][route.method.lowercased()] = operation
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": ["title": "Creative Engine", "version": "1.0.0",
+                     "description": "The 19 seed endpoints of Creative Engine, plus media, health and this document."],
+            "servers": [["url": "/"]],
+            "paths": paths,
+            "components": [
+                "schemas": [
+                    "Error": ["type": "object", "required": ["success", "error"], "properties": [
+                        "success": ["const": false],
+                        "error": ["type": "object", "required": ["code", "message"], "properties": [
+                            "code": ["type": "string", "enum": CreativeError.Code.allCases.map(\.rawValue)],
+                            "message": ["type": "string"],
+                            "details": ["type": "object"],
+                        ]],
+                    ]],
+                ],
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
+            ],
+        ]
+    }
+
+    static func response() -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: document(), options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
