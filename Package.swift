@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // No traits: swift-configuration support is not needed and would only add build time.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries from Debian packages (see scripts/install-deps.sh).
@@ -69,6 +70,7 @@ let package = Package(
             dependencies: [
                 "CreativeModels", "CreativeStore", "CreativeIndex", "CreativeLibraries", "CreativeJobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

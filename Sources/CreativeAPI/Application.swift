@@ -23,11 +23,16 @@ public func buildApplication(
 /// The router with every route; `OpenAPI.routes` documents exactly these (a test checks).
 public func buildRouter(library: CreativeLibrary, configuration: APIConfiguration, runner: JobRunner? = nil) -> Router<APIContext> {
     let router = Router(context: APIContext.self)
+    let metrics = APIMetrics(library: library)
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: AuthMiddleware(configuration: configuration))
     router.get("/healthz") { _, _ in JSON.response(["status": "ok"]) }
     router.get("/openapi.json") { _, _ in OpenAPI.response() }
+    router.get("/metrics") { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: try metrics.scrape())))
+    }
     let generation = Generation(library: library, runner: runner)
     let api = router.group("api/creative")
     AssetController(library: library, limit: configuration.maxBody).add(to: api)

@@ -41,6 +41,7 @@ enum OpenAPI {
         Route(method: "GET", path: "/api/creative/asset/{id}/thumbnail", summary: "The asset's thumbnail (ETag, Range)"),
         Route(method: "GET", path: "/healthz", summary: "Liveness"),
         Route(method: "GET", path: "/openapi.json", summary: "This document"),
+        Route(method: "GET", path: "/metrics", summary: "Prometheus metrics: requests, latencies, jobs by state, provider failures, cost"),
     ]
 
     static let schemaBase = "https://creative-engine.local/schemas/"

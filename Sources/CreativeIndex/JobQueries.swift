@@ -42,6 +42,19 @@ extension LibraryIndex {
         }
     }
 
+    /// Failed jobs by provider, for metrics.
+    public func failedJobsByProvider() throws(CreativeError) -> [(String, Int)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT coalesce(provider, 'unknown') AS p, count(*) AS n FROM item WHERE kind = 'job' AND status = 'failed' GROUP BY p ORDER BY p")
+                .map { ($0["p"], $0["n"]) }
+        }
+    }
+
+    /// The cost of every asset (USD).
+    public func totalCost() throws(CreativeError) -> Double {
+        try read { db in try Double.fetchOne(db, sql: "SELECT total(cost) FROM item WHERE kind = 'asset'") ?? 0 }
+    }
+
     /// Counts of jobs by status (all users), for progress reports and metrics.
     public func jobCounts() throws(CreativeError) -> [JobStatus: Int] {
         try read { db in

@@ -191,6 +191,11 @@ struct APITests {
             let ideas = await api.call("POST", "/api/creative/content/ideas", json: #"{"topic": "tea", "count": 4}"#)
             #expect((ideas.json["ideas"] as? [String])?.count == 4)
             #expect(await api.call("POST", "/api/creative/content/ideas", json: #"{"topic": "tea", "count": 0}"#).status == 400)
+            let metrics = String(decoding: await api.call("GET", "/metrics").body, as: UTF8.self)
+            let succeeded = metrics.split(separator: "\n").first { $0.hasPrefix(#"creative_jobs{status="succeeded"} "#) }
+            #expect((succeeded?.split(separator: " ").last).flatMap { Double($0) }.map { $0 >= 2 } == true, "\(metrics.prefix(600))")
+            #expect(metrics.contains(#"creative_http_requests_total{method="POST",route="/api/creative/image/generate",status="202"} 1"#))
+            #expect(metrics.contains("creative_http_request_duration_seconds_bucket") && metrics.contains("creative_cost_usd 0.0"))
             let fromTemplate = await api.call("POST", "/api/creative/content/from-template",
                                               json: #"{"templateId": "\#(DefaultTemplates.all[2].id)", "variables": {"topic": "tea"}}"#)
             #expect(fromTemplate.status == 200 && fromTemplate.json["assetId"] != nil)
