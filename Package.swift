@@ -28,7 +28,7 @@ let package = Package(
         .systemLibrary(name: "CInotify", providers: [.apt(["libinotifytools0-dev"])]),
 
         // Sidecar models, request types, the one error type. No I/O.
-        .target(name: "CreativeModels"),
+        .target(name: "CreativeModels", resources: [.copy("Schemas")]),
         // The only code that touches library files: atomic writes, locks, ids, trash.
         .target(name: "CreativeStore", dependencies: ["CreativeModels"]),
         // The SQLite (FTS5) index: a cache of the sidecars, rebuilt from them at any time.

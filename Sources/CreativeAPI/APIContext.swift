@@ -57,7 +57,9 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if ["/healthz", "/openapi.json", "/metrics"].contains(request.uri.path) { return try await next(request, context) }
+        // Public: liveness, metrics and the API's own documentation.
+        let path = request.uri.path
+        if ["/healthz", "/openapi.json", "/metrics"].contains(path) || path.hasPrefix("/schemas/") { return try await next(request, context) }
         if configuration.tokens.isEmpty {
             let host = (request.head.authority ?? "").lowercased()
             let name = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }.dropFirst()) : String(host.split(separator: ":").first ?? "")

@@ -30,6 +30,13 @@ public func buildRouter(library: CreativeLibrary, configuration: APIConfiguratio
     router.add(middleware: AuthMiddleware(configuration: configuration))
     router.get("/healthz") { _, _ in JSON.response(["status": "ok"]) }
     router.get("/openapi.json") { _, _ in OpenAPI.response() }
+    router.get("/schemas/:file") { _, context in
+        let file = try context.parameters.require("file")
+        guard file.hasSuffix(".schema.json"), let data = SchemaFiles.data(String(file.dropLast(".schema.json".count))) else {
+            throw CreativeError(.notFound, "There is no schema \(file).")
+        }
+        return Response(status: .ok, headers: [.contentType: "application/schema+json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
     router.get("/metrics") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: try metrics.scrape())))
     }

@@ -41,10 +41,12 @@ enum OpenAPI {
         Route(method: "GET", path: "/api/creative/asset/{id}/thumbnail", summary: "The asset's thumbnail (ETag, Range)"),
         Route(method: "GET", path: "/healthz", summary: "Liveness"),
         Route(method: "GET", path: "/openapi.json", summary: "This document"),
+        Route(method: "GET", path: "/schemas/{file}", summary: "A JSON Schema file of the contract (docs/SCHEMA.md)"),
         Route(method: "GET", path: "/metrics", summary: "Prometheus metrics: requests, latencies, jobs by state, provider failures, cost"),
     ]
 
-    static let schemaBase = "https://creative-engine.local/schemas/"
+    /// Served by this API (the module's own schema files), so tools can resolve every $ref.
+    static let schemaBase = "/schemas/"
 
     /// The document. Request bodies point at the project's JSON Schema files (2020-12, as
     /// OpenAPI 3.1 uses), the same contract the inbox and the CLI follow.
@@ -60,6 +62,10 @@ enum OpenAPI {
                 ],
             ]
             var parameters: [[String: Any]] = []
+            if route.path.contains("{file}") {
+                parameters.append(["name": "file", "in": "path", "required": true,
+                                   "schema": ["type": "string", "enum": SchemaFiles.names.map { $0 + ".schema.json" }]])
+            }
             if route.path.contains("{id}") {
                 parameters.append(["name": "id", "in": "path", "required": true,
                                    "schema": ["type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"]])

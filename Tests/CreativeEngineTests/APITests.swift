@@ -133,10 +133,15 @@ struct APITests {
             let api = Client(base: base)
             let doc = await api.call("GET", "/openapi.json")
             #expect(doc.status == 200 && doc.json["openapi"] as? String == "3.1.0")
+            let schema = await api.call("GET", "/schemas/asset-filters.schema.json")
+            let onDisk = try Data(contentsOf: SchemaContractTests.root.appendingPathComponent("schemas/asset-filters.schema.json"))
+            #expect(schema.status == 200 && schema.body == onDisk)
+            #expect(await api.call("GET", "/schemas/..%2F..%2FPackage.swift").status == 404)
             #expect((doc.json["paths"] as? [String: Any])?.count == Set(documentedRoutes().map { $0.split(separator: " ")[1] }).count)
             for route in documentedRoutes() {
                 let parts = route.split(separator: " ")
                 let path = String(parts[1]).replacingOccurrences(of: "{id}", with: "01M88XERMRTVXY3NE28XSPVP6P")
+                    .replacingOccurrences(of: "{file}", with: "asset-filters.schema.json")
                 let method = String(parts[0])
                 let reply = await api.call(method, path, json: ["POST", "PATCH"].contains(method) ? "{}" : nil)
                 let message = ((reply.json["error"] as? [String: Any])?["message"] as? String) ?? ""
