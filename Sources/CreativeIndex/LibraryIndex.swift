@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CreativeModels
 import CreativeStore
 import Foundation
@@ -101,13 +104,12 @@ public final class LibraryIndex: Sendable {
         name.hasPrefix("index-") && name.hasSuffix(".sqlite") && !name.contains("/")
     }
 
+    /// One stat(2): this runs before every index operation, so no Foundation attribute dictionary.
     static func stat(_ path: String) -> SidecarStat? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let inode = attributes[.systemFileNumber] as? Int,
-              let size = attributes[.size] as? Int,
-              let date = attributes[.modificationDate] as? Date
-        else { return nil }
-        return SidecarStat(path: path, size: size, mtime: Int64(date.timeIntervalSince1970 * 1e9), inode: UInt64(inode))
+        var st = Glibc.stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+        return SidecarStat(path: path, size: Int(st.st_size), mtime: mtime, inode: UInt64(st.st_ino))
     }
 
     static func describe(_ error: any Error) -> String {

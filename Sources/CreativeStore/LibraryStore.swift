@@ -105,10 +105,14 @@ public final class LibraryStore: Sendable {
     /// sidecars, so a folder renamed or moved by hand is still found.
     public func locate(_ kind: EntityKind, id: String) throws(CreativeError) -> EntityLocation? {
         _ = try Validation.id(id)
+        // The index's hint is trusted when the folder is still there and its name carries the id
+        // (read and update check the sidecar's id anyway); a renamed folder is checked by its sidecar.
         if let hint = observer?.knownPath(kind, id: id), hint.hasPrefix(kind.folder + "/"),
            !hint.split(separator: "/").contains(where: { $0 == ".." || $0.hasPrefix(".") }),
-           try sidecarId(kind, at: hint) == id {
-            return EntityLocation(kind: kind, path: hint)
+           stat(kind, path: hint) != nil {
+            let named = FolderName.id(in: String(hint.split(separator: "/").last ?? "")) == id
+            if named { return EntityLocation(kind: kind, path: hint) }
+            if try sidecarId(kind, at: hint) == id { return EntityLocation(kind: kind, path: hint) }
         }
         return try locate(kind, id: id, under: kind.folder)
     }
@@ -199,10 +203,17 @@ public final class LibraryStore: Sendable {
     /// Reads an entity by id; nil when no such entity exists.
     /// - Throws: `invalid_sidecar` (with the file's path) when its sidecar is broken.
     public func read<T: Sidecar>(_ type: T.Type, id: String) throws(CreativeError) -> (T, EntityLocation)? {
-        guard let location = try locate(T.kind, id: id),
-              let dir = try POSIX.openPath(rootDir, location.path)
+        guard var location = try locate(T.kind, id: id),
+              var dir = try POSIX.openPath(rootDir, location.path)
         else { return nil }
-        let (entity, _, _) = try readSidecar(T.self, in: dir, path: location.path)
+        var (entity, _, _) = try readSidecar(T.self, in: dir, path: location.path)
+        if entity.id != id {
+            // A stale hint or a copied folder: search properly.
+            guard let found = try locate(T.kind, id: id, under: T.kind.folder), let foundDir = try POSIX.openPath(rootDir, found.path) else { return nil }
+            (location, dir) = (found, foundDir)
+            (entity, _, _) = try readSidecar(T.self, in: dir, path: location.path)
+            guard entity.id == id else { return nil }
+        }
         return (entity, location)
     }
 
