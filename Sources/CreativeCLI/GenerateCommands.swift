@@ -10,6 +10,14 @@ func generators(_ global: GlobalOptions) throws -> (ImageGenerator, ContentCreat
     return (ImageGenerator(generation: generation), ContentCreator(generation: generation))
 }
 
+/// `768x512` → (768, 512); nil stays nil (the library's default size).
+func parseSize(_ size: String?) throws -> (Int?, Int?) {
+    guard let size else { return (nil, nil) }
+    let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
+    guard parts.count == 2 else { throw ValidationError("--size must look like 768x512.") }
+    return (parts[0], parts[1])
+}
+
 /// Prints a generation result; a failed job is exit status 1 with its sentence.
 func emit(_ result: GenerateResult, json: Bool) throws {
     Output.emit(result, json: json) {
@@ -52,11 +60,7 @@ struct GenerateCommand: ParsableCommand {
             (options.guidance, options.sampler, options.title) = (guidance, sampler, title)
             (options.provider, options.quality, options.style) = (provider, quality, style)
             options.tags = tags.isEmpty ? nil : tags
-            if let size {
-                let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
-                guard parts.count == 2 else { throw ValidationError("--size must look like 768x512.") }
-                (options.width, options.height) = (parts[0], parts[1])
-            }
+            (options.width, options.height) = try parseSize(size)
             let bar = ProgressBar("generating", json: global.json)
             let result = try generators(global).0.generateImage(userId: global.userId, prompt: prompt, options: options, wait: wait, progress: bar.update)
             bar.finish()
@@ -80,11 +84,7 @@ struct RegenerateCommand: ParsableCommand, JSONOutput {
     func run() throws {
         var m = ImageModifications()
         (m.prompt, m.seed, m.steps, m.guidance) = (prompt, seed, steps, guidance)
-        if let size {
-            let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
-            guard parts.count == 2 else { throw ValidationError("--size must look like 768x512.") }
-            (m.width, m.height) = (parts[0], parts[1])
-        }
+        (m.width, m.height) = try parseSize(size)
         try emit(try generators(global).0.regenerateImage(assetId, userId: global.userId, modifications: m, wait: wait), json: global.json)
     }
 }

@@ -63,15 +63,22 @@ enum CLI {
         var stderr: String
     }
 
-    /// Starts the CLI without waiting.
-    static func start(_ arguments: [String], library: String, user: String = "alice") throws -> Process {
+    /// A `creative` process on a library, as a user, with extra environment.
+    static func process(_ arguments: [String], library: String, user: String, env extra: [String: String] = [:]) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["CREATIVE_LIBRARY"] = library
         env["CREATIVE_USER"] = user
+        for (key, value) in extra { env[key] = value }
         process.environment = env
+        return process
+    }
+
+    /// Starts the CLI without waiting.
+    static func start(_ arguments: [String], library: String, user: String = "alice") throws -> Process {
+        let process = process(arguments, library: library, user: user)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -81,14 +88,7 @@ enum CLI {
     /// Runs the CLI to completion and captures its output.
     static func run(_ arguments: [String], library: String, user: String = "alice", stdin: String? = nil,
                     env extra: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["CREATIVE_LIBRARY"] = library
-        env["CREATIVE_USER"] = user
-        for (key, value) in extra { env[key] = value }
-        process.environment = env
+        let process = process(arguments, library: library, user: user, env: extra)
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -10,39 +10,11 @@ extension LocalImage {
         }
     }
 
-    /// FNV-1a over the UTF-8 bytes. Swift's `hashValue` is randomised per process, so it cannot
-    /// make the same request render the same image twice.
     static func fnv1a(_ text: String, basis: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64 {
-        var hash = basis
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        return hash
+        StableHash.fnv1a(text, basis: basis)
     }
 
-    /// SplitMix64: tiny, fast and fully determined by its seed — all the randomness a
-    /// composition needs, with no global state.
-    struct Random {
-        private var state: UInt64
-
-        init(seed: UInt64) { state = seed }
-
-        mutating func next() -> UInt64 {
-            state = state &+ 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        /// Uniform in 0..<1 from the top 24 bits (a Float's mantissa).
-        mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 24) }
-
-        mutating func range(_ low: Float, _ high: Float) -> Float { low + (high - low) * unit() }
-
-        mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
-    }
+    typealias Random = SeededGenerator
 
     /// Four colours from dark to light; the first two paint the background, the rest are accents.
     struct Theme: Sendable {
