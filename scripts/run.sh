@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up Creative Engine on a fresh Debian machine and runs it on ./library with the built-in
-# offline providers: `creative watch` turns prompt files dropped into library/inbox/ into assets.
+# offline providers: `creative serve` answers the REST API on 127.0.0.1:8080 and turns prompt
+# files dropped into library/inbox/ into assets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -12,8 +13,9 @@ say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 say "$creative init"
 "$creative" init
-say "$creative watch &"
-"$creative" watch &
+port="${PORT:-8080}"
+say "$creative serve --port $port &"
+"$creative" serve --port "$port" &
 engine=$!
 trap 'kill -TERM $engine 2>/dev/null; wait $engine' INT TERM
 sleep 1
@@ -32,5 +34,15 @@ say "$creative search lighthouse --limit 3"
 say "ls $CREATIVE_LIBRARY/assets/*/*lighthouse*"
 ls -d "$CREATIVE_LIBRARY"/assets/*/*lighthouse* | tail -1 | xargs ls -l
 
-printf '\nThe engine keeps running: drop .txt, .md or .json requests into %s/inbox/ and open %s/assets/ in a file manager. Ctrl-C stops it.\n' "$CREATIVE_LIBRARY" "$CREATIVE_LIBRARY"
+api="http://127.0.0.1:$port/api/creative"
+say "curl -s '$api/images?limit=1'                              # ImageGenerator.listUserImages"
+curl -s "$api/images?limit=1" | head -c 400; echo
+say "curl -s -X POST $api/content/ideas -d '{\"topic\": \"lighthouses\", \"count\": 3}'   # ContentCreator"
+curl -s -X POST "$api/content/ideas" -H 'content-type: application/json' -d '{"topic": "lighthouses", "count": 3}'; echo
+say "curl -s '$api/templates?limit=2'                           # TemplateManager"
+curl -s "$api/templates?limit=2" | head -c 400; echo
+say "curl -s '$api/assets?text=lighthouse&limit=1'              # AssetManager"
+curl -s "$api/assets?text=lighthouse&limit=1" | head -c 400; echo
+
+printf '\nThe engine keeps running: drop .txt, .md or .json requests into %s/inbox/, open %s/assets/ in a file manager, or call http://127.0.0.1:%s (README.md lists every endpoint). Ctrl-C stops it.\n' "$CREATIVE_LIBRARY" "$CREATIVE_LIBRARY" "$port"
 wait $engine
