@@ -39,6 +39,22 @@ enum APIError {
     }
 }
 
+/// Versions for optimistic concurrency: an item's ETag is its updatedAt; a PATCH with If-Match
+/// that no longer matches answers 409.
+enum Version {
+    static func etag(_ updatedAt: Date) -> String { "\"\(Timestamp.format(updatedAt))\"" }
+
+    /// The updatedAt an If-Match names, nil when there is none.
+    /// - Throws: `invalid_input` for an If-Match this API did not hand out.
+    static func expected(_ request: Hummingbird.Request) throws(CreativeError) -> Date? {
+        guard let header = request.headers[.ifMatch] else { return nil }
+        guard let date = Timestamp.parse(header.trimmingCharacters(in: CharacterSet(charactersIn: "\"W/ "))) else {
+            throw .invalid("If-Match", "If-Match must be the ETag of a previous GET of this item.")
+        }
+        return date
+    }
+}
+
 /// JSON in and out, with the engine's encoding (sorted keys, ISO-8601 milliseconds).
 enum JSON {
     static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {

@@ -12,14 +12,15 @@ struct AssetController {
         group.get("asset/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let asset = try library.assets.getAsset(id, userId: context.userId) else { throw CreativeError.notFound("asset", id) }
-            return JSON.response(Presented.asset(asset))
+            return JSON.response(Presented.asset(asset), headers: [.eTag: Version.etag(asset.updatedAt)])
         }
         group.get("assets") { request, context in
             JSON.response(Presented.page(try library.assets.listAssets(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request))))
         }
         group.patch("asset/:id") { request, context in
             let updates = try await JSON.decode(AssetUpdates.self, from: request, limit: limit)
-            return JSON.response(try library.assets.updateAsset(try context.parameters.require("id"), userId: context.userId, updates: updates))
+            return JSON.response(try library.assets.updateAsset(try context.parameters.require("id"), userId: context.userId, updates: updates,
+                                                                expectedUpdatedAt: try Version.expected(request)))
         }
         group.delete("asset/:id") { _, context in
             JSON.response(try library.assets.deleteAsset(try context.parameters.require("id"), userId: context.userId))

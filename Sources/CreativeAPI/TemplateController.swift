@@ -16,14 +16,15 @@ struct TemplateController {
         group.get("template/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let template = try library.templates.getTemplate(id, userId: context.userId) else { throw CreativeError.notFound("template", id) }
-            return JSON.response(template)
+            return JSON.response(template, headers: [.eTag: Version.etag(template.updatedAt)])
         }
         group.get("templates") { request, context in
             JSON.response(try library.templates.listTemplates(userId: context.userId, filters: try QueryRequest.decode(TemplateFilters.self, from: request)))
         }
         group.patch("template/:id") { request, context in
             let updates = try await JSON.decode(TemplateUpdates.self, from: request, limit: limit)
-            return JSON.response(try library.templates.updateTemplate(try context.parameters.require("id"), userId: context.userId, updates: updates))
+            return JSON.response(try library.templates.updateTemplate(try context.parameters.require("id"), userId: context.userId, updates: updates,
+                                                                      expectedUpdatedAt: try Version.expected(request)))
         }
         group.delete("template/:id") { request, context in
             let force = request.uri.queryParameters.get("force") == "true"

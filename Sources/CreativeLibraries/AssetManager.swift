@@ -87,9 +87,14 @@ public struct AssetManager: Sendable {
 
     /// Changes the given fields; updatedAt bumps. id, userId, createdAt and measured media fields
     /// cannot change.
-    public func updateAsset(_ assetId: String, userId: String, updates: AssetUpdates) throws(CreativeError) -> SuccessResult {
+    /// - Parameter expectedUpdatedAt: when given (an API client's If-Match), the update is refused
+    ///   with `conflict` if the asset changed since the client read it.
+    public func updateAsset(_ assetId: String, userId: String, updates: AssetUpdates, expectedUpdatedAt: Date? = nil) throws(CreativeError) -> SuccessResult {
         let fields = Fields(updates)
         try mutate(assetId, userId: userId) { (asset: inout CreativeAsset) throws(CreativeError) in
+            if let expected = expectedUpdatedAt, Timestamp.format(expected) != Timestamp.format(asset.updatedAt) {
+                throw CreativeError(.conflict, "Asset \(assetId) changed since it was read (now \(Timestamp.format(asset.updatedAt))); read it again and retry.")
+            }
             if let title = updates.title { asset.title = try Validation.required(title, field: "title", max: Validation.maxTitle) }
             if let duration = updates.duration { asset.duration = try Validation.nonNegative(duration, field: "duration") }
             if let isPublic = updates.isPublic { asset.isPublic = isPublic }

@@ -45,9 +45,13 @@ public struct TemplateManager: Sendable {
     }
 
     /// Changes the given fields of the user's own template; prompts are checked as Mustache.
-    public func updateTemplate(_ templateId: String, userId: String, updates: TemplateUpdates) throws(CreativeError) -> SuccessResult {
+    /// - Parameter expectedUpdatedAt: as for updateAsset: refuses with `conflict` if the template changed.
+    public func updateTemplate(_ templateId: String, userId: String, updates: TemplateUpdates, expectedUpdatedAt: Date? = nil) throws(CreativeError) -> SuccessResult {
         let updated = try store.update(CreativeTemplate.self, id: templateId) { (t: inout CreativeTemplate) throws(CreativeError) in
             guard t.userId == userId else { throw Self.notFound(templateId) }
+            if let expected = expectedUpdatedAt, Timestamp.format(expected) != Timestamp.format(t.updatedAt) {
+                throw CreativeError(.conflict, "Template \(templateId) changed since it was read (now \(Timestamp.format(t.updatedAt))); read it again and retry.")
+            }
             let before = t
             try Self.apply(updates, to: &t)
             if t != before { t.updatedAt = max(Timestamp.now(), before.updatedAt) }
