@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CInotify", providers: [.apt(["libinotifytools0-dev"])]),
+        .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
 
         // Sidecar models, request types, the one error type. No I/O.
         .target(name: "CreativeModels", resources: [.copy("Schemas")]),
@@ -68,7 +69,7 @@ let package = Package(
         .target(
             name: "CreativeAPI",
             dependencies: [
-                "CreativeModels", "CreativeStore", "CreativeIndex", "CreativeLibraries", "CreativeJobs",
+                "CreativeModels", "CreativeStore", "CreativeIndex", "CreativeLibraries", "CreativeJobs", "CCrypt",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

@@ -14,12 +14,15 @@ public struct APIContext: RequestContext {
 }
 
 /// Who may call the API. Zero-config: loopback only, single user `local`, no token. With
-/// tokens (bearer → user id), every request needs one; binding beyond loopback requires them.
+/// tokens (from the environment or a hashed tokens file), every request needs one; binding
+/// beyond loopback requires them.
 public struct APIConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
-    /// Bearer token → user id.
+    /// Bearer token → user id, from CREATIVE_API_TOKENS.
     public var tokens: [String: String] = [:]
+    /// Hashed tokens from a file outside the library (`creative token add`).
+    public var tokenFile: TokenFile?
     /// Largest request body (bytes).
     public var maxBody = 1024 * 1024
 
@@ -41,9 +44,17 @@ public struct APIConfiguration: Sendable {
 
     var isLoopback: Bool { ["127.0.0.1", "::1", "localhost"].contains(host) }
 
+    /// Whether requests must carry a bearer token.
+    var requiresTokens: Bool { !tokens.isEmpty || !(tokenFile?.isEmpty ?? true) }
+
+    /// The user a bearer token belongs to.
+    func user(for token: String) -> String? {
+        tokens[token] ?? tokenFile?.user(for: token)
+    }
+
     /// Refuses to expose the library beyond this machine without tokens.
     public func check() throws(CreativeError) {
-        if !isLoopback && tokens.isEmpty {
+        if !isLoopback && !requiresTokens {
             throw .invalid("host", "Binding \(host) without tokens would let anyone on the network use this library; set CREATIVE_API_TOKENS or bind 127.0.0.1.")
         }
     }
@@ -60,7 +71,7 @@ struct AuthMiddleware: RouterMiddleware {
         // Public: liveness, metrics and the API's own documentation.
         let path = request.uri.path
         if ["/healthz", "/openapi.json", "/metrics"].contains(path) || path.hasPrefix("/schemas/") { return try await next(request, context) }
-        if configuration.tokens.isEmpty {
+        if !configuration.requiresTokens {
             let host = (request.head.authority ?? "").lowercased()
             let name = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }.dropFirst()) : String(host.split(separator: ":").first ?? "")
             guard ["127.0.0.1", "localhost", "::1"].contains(name) else {
@@ -69,7 +80,7 @@ struct AuthMiddleware: RouterMiddleware {
             context.userId = "local"
         } else {
             let header = request.headers[.authorization] ?? ""
-            guard header.hasPrefix("Bearer "), let user = configuration.tokens[String(header.dropFirst(7))] else {
+            guard header.hasPrefix("Bearer "), let user = configuration.user(for: String(header.dropFirst(7))) else {
                 return APIError.response(CreativeError(.invalidInput, "A valid bearer token is required (Authorization: Bearer …)."), status: .unauthorized)
             }
             context.userId = user

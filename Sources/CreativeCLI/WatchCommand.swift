@@ -57,8 +57,10 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the REST API together with the watcher and workers (everything `watch` does).",
         discussion: """
             Zero-config: binds 127.0.0.1, one user `local`, no token, loopback Host names only. \
-            To serve other hosts, set CREATIVE_API_TOKENS=token:user,token:user (tokens of 16+ \
-            characters) and --host; binding beyond loopback without tokens is refused.
+            To serve other hosts, make tokens with `creative token add USER` (kept hashed in \
+            ~/.config/creative/tokens or CREATIVE_TOKENS_FILE) or set \
+            CREATIVE_API_TOKENS=token:user,token:user, and pass --host; binding beyond loopback \
+            without tokens is refused.
             """
     )
 
@@ -71,6 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
         var api = APIConfiguration()
         (api.host, api.port) = (host, port)
         api.tokens = try APIConfiguration.tokens(from: ProcessInfo.processInfo.environment)
+        api.tokenFile = try TokenFile(path: TokenFile.defaultPath(), library: library.store.root)
         let app = try buildApplication(library: library, configuration: api)
         try await ServiceGroup(
             configuration: .init(
@@ -78,5 +81,21 @@ struct ServeCommand: AsyncParsableCommand {
                            .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "creative"))
         ).run()
+    }
+}
+
+struct TokenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Manage API tokens (kept hashed outside the library).", subcommands: [Add.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a token for USER and print it once.",
+            discussion: "Its yescrypt hash is appended to CREATIVE_TOKENS_FILE or ~/.config/creative/tokens (mode 0600).")
+        @Argument(help: "The user id the token acts as.") var user: String
+
+        func run() throws {
+            print(try TokenFile.add(user: user, path: TokenFile.defaultPath()))
+        }
     }
 }

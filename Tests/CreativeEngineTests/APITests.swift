@@ -36,9 +36,10 @@ struct APITests {
         }
     }
 
-    static func withAPI(_ lib: TempLibrary, tokens: [String: String] = [:], _ body: @escaping (String) async throws -> Void) async throws {
+    static func withAPI(_ lib: TempLibrary, tokens: [String: String] = [:], tokenFile: TokenFile? = nil,
+                        _ body: @escaping (String) async throws -> Void) async throws {
         var configuration = APIConfiguration()
-        (configuration.port, configuration.tokens) = (0, tokens)
+        (configuration.port, configuration.tokens, configuration.tokenFile) = (0, tokens, tokenFile)
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: ProviderEnvironment([:]))
         let app = try buildApplication(library: lib.library, configuration: configuration, runner: runner) { port in portSink.yield(port) }
@@ -237,5 +238,20 @@ struct APITests {
         var open = APIConfiguration()
         open.host = "0.0.0.0"
         #expect(throws: CreativeError.self) { try open.check() }
+
+        // Hashed tokens in a file outside the library.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tokens-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let token = try TokenFile.add(user: "carol", path: file)
+        let stored = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(stored.hasPrefix("carol:$y$") && !stored.contains(token))
+        #expect((try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int) == 0o600)
+        let tokens = try TokenFile(path: file, library: lib.path)
+        try await Self.withAPI(lib, tokenFile: tokens) { base in
+            #expect(await Client(base: base, token: token).call("GET", "/api/creative/assets").status == 200)
+            #expect(await Client(base: base, token: token + "x").call("GET", "/api/creative/assets").status == 401)
+            #expect(await Client(base: base).call("GET", "/api/creative/assets").status == 401)
+        }
+        expectError(.invalidInput) { try TokenFile(path: lib.path + "/tokens", library: lib.path) }
     }
 }

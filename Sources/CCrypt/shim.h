@@ -1,0 +1,5 @@
+#ifndef CREATIVE_CCRYPT_SHIM_H
+#define CREATIVE_CCRYPT_SHIM_H
+// libxcrypt (Debian's libcrypt-dev, part of every C toolchain): one-way hashes for API tokens.
+#include <crypt.h>
+#endif

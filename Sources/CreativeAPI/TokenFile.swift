@@ -1,0 +1,83 @@
+import CCrypt
+import CreativeModels
+import Foundation
+import Synchronization
+
+/// API tokens kept hashed in a file outside the library: one `user:HASH` line per token, HASH a
+/// crypt(3) string (yescrypt). The file lives at CREATIVE_TOKENS_FILE or
+/// `~/.config/creative/tokens`, mode 0600; a token file inside the library is refused.
+public final class TokenFile: Sendable {
+    public let path: String
+    private let entries: [(user: String, hash: String)]
+    /// Tokens already checked, so a request costs one hash at most once per token.
+    private let verified = Mutex<[String: String]>([:])
+
+    public static func defaultPath(_ env: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let path = env["CREATIVE_TOKENS_FILE"], !path.isEmpty { return path }
+        let config = env["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((env["HOME"] ?? NSHomeDirectory()) + "/.config")
+        return config + "/creative/tokens"
+    }
+
+    /// Reads the file (missing: no tokens).
+    /// - Throws: `invalid_input` when the file sits inside `library` or a line is malformed.
+    public init(path: String, library: String) throws(CreativeError) {
+        self.path = path
+        let resolved = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        let root = URL(fileURLWithPath: library).standardizedFileURL.resolvingSymlinksInPath().path
+        guard !resolved.hasPrefix(root + "/") else {
+            throw .invalid("tokens", "The tokens file \(path) is inside the library, which is synced and shared; move it out (CREATIVE_TOKENS_FILE).")
+        }
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        var entries: [(String, String)] = []
+        for (n, line) in text.split(separator: "\n").enumerated() where !line.hasPrefix("#") && !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let parts = line.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[1].hasPrefix("$") else {
+                throw .invalid("tokens", "Line \(n + 1) of \(path) is not user:HASH; make tokens with `creative token add USER`.")
+            }
+            entries.append((try Validation.userId(parts[0]), parts[1]))
+        }
+        self.entries = entries
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// The user a token belongs to, or nil.
+    public func user(for token: String) -> String? {
+        if let user = verified.withLock({ $0[token] }) { return user }
+        for entry in entries where Self.hash(token, setting: entry.hash) == entry.hash {
+            verified.withLock { $0[token] = entry.user }
+            return entry.user
+        }
+        return nil
+    }
+
+    /// Makes a new random token for `user`, appends its hash to the file (created 0600), and
+    /// returns the token: it is shown once and stored nowhere in clear.
+    public static func add(user: String, path: String) throws(CreativeError) -> String {
+        let user = try Validation.userId(user)
+        let token = (0..<32).map { _ in String("abcdefghijkmnpqrstuvwxyz23456789".randomElement() ?? "x") }.joined()
+        guard let setting = crypt_gensalt("$y$", 0, nil, 0).map({ String(cString: $0) }), let hash = hash(token, setting: setting) else {
+            throw CreativeError(.storage, "libcrypt could not hash the token.")
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        do {
+            try Data((existing + "\(user):\(hash)\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        } catch {
+            throw CreativeError(.storage, "Could not write the tokens file \(path).")
+        }
+        return token
+    }
+
+    /// crypt_r with its own state, so checks on several threads do not share crypt's buffer.
+    static func hash(_ token: String, setting: String) -> String? {
+        let data = UnsafeMutablePointer<crypt_data>.allocate(capacity: 1)
+        defer { data.deallocate() }
+        memset(data, 0, MemoryLayout<crypt_data>.size)
+        guard let out = crypt_r(token, setting, data) else { return nil }
+        let result = String(cString: out)
+        return result.hasPrefix("*") ? nil : result
+    }
+}
