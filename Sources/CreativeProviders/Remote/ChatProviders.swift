@@ -7,6 +7,12 @@ public struct ChatOutput: Sendable {
     public var inputTokens: Int
     public var outputTokens: Int
     public var cost: Double
+
+    /// An answer priced from the token usage and the model's list price.
+    init(text: String, model: String, inputTokens: Int, outputTokens: Int) {
+        (self.text, self.inputTokens, self.outputTokens) = (text, inputTokens, outputTokens)
+        cost = PriceTable.chat(model: model, input: inputTokens, output: outputTokens)
+    }
 }
 
 /// A chat-completion provider: GPT-4-class over the OpenAI API (or any OpenAI-compatible server:
@@ -87,7 +93,7 @@ public struct OpenAIChat: ChatProvider {
         let usage = object["usage"] as? [String: Any]
         let input = usage?["prompt_tokens"] as? Int ?? 0
         let output = usage?["completion_tokens"] as? Int ?? 0
-        return ChatOutput(text: text, inputTokens: input, outputTokens: output, cost: PriceTable.chat(model: model, input: input, output: output))
+        return ChatOutput(text: text, model: model, inputTokens: input, outputTokens: output)
     }
 
     /// Chat-completion chunks: `choices[0].delta.content` pieces, usage in the last one, `[DONE]` at the end.
@@ -104,7 +110,7 @@ public struct OpenAIChat: ChatProvider {
             }
         }
         guard finished else { throw CreativeError(.providerError, "The answer from \(name) stopped before it was complete; try again.") }
-        return ChatOutput(text: text, inputTokens: input, outputTokens: output, cost: PriceTable.chat(model: model, input: input, output: output))
+        return ChatOutput(text: text, model: model, inputTokens: input, outputTokens: output)
     }
 }
 
@@ -144,7 +150,7 @@ public struct AnthropicMessages: ChatProvider {
         let usage = object["usage"] as? [String: Any]
         let input = usage?["input_tokens"] as? Int ?? 0
         let output = usage?["output_tokens"] as? Int ?? 0
-        return ChatOutput(text: text, inputTokens: input, outputTokens: output, cost: PriceTable.chat(model: model, input: input, output: output))
+        return ChatOutput(text: text, model: model, inputTokens: input, outputTokens: output)
     }
 
     /// Messages stream events: text in `content_block_delta`, usage in `message_start` and
@@ -172,6 +178,6 @@ public struct AnthropicMessages: ChatProvider {
             }
         }
         guard finished else { throw CreativeError(.providerError, "The answer from Anthropic stopped before it was complete; try again.") }
-        return ChatOutput(text: text, inputTokens: input, outputTokens: output, cost: PriceTable.chat(model: model, input: input, output: output))
+        return ChatOutput(text: text, model: model, inputTokens: input, outputTokens: output)
     }
 }
