@@ -65,6 +65,12 @@ public struct AssetManager: Sendable {
     /// The asset, if the user owns it or it is public; nil otherwise.
     /// - Throws: `invalid_input` for a malformed id, `invalid_sidecar` when its sidecar is broken.
     public func getAsset(_ assetId: String, userId: String) throws(CreativeError) -> CreativeAsset? {
+        _ = try Validation.id(assetId)
+        // Fast path: the index's copy, when the file on disk still has the stat it had when read.
+        if let (stat, sidecar) = try? index.indexedSidecar(.asset, id: assetId), store.stat(.asset, path: stat.path) == stat,
+           let asset = try? JSONCoding.decoder().decode(CreativeAsset.self, from: sidecar), asset.id == assetId {
+            return asset.userId == userId || asset.isPublic ? asset : nil
+        }
         guard let (asset, _) = try store.read(CreativeAsset.self, id: assetId),
               asset.userId == userId || asset.isPublic
         else { return nil }
