@@ -29,9 +29,7 @@ struct MediaController {
 
     private func serve(_ request: Request, _ context: APIContext, thumbnail: Bool) throws -> Response {
         let id = try context.parameters.require("id")
-        guard let asset = try library.assets.getAsset(id, userId: context.userId),
-              let location = try library.assets.location(of: id, userId: context.userId)
-        else { throw CreativeError.notFound("asset", id) }
+        guard let (asset, location) = try library.assets.find(id, userId: context.userId) else { throw CreativeError.notFound("asset", id) }
         let name = thumbnail ? asset.thumbnailUrl : asset.url
         let missing = CreativeError(.notFound, thumbnail ? "Asset \(id) has no thumbnail." : "The media of asset \(id) is missing.")
         // A media file replaced by a symlink (a synced library can carry one) is not served.

@@ -46,7 +46,7 @@ struct BenchCommand: ParsableCommand {
             }
             let atomic = Double(count) / Date().timeIntervalSince(start)
             var report = Report(updates: count, atomicPerSecond: atomic)
-            if !noBaseline, let location = try library.assets.location(of: id, userId: global.userId) {
+            if !noBaseline, let location = try library.assets.find(id, userId: global.userId)?.location {
                 let path = library.store.absolutePath(location.path) + "/asset.json"
                 let copy = FileManager.default.temporaryDirectory.appendingPathComponent("creative-bench-\(getpid()).json").path
                 let bytes = FileManager.default.contents(atPath: path) ?? Data()

@@ -197,11 +197,12 @@ public final class JobRunner: @unchecked Sendable {
                 job.currentStep = 0
             }
             let request = JobFactory.request(of: job)
-            var asset = try library.assets.getAsset(job.id, userId: job.userId)
+            // One lookup gives the asset and its folder (a rerun finds the asset it already made).
+            var made = try library.assets.find(job.id, userId: job.userId)
             var attempt = 1
-            while asset == nil {
+            while made == nil {
                 do throws(CreativeError) {
-                    asset = try generate(job, request, progress: progress)
+                    made = try generate(job, request, progress: progress)
                 } catch where error.isRetryable && attempt < Self.maxAttempts && !isStopping {
                     // Exponential backoff with jitter; refusals are never retried.
                     let delay = Self.retryBase * pow(2, Double(attempt - 1)) * Double.random(in: 0.8...1.2)
@@ -211,7 +212,7 @@ public final class JobRunner: @unchecked Sendable {
                     attempt += 1
                 }
             }
-            guard let asset, let location = try store.locate(.asset, id: asset.id) else {
+            guard let (asset, location) = made else {
                 throw CreativeError(.storage, "The job's asset could not be found after it was saved.")
             }
             try update(job.id) { job in
@@ -241,7 +242,7 @@ public final class JobRunner: @unchecked Sendable {
     }
 
     /// Runs the provider and saves its output as an asset with the job's id.
-    private func generate(_ job: GenerationJob, _ request: GenerationRequest, progress: (@Sendable (Int, Int) -> Void)?) throws(CreativeError) -> CreativeAsset? {
+    private func generate(_ job: GenerationJob, _ request: GenerationRequest, progress: (@Sendable (Int, Int) -> Void)?) throws(CreativeError) -> (asset: CreativeAsset, location: EntityLocation)? {
         guard job.type == .image || job.type == .text else {
             throw CreativeError(.invalidInput, "Jobs of type \(job.type.rawValue) cannot run yet.", field: "type")
         }
@@ -303,7 +304,7 @@ public final class JobRunner: @unchecked Sendable {
         }
         input.parameters = parameters
         _ = try library.assets.saveAsset(userId: job.userId, asset: input, id: job.id)
-        return try library.assets.getAsset(job.id, userId: job.userId)
+        return try library.assets.find(job.id, userId: job.userId)
     }
 
     /// Providers that bill per call; a user past their monthly budget gets none of them.

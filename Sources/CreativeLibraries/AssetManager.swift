@@ -69,20 +69,19 @@ public struct AssetManager: Sendable {
         // Fast path: the index's copy, when the file on disk still has the stat it had when read.
         if let (stat, sidecar) = try? index.indexedSidecar(.asset, id: assetId), store.stat(.asset, path: stat.path) == stat,
            let asset = try? JSONCoding.decoder().decode(CreativeAsset.self, from: sidecar), asset.id == assetId {
-            return asset.userId == userId || asset.isPublic ? asset : nil
+            return Self.visible(asset, to: userId) ? asset : nil
         }
-        guard let (asset, _) = try store.read(CreativeAsset.self, id: assetId),
-              asset.userId == userId || asset.isPublic
-        else { return nil }
-        return asset
+        return try find(assetId, userId: userId)?.asset
     }
 
-    /// Where the asset's folder is (library-relative), for callers that serve its files.
-    public func location(of assetId: String, userId: String) throws(CreativeError) -> EntityLocation? {
-        guard let (asset, location) = try store.read(CreativeAsset.self, id: assetId),
-              asset.userId == userId || asset.isPublic
-        else { return nil }
-        return location
+    static func visible(_ asset: CreativeAsset, to userId: String) -> Bool {
+        asset.userId == userId || asset.isPublic
+    }
+
+    /// The asset and where its folder is (library-relative), if the user may see it; one lookup for callers that serve its files.
+    public func find(_ assetId: String, userId: String) throws(CreativeError) -> (asset: CreativeAsset, location: EntityLocation)? {
+        guard let (asset, location) = try store.read(CreativeAsset.self, id: assetId), Self.visible(asset, to: userId) else { return nil }
+        return (asset, location)
     }
 
     /// The user's assets, filtered, searched (FTS5), sorted (newest first by default; by relevance

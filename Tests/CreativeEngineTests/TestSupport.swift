@@ -33,7 +33,7 @@ final class TempLibrary: @unchecked Sendable {
 
     /// The absolute folder of an asset.
     func folder(of assetId: String, user: String = "alice") throws -> String {
-        let location = try #require(try assets.location(of: assetId, userId: user))
+        let location = try #require(try assets.find(assetId, userId: user)?.location)
         return library.store.absolutePath(location.path)
     }
 }
