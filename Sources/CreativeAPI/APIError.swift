@@ -57,10 +57,12 @@ enum Version {
 
 /// JSON in and out, with the engine's encoding (sorted keys, ISO-8601 milliseconds).
 enum JSON {
+    static let contentType = "application/json; charset=utf-8"
+
     static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         let data = (try? JSONCoding.encoder(pretty: false).encode(value)) ?? Data("{}".utf8)
         var fields = headers
-        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.contentType] = contentType
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

@@ -42,11 +42,12 @@ public func buildRouter(library: CreativeLibrary, configuration: APIConfiguratio
     }
     let generation = Generation(library: library, runner: runner)
     let api = router.group("api/creative")
-    AssetController(library: library, limit: configuration.maxBody).add(to: api)
+    let responses = AssetResponses()
+    AssetController(library: library, responses: responses, limit: configuration.maxBody).add(to: api)
     MediaController(library: library).add(to: api)
     TemplateController(library: library, limit: configuration.maxBody).add(to: api)
     GenerationController(images: ImageGenerator(generation: generation), content: ContentCreator(generation: generation),
-                         limit: configuration.maxBody).add(to: api)
+                         responses: responses, limit: configuration.maxBody).add(to: api)
     return router
 }
 

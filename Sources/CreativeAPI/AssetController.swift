@@ -6,16 +6,17 @@ import Hummingbird
 /// Assets: GET|PATCH|DELETE /asset/:id, GET /assets, POST /asset/:id/favorite, POST /asset/:id/tags.
 struct AssetController {
     let library: CreativeLibrary
+    let responses: AssetResponses
     let limit: Int
 
     func add(to group: RouterGroup<APIContext>) {
         group.get("asset/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let asset = try library.assets.getAsset(id, userId: context.userId) else { throw CreativeError.notFound("asset", id) }
-            return JSON.response(Presented.asset(asset), headers: [.eTag: Version.etag(asset.updatedAt)])
+            return responses.one(asset)
         }
         group.get("assets") { request, context in
-            JSON.response(Presented.page(try library.assets.listAssets(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request))))
+            responses.page(try library.assets.listAssets(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request)))
         }
         group.patch("asset/:id") { request, context in
             let updates = try await JSON.decode(AssetUpdates.self, from: request, limit: limit)

@@ -10,6 +10,7 @@ import Hummingbird
 struct GenerationController {
     let images: ImageGenerator
     let content: ContentCreator
+    let responses: AssetResponses
     let limit: Int
 
     func accepted(_ result: GenerateResult) -> Response {
@@ -38,7 +39,7 @@ struct GenerationController {
             return accepted(try images.regenerateImage(try context.parameters.require("id"), userId: context.userId, modifications: modifications, wait: wait))
         }
         group.get("images") { request, context in
-            JSON.response(Presented.page(try images.listUserImages(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request))))
+            responses.page(try images.listUserImages(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request)))
         }
         group.post("content/generate") { request, context in
             let body = try await JSON.decode(GenerationRequest.self, from: request, limit: limit)

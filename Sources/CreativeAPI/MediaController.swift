@@ -77,10 +77,6 @@ enum Presented {
         return copy
     }
 
-    static func page(_ page: Page<CreativeAsset>) -> Page<CreativeAsset> {
-        Page(items: page.items.map(asset), nextCursor: page.nextCursor)
-    }
-
     static func job(_ j: GenerationJob) -> GenerationJob {
         var copy = j
         copy.resultUrl = j.resultAssetId.map { "/api/creative/asset/\($0)/file" }

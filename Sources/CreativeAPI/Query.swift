@@ -27,7 +27,6 @@ enum QueryRequest {
                 object[name] = .string(text)
             }
         }
-        let data = (try? JSONCoding.encoder(pretty: false).encode(object)) ?? Data("{}".utf8)
-        return try T.decode(json: data)
+        return try T.decode(object: object)
     }
 }

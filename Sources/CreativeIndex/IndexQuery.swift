@@ -77,32 +77,40 @@ extension LibraryIndex {
             q.where("(\(expression), i.id) \(order == .asc ? ">" : "<") (?, ?)", after.key.databaseValue, after.id)
         }
         let direction = order == .asc ? "ASC" : "DESC"
-        let sql = "SELECT i.sidecar, \(expression) AS sortKey, i.id FROM \(q.from) WHERE \(q.conditions.joined(separator: " AND ")) "
-            + "ORDER BY sortKey \(direction), i.id \(direction) LIMIT \(limit + 1)"
-        let arguments = q.arguments
-        let rows: [(Data, DatabaseValue, String)]
+        let sql = "SELECT i.sidecar, i.path, i.size, i.mtime, i.inode, \(expression) AS sortKey, i.id FROM \(q.from) "
+            + "WHERE \(q.conditions.joined(separator: " AND ")) ORDER BY sortKey \(direction), i.id \(direction) LIMIT ?"
+        // The limit is bound, not spliced, so each filter combination prepares one cached statement.
+        let arguments = q.arguments + [limit + 1]
+        let rows: [(sidecar: Data, stat: SidecarStat, sortKey: DatabaseValue, id: String)]
         do {
             rows = try read { db in
-                try Row.fetchAll(db, sql: sql, arguments: arguments).map { ($0["sidecar"], $0["sortKey"], $0["id"]) }
+                try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { ($0["sidecar"], Self.stat(of: $0), $0["sortKey"], $0["id"]) }
             }
         } catch let error where query.searching && ["fts5", "syntax error", "unterminated", "no such column"].contains(where: error.message.contains) {
             throw .invalid("text", "text is not a search this engine understands: use words, \"exact phrases\", prefix*, AND, OR, NOT.")
         }
-        let items = Self.decode(Array(rows.prefix(limit).map(\.0)), as: T.self)
-        var next: String?
-        if rows.count > limit, let last = rows.prefix(limit).last {
-            next = Cursor(sort: sort.rawValue, order: order, key: JSONValue(last.1), id: last.2).encoded
+        let page = rows.prefix(limit)
+        var items = page.map { memo.value(T.self, id: $0.id, stat: $0.stat) }
+        let missing = items.indices.filter { items[$0] == nil }
+        for (i, value) in zip(missing, Self.decode(missing.map { page[$0].sidecar }, as: T.self)) {
+            items[i] = value
+            if let value, value.id == page[i].id { memo.insert(value, stat: page[i].stat) }
         }
-        return Page(items: items, nextCursor: next)
+        var next: String?
+        if rows.count > limit, let last = page.last {
+            next = Cursor(sort: sort.rawValue, order: order, key: JSONValue(last.sortKey), id: last.id).encoded
+        }
+        return Page(items: items.compactMap { $0 }, nextCursor: next)
     }
 }
 
 extension LibraryIndex {
-    /// Decodes a page of sidecars, on all cores when it is long (decoding dominates a page of 50).
-    static func decode<T: Sidecar>(_ blobs: [Data], as type: T.Type) -> [T] {
+    /// Decodes a page of sidecars (nil for one that no longer decodes), on all cores when it is
+    /// long (decoding dominates a page of 50).
+    static func decode<T: Sidecar>(_ blobs: [Data], as type: T.Type) -> [T?] {
         guard blobs.count > 12 else {
             let decoder = JSONCoding.decoder()
-            return blobs.compactMap { try? decoder.decode(T.self, from: $0) }
+            return blobs.map { try? decoder.decode(T.self, from: $0) }
         }
         let parts = 2
         let results = Mutex<[Int: [T?]]>([:])
@@ -112,7 +120,7 @@ extension LibraryIndex {
             results.withLock { $0[part] = slice }
         }
         return results.withLock { all in
-            (0..<blobs.count).compactMap { i in all[i % parts]?[i / parts] ?? nil }
+            (0..<blobs.count).map { i in all[i % parts]?[i / parts] ?? nil }
         }
     }
 }

@@ -43,18 +43,6 @@ extension LibraryIndex {
         }
     }
 
-    /// The sidecar bytes the index holds for an entity, with the stat it had when read; the
-    /// caller compares that stat with the file's now before trusting the bytes.
-    public func indexedSidecar(_ kind: EntityKind, id: String) throws(CreativeError) -> (stat: SidecarStat, sidecar: Data)? {
-        try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT path, size, mtime, inode, sidecar FROM item WHERE kind = ? AND id = ?",
-                                             arguments: [kind.rawValue, id])
-            else { return nil }
-            let inode: Int64 = row["inode"]
-            return (SidecarStat(path: row["path"], size: row["size"], mtime: row["mtime"], inode: UInt64(bitPattern: inode)), row["sidecar"])
-        }
-    }
-
     /// Failed jobs by provider, for metrics.
     public func failedJobsByProvider() throws(CreativeError) -> [(String, Int)] {
         try read { db in

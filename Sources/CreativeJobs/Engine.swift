@@ -38,11 +38,12 @@ public struct Engine: Service {
     public func run() async throws {
         let store = library.store
         let root = store.root
-        // Start-up: finish what a crash left, then catch up with what happened while stopped.
-        let stray = store.removeStrayTempFiles()
+        // Start-up: finish what a crash left (stray temp files went in CreativeLibrary.initialize),
+        // then catch up with what happened while stopped.
+        let started = ContinuousClock.now
         let restored = store.recoverIntakes()
-        if !stray.isEmpty || !restored.isEmpty {
-            logger.notice("start-up: removed \(stray.count) stray temp files, put \(restored.count) half-taken requests back in the inbox")
+        if !restored.isEmpty {
+            logger.notice("start-up: put \(restored.count) half-taken requests back in the inbox")
         }
         let intake = Intake(library: library, defaultUser: options.defaultUser)
         let runner = JobRunner(library: library, workers: options.workers, lease: options.lease)
@@ -56,6 +57,9 @@ public struct Engine: Service {
         runner.start()
         work.rescan()
         logger.notice("watching \(root) with \(options.pollInterval == nil ? "inotify" : "polling"), \(options.workers) workers")
+        work.afterPending { [logger] in
+            logger.notice("ready: index reconciled and inbox taken in, \(started.duration(to: .now).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2)))) after start")
+        }
 
         let rescans = Task.detached { [options] in
             while !Task.isCancelled {
@@ -118,6 +122,12 @@ final class WorkQueue: @unchecked Sendable {
         scheduleIntake()
     }
 
+    /// Runs `body` on the work thread once the intake and refresh passes queued now (including
+    /// a reconcile still in its coalescing delay) are done.
+    func afterPending(_ body: @escaping @Sendable () -> Void) {
+        queue.asyncAfter(deadline: .now() + Self.coalescing) { [self] in queue.async(execute: body) }
+    }
+
     /// Waits until queued intake and refresh work is done.
     func drain() {
         queue.sync {}
@@ -145,12 +155,15 @@ final class WorkQueue: @unchecked Sendable {
 
     /// Hand edits under assets/ and templates/ reach the index through a reconcile; bursts of
     /// events (a job writing its asset, a folder copied in) are coalesced.
+    /// How long a reconcile waits for more events to join it.
+    static let coalescing = 0.2
+
     private func scheduleReconcile() {
         lock.lock()
         defer { lock.unlock() }
         guard !reconcilePending else { return }
         reconcilePending = true
-        queue.asyncAfter(deadline: .now() + 0.2) { [self] in
+        queue.asyncAfter(deadline: .now() + Self.coalescing) { [self] in
             lock.lock(); reconcilePending = false; lock.unlock()
             do throws(CreativeError) {
                 let report = try library.index.reconcile()

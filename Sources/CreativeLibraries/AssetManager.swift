@@ -66,9 +66,7 @@ public struct AssetManager: Sendable {
     /// - Throws: `invalid_input` for a malformed id, `invalid_sidecar` when its sidecar is broken.
     public func getAsset(_ assetId: String, userId: String) throws(CreativeError) -> CreativeAsset? {
         _ = try Validation.id(assetId)
-        // Fast path: the index's copy, when the file on disk still has the stat it had when read.
-        if let (stat, sidecar) = try? index.indexedSidecar(.asset, id: assetId), store.stat(.asset, path: stat.path) == stat,
-           let asset = try? JSONCoding.decoder().decode(CreativeAsset.self, from: sidecar), asset.id == assetId {
+        if let asset = index.current(CreativeAsset.self, id: assetId) {
             return Self.visible(asset, to: userId) ? asset : nil
         }
         return try find(assetId, userId: userId)?.asset

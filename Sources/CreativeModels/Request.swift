@@ -21,6 +21,16 @@ extension Request {
             throw CreativeError(.invalidInput, "The request must be a JSON object, not \(raw.schemaType).")
         }
         try checkKeys(object.keys)
+        return try decodeChecked(data)
+    }
+
+    /// Decodes a request already parsed into a JSON object (query parameters, front matter).
+    public static func decode(object: [String: JSONValue]) throws(CreativeError) -> Self {
+        try checkKeys(object.keys)
+        return try decodeChecked((try? JSONCoding.encoder(pretty: false).encode(object)) ?? Data("{}".utf8))
+    }
+
+    private static func decodeChecked(_ data: Data) throws(CreativeError) -> Self {
         do {
             return try JSONCoding.decoder().decode(Self.self, from: data)
         } catch let error as DecodingError {

@@ -102,6 +102,42 @@ struct APITests {
         #expect(try lib.assets.getAsset(theirs, userId: "bob")?.title == "Bob's")
     }
 
+    @Test func cachedAnswersFollowTheFiles() async throws {
+        let lib = try TempLibrary()
+        let ids = try (0..<3).map { try lib.savePNG(user: "local", title: "Fox \($0)") }
+        try await Self.withAPI(lib) { base in
+            let api = Client(base: base)
+            let first = await api.call("GET", "/api/creative/asset/\(ids[0])")
+            #expect(first.json["title"] as? String == "Fox 0")
+            #expect(await api.call("GET", "/api/creative/asset/\(ids[0])").body == first.body)
+            // A hand edit that keeps updatedAt: the memoized decode and the cached bytes must not survive it.
+            let sidecar = try lib.folder(of: ids[0], user: "local") + "/asset.json"
+            let edited = try String(contentsOfFile: sidecar, encoding: .utf8).replacingOccurrences(of: "\"Fox 0\"", with: "\"Edited by hand\"")
+            try edited.write(toFile: sidecar + ".new", atomically: false, encoding: .utf8)
+            #expect(rename(sidecar + ".new", sidecar) == 0)
+            #expect(await api.call("GET", "/api/creative/asset/\(ids[0])").json["title"] as? String == "Edited by hand")
+            var renamed = AssetUpdates()
+            renamed.title = "Renamed"
+            _ = try lib.assets.updateAsset(ids[1], userId: "local", updates: renamed)
+            // A page, assembled from cached pieces, is byte for byte the encoder's page.
+            for _ in 0..<2 {
+                let page = await api.call("GET", "/api/creative/assets?limit=2")
+                var two = AssetFilters()
+                two.limit = 2
+                let expected = try lib.assets.listAssets(userId: "local", filters: two)
+                let presented = Page(items: expected.items.map { asset in
+                    var copy = asset
+                    copy.url = "/api/creative/asset/\(asset.id)/file"
+                    copy.thumbnailUrl = asset.thumbnailUrl.map { _ in "/api/creative/asset/\(asset.id)/thumbnail" }
+                    return copy
+                }, nextCursor: expected.nextCursor)
+                #expect(expected.nextCursor != nil && expected.items.contains { $0.title == "Renamed" })
+                let got = String(decoding: page.body, as: UTF8.self), want = String(decoding: try JSONCoding.encoder(pretty: false).encode(presented), as: UTF8.self)
+                #expect(got == want, "\(got)\n\(want)")
+            }
+        }
+    }
+
     @Test func mediaIsServedWithTypesETagsAndRanges() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG(user: "local")

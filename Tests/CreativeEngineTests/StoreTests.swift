@@ -50,6 +50,16 @@ struct StoreTests {
         #expect(before[.modificationDate] as? Date == after[.modificationDate] as? Date)
     }
 
+    @Test func boundedCacheDropsTheOldestInsertFirst() {
+        let cache = BoundedCache<String, Int>(capacity: 3)
+        for (n, key) in ["a", "b", "c"].enumerated() { cache.insert(n, for: key) }
+        cache.insert(10, for: "a")  // an update keeps its place in line
+        cache.insert(3, for: "d")
+        #expect(cache["a"] == nil && cache["b"] == 1 && cache["c"] == 2 && cache["d"] == 3 && cache.count == 3)
+        for n in 0..<100 { cache.insert(n, for: "k\(n)") }
+        #expect(cache.count == 3 && cache["k99"] == 99 && cache["k96"] == nil)
+    }
+
     @Test func strayTempFilesAreCleanedAtStartup() throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG()
