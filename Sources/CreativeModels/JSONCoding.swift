@@ -34,12 +34,37 @@ public enum Timestamp {
     private static let withoutFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: .gmt)
 
     /// Formats from whole milliseconds (rounded), so parse → format gives back the same text.
+    /// Integer arithmetic, no Calendar: every asset served or written formats two of these.
     public static func format(_ date: Date) -> String {
         let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let seconds = Int(ms >= 0 ? ms / 1000 : (ms - 999) / 1000)
-        let c = utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(seconds)))
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0,
-                      c.hour ?? 0, c.minute ?? 0, c.second ?? 0, Int(ms - Int64(seconds) * 1000))
+        let days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
+        let inDay = ms - days * 86_400_000
+        // The civil date of a day number (Howard Hinnant's algorithm, the inverse of the one below).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        guard (0...9999).contains(year) else { return withFraction.format(Date(timeIntervalSince1970: Double(ms) / 1000)) }
+        var bytes = [UInt8](repeating: 0, count: 24)
+        func put(_ value: Int64, at offset: Int, digits: Int) {
+            var v = value
+            for i in stride(from: offset + digits - 1, through: offset, by: -1) {
+                bytes[i] = UInt8(48 + v % 10)
+                v /= 10
+            }
+        }
+        put(year, at: 0, digits: 4); put(month, at: 5, digits: 2); put(day, at: 8, digits: 2)
+        put(inDay / 3_600_000, at: 11, digits: 2); put(inDay / 60_000 % 60, at: 14, digits: 2)
+        put(inDay / 1000 % 60, at: 17, digits: 2); put(inDay % 1000, at: 20, digits: 3)
+        for (offset, byte) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Unicode.Scalar)] {
+            bytes[offset] = UInt8(ascii: byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses with or without fractional seconds; the result is rounded to whole milliseconds.
@@ -78,12 +103,6 @@ public enum Timestamp {
             return ((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms
         } ?? nil
     }
-
-    private static let utc: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .gmt
-        return calendar
-    }()
 
     /// Now, truncated to whole milliseconds so a value survives a round trip through a sidecar.
     public static func now() -> Date {

@@ -119,6 +119,23 @@ struct SchemaContractTests {
         return try JSONDecoder().decode([String: JSONValue].self, from: data)
     }
 
+    @Test func timestampsAreISO8601WithMillisecondsAndRoundTrip() {
+        // Foundation's formatter, given a whole second (exact in a Double), for the date and time part.
+        let iso = Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: .gmt)
+        var generator = SystemRandomNumberGenerator()
+        // Leap days, year and century edges, before 1970, and random instants up to 2200.
+        let fixed: [Int64] = [0, -1, 951_782_400_000, 951_868_799_999, 4_107_542_400_000, -2_208_988_800_000, 1_795_606_137_796]
+        let random = (0..<2000).map { _ in Int64.random(in: -2_208_988_800_000...7_258_118_400_000, using: &generator) }
+        for ms in fixed + random {
+            let date = Date(timeIntervalSince1970: Double(ms) / 1000)
+            let text = Timestamp.format(date)
+            let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+            let reference = iso.format(Date(timeIntervalSince1970: Double(seconds))).dropLast() + String(format: ".%03dZ", ms - seconds * 1000)
+            #expect(text == reference, "\(ms)")
+            #expect(Timestamp.canonicalMilliseconds(text) == ms, "\(ms)")
+        }
+    }
+
     @Test(arguments: contracts.map(\.schema))
     func swiftTypesMatchTheJSONSchema(_ name: String) throws {
         let contract = try #require(Self.contracts.first { $0.schema == name })
