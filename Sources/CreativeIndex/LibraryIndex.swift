@@ -19,7 +19,7 @@ public final class LibraryIndex: Sendable {
     let directory: String
     let logger: Logger
     let state = Mutex<Generation?>(nil)
-    /// Decoded sidecars of recent reads (a few MB): a page or an entity served again skips JSON decoding.
+    /// Decoded sidecars of recent reads (8,192 at most): a page or an entity served again skips JSON decoding.
     let memo = SidecarMemo(capacity: 8192)
 
     struct Generation: Sendable {
