@@ -25,6 +25,8 @@ public struct APIConfiguration: Sendable {
     public var tokenFile: TokenFile?
     /// Largest request body (bytes).
     public var maxBody = 1024 * 1024
+    /// Generation requests (POSTs that make jobs) each user may send per minute; nil: no limit.
+    public var generationsPerMinute: Int?
 
     public init() {}
 
@@ -56,6 +58,9 @@ public struct APIConfiguration: Sendable {
     public func check() throws(CreativeError) {
         if !isLoopback && !requiresTokens {
             throw .invalid("host", "Binding \(host) without tokens would let anyone on the network use this library; set CREATIVE_API_TOKENS or bind 127.0.0.1.")
+        }
+        if let perMinute = generationsPerMinute, perMinute < 1 {
+            throw .invalid("rate-limit", "--rate-limit is generation requests per minute per user and must be at least 1.")
         }
     }
 }

@@ -21,7 +21,7 @@ enum APIError {
         case .notFound: .notFound
         case .conflict, .protected, .cancelled: .conflict
         case .tooLarge: .contentTooLarge
-        case .budgetExceeded: .tooManyRequests
+        case .budgetExceeded, .rateLimited: .tooManyRequests
         case .providerRefused: .unprocessableContent
         case .providerAuth, .providerError: .badGateway
         case .providerUnavailable: .serviceUnavailable

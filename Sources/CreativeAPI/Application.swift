@@ -46,8 +46,10 @@ public func buildRouter(library: CreativeLibrary, configuration: APIConfiguratio
     AssetController(library: library, responses: responses, limit: configuration.maxBody).add(to: api)
     MediaController(library: library).add(to: api)
     TemplateController(library: library, limit: configuration.maxBody).add(to: api)
+    let generating = api.group()
+    if let perMinute = configuration.generationsPerMinute { generating.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perMinute: perMinute))) }
     GenerationController(images: ImageGenerator(generation: generation), content: ContentCreator(generation: generation),
-                         responses: responses, limit: configuration.maxBody).add(to: api)
+                         responses: responses, limit: configuration.maxBody).add(to: generating)
     return router
 }
 

@@ -67,11 +67,13 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var watch: WatchCommand
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
+    @Option(name: .customLong("rate-limit"), help: "Generation requests per minute per user (others answer 429 with Retry-After); default: no limit.")
+    var rateLimit: Int?
 
     func run() async throws {
         let library = try CreativeLibrary.initialize(watch.global.libraryPath).0
         var api = APIConfiguration()
-        (api.host, api.port) = (host, port)
+        (api.host, api.port, api.generationsPerMinute) = (host, port, rateLimit)
         api.tokens = try APIConfiguration.tokens(from: ProcessInfo.processInfo.environment)
         api.tokenFile = try TokenFile(path: TokenFile.defaultPath(), library: library.store.root)
         let app = try buildApplication(library: library, configuration: api)

@@ -310,6 +310,14 @@ public final class JobRunner: @unchecked Sendable {
     /// Providers that bill per call; a user past their monthly budget gets none of them.
     static let paidProviders: Set<String> = ["openai", "anthropic", "stability"]
 
+    /// Refuses a job before it is queued when it would run on a paid provider for a user whose
+    /// budget is spent (the run checks again: spending may happen in between). A job the router
+    /// cannot place is left to fail when it runs, with the router's sentence.
+    func checkBudgetAtSubmit(_ job: GenerationJob) throws(CreativeError) {
+        guard let choice = try? Router.choose(job, JobFactory.request(of: job), environment, retryPolicy) else { return }
+        try checkBudget(job, provider: choice.executor.provider)
+    }
+
     private func checkBudget(_ job: GenerationJob, provider: String) throws(CreativeError) {
         guard Self.paidProviders.contains(provider), let budget = try library.store.settings().budget(for: job.userId) else { return }
         var calendar = Calendar(identifier: .gregorian)

@@ -37,6 +37,8 @@ public struct CreativeError: Error, Sendable, Equatable, CustomStringConvertible
         case timeout = "timeout"
         /// The user's monthly budget (library.json) is spent.
         case budgetExceeded = "budget_exceeded"
+        /// The user sent more generation requests than the server allows per minute.
+        case rateLimited = "rate_limited"
     }
 
     public var code: Code

@@ -18,6 +18,7 @@ struct APITests {
         var body: Data
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
         var code: String? { (json["error"] as? [String: Any])?["code"] as? String }
+        var retryAfter: String? { headers["retry-after"] }
     }
 
     struct Client {
@@ -37,11 +38,13 @@ struct APITests {
     }
 
     static func withAPI(_ lib: TempLibrary, tokens: [String: String] = [:], tokenFile: TokenFile? = nil,
+                        generationsPerMinute: Int? = nil, environment: ProviderEnvironment = ProviderEnvironment([:]),
                         _ body: @escaping (String) async throws -> Void) async throws {
         var configuration = APIConfiguration()
         (configuration.port, configuration.tokens, configuration.tokenFile) = (0, tokens, tokenFile)
+        configuration.generationsPerMinute = generationsPerMinute
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: ProviderEnvironment([:]))
+        let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: environment)
         let app = try buildApplication(library: lib.library, configuration: configuration, runner: runner) { port in portSink.yield(port) }
         let group = ServiceGroup(configuration: .init(services: [.init(service: app)], logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -136,6 +139,29 @@ struct APITests {
                 #expect(got == want, "\(got)\n\(want)")
             }
         }
+    }
+
+    @Test func generationAnswers429PastTheRateLimitOrTheBudget() async throws {
+        let lib = try TempLibrary()
+        try Data(#"{"formatVersion": 1, "monthlyBudgetUSD": {"bob": 0}}"#.utf8).write(to: URL(fileURLWithPath: lib.path + "/library.json"))
+        // A provider that must never be called: bob's budget is spent before he starts.
+        let server = try FakeProviderServer { _, _ in .json(200, ProviderTests.imageAnswer) }
+        let tokens = ["alice-token-0123456789": "alice", "bob-token-0123456789ab": "bob"]
+        try await Self.withAPI(lib, tokens: tokens, generationsPerMinute: 2, environment: ProviderTests.env(server)) { base in
+            let alice = Client(base: base, token: "alice-token-0123456789"), bob = Client(base: base, token: "bob-token-0123456789ab")
+            let ideas = #"{"topic": "tea", "count": 3}"#
+            #expect(await alice.call("POST", "/api/creative/content/ideas", json: ideas).status == 200)
+            #expect(await alice.call("POST", "/api/creative/content/ideas", json: ideas).status == 200)
+            let limited = await alice.call("POST", "/api/creative/content/ideas", json: ideas)
+            #expect(limited.status == 429 && limited.code == "rate_limited")
+            #expect(Int(limited.headers["retry-after"] ?? "") ?? 0 >= 1)
+            // Reads and status polls are not limited; other users have their own allowance.
+            #expect(await alice.call("GET", "/api/creative/assets").status == 200)
+            let paid = await bob.call("POST", "/api/creative/image/generate", json: #"{"prompt": "a kite", "model": "dall-e-3"}"#)
+            #expect(paid.status == 429 && paid.code == "budget_exceeded" && paid.retryAfter == nil)
+            #expect(await bob.call("POST", "/api/creative/image/generate", json: #"{"prompt": "a kite", "width": 64, "height": 64, "steps": 1}"#).status == 202)
+        }
+        #expect(server.requests.isEmpty)
     }
 
     @Test func mediaIsServedWithTypesETagsAndRanges() async throws {

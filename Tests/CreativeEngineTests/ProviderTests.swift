@@ -209,9 +209,18 @@ struct SettingsTests {
         var paid = GenerationRequest()
         paid.model = "dall-e-3"
         #expect(try images.generateImage(userId: "alice", prompt: "one", options: paid, wait: true).success)
-        #expect(try images.generateImage(userId: "alice", prompt: "two", options: paid, wait: true).success)
-        let refused = try images.generateImage(userId: "alice", prompt: "three", options: paid, wait: true)
-        #expect(!refused.success && refused.error?.contains("monthly budget") == true && refused.error?.contains("$0.16") == true)
+        // $0.08 spent: two more are admitted, and the run checks again, so only one of them is paid for.
+        let two = try #require(try images.generateImage(userId: "alice", prompt: "two", options: paid).jobId)
+        let three = try #require(try images.generateImage(userId: "alice", prompt: "three", options: paid).jobId)
+        #expect(try runner.runNow(two).status == .succeeded)
+        let late = try runner.runNow(three)
+        #expect(late.status == .failed && late.errorMessage?.contains("monthly budget") == true && late.errorMessage?.contains("$0.16") == true)
+        // Now spent: refused at submit, before a job is written.
+        func jobFiles() -> Int { (FileManager.default.subpaths(atPath: lib.path + "/jobs") ?? []).filter { $0.hasSuffix("/job.json") }.count }
+        let jobs = jobFiles()
+        let refused = expectError(.budgetExceeded) { try images.generateImage(userId: "alice", prompt: "four", options: paid, wait: true) }
+        #expect(refused?.message.contains("$0.16") == true)
+        #expect(jobs == 4 && jobFiles() == jobs)
         #expect(server.requests.count == 2)
         #expect(try images.generateImage(userId: "alice", prompt: "still free", wait: true).success)
         #expect(try images.generateImage(userId: "bob", prompt: "bob pays", options: paid, wait: true).success)

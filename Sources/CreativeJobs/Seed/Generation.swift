@@ -32,6 +32,7 @@ public struct Generation: Sendable {
         try request.validate()
         var job = try JobFactory.make(request, userId: userId, id: ULID.make(), source: nil, library: library)
         for (key, value) in extra { job.parameters?[key] = value }
+        try runner.checkBudgetAtSubmit(job)
         try library.store.create(job, in: "jobs")
         return job
     }
