@@ -45,7 +45,10 @@ struct APITests {
         configuration.generationsPerMinute = generationsPerMinute
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: environment)
-        let app = try buildApplication(library: lib.library, configuration: configuration, runner: runner) { port in portSink.yield(port) }
+        // Request lines are logged at info; the tests keep warnings and errors only.
+        var logger = Logger(label: "creative.api")
+        logger.logLevel = .warning
+        let app = try buildApplication(library: lib.library, configuration: configuration, runner: runner, logger: logger) { port in portSink.yield(port) }
         let group = ServiceGroup(configuration: .init(services: [.init(service: app)], logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
