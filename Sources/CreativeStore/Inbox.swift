@@ -115,7 +115,9 @@ extension LibraryStore {
                 let host = String(parts[parts.count - 2])
                 let jobId = String(parts[parts.count - 3])
                 guard Validation.isValidId(jobId) else { continue }
-                let age = now - (POSIX.info(dir, entry.name)?.mtime ?? now)
+                // Age of the intake from the job id (a ULID made at the rename): the file's mtime is
+                // the request's, which a rename keeps, so an old file taken a moment ago looked stale.
+                let age = now - (ULID.date(of: jobId)?.timeIntervalSince1970 ?? now)
                 let ownerGone = host == POSIX.hostName ? (pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH) : age > maxAge
                 guard ownerGone else { continue }
                 let original = parts.dropLast(3).joined(separator: ".")
