@@ -63,7 +63,8 @@ enum IndexWriter {
 
     /// Inserts a row that is not in the index yet. Values are bound through SQLite's C API:
     /// a rebuild inserts 100,000 rows, and GRDB's boxing of each value was 15% of it (callgrind).
-    static func insert(_ row: IndexRow, _ db: Database) throws {
+    @discardableResult
+    static func insert(_ row: IndexRow, _ db: Database) throws -> Int64 {
         let item = try Binder(db.cachedStatement(sql: insertSQL), db)
         item.text(row.kind.rawValue, row.id, row.stat.path, row.collection, row.userId, row.type, row.category,
                   row.status, row.provider, row.model)
@@ -86,6 +87,7 @@ enum IndexWriter {
         for value in row.text { fts.text(value) }
         fts.text(IndexRow.ownerToken(row.userId))
         try fts.run()
+        return rowid
     }
 
     /// Replaces the entity's row (found by kind and id), or inserts it.

@@ -19,6 +19,16 @@ public struct IndexReport: Codable, Sendable {
     public var seconds = 0.0
 }
 
+extension IndexReport {
+    mutating func count(_ kind: EntityKind, _ change: Int) {
+        switch kind {
+        case .asset: assets += change
+        case .template: templates += change
+        case .job: jobs += change
+        }
+    }
+}
+
 /// Progress of long index work: entities done of the total.
 public typealias IndexProgress = @Sendable (_ done: Int, _ total: Int) -> Void
 
@@ -47,14 +57,22 @@ extension LibraryIndex {
             try IndexSchema.migrator.migrate(queue, upTo: "\(IndexSchema.version)-tables")
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction {
+                    // Where each id went, to settle two folders with one id (see Duplicates).
+                    var placed: [String: (path: String, rowid: Int64)] = [:]
                     try Self.decodeInParallel(entries, store: store, progress: progress) { rows, problems in
                         for row in rows {
-                            try IndexWriter.insert(row, db)
-                            switch row.kind {
-                            case .asset: report.assets += 1
-                            case .template: report.templates += 1
-                            case .job: report.jobs += 1
+                            let key = "\(row.kind.rawValue)/\(row.id)"
+                            if let other = placed[key] {
+                                guard LibraryStore.keeps(row.stat.path, over: other.path, id: row.id) else {
+                                    report.problems.append(Duplicates.problem(row.kind, copy: row.stat.path, kept: other.path))
+                                    continue
+                                }
+                                try IndexWriter.delete(rowid: other.rowid, db)
+                                report.problems.append(Duplicates.problem(row.kind, copy: other.path, kept: row.stat.path))
+                                report.count(row.kind, -1)
                             }
+                            placed[key] = (row.stat.path, try IndexWriter.insert(row, db))
+                            report.count(row.kind, 1)
                         }
                         report.problems += problems
                     }

@@ -68,8 +68,16 @@ extension LibraryIndex {
             }
             try Self.decodeInParallel(changed, store: store, progress: progress) { rows, problems in
                 for row in rows {
-                    let byId = try Bool.fetchOne(db, sql: "SELECT 1 FROM item WHERE kind = ? AND id = ?", arguments: [row.kind.rawValue, row.id])
-                    let existed = known[row.stat.path] != nil || byId != nil
+                    let indexedAt = try String.fetchOne(db, sql: "SELECT path FROM item WHERE kind = ? AND id = ?", arguments: [row.kind.rawValue, row.id])
+                    // The id is also in another folder that is still there: keep one (see Duplicates).
+                    if let other = indexedAt, other != row.stat.path, seen.contains(other) {
+                        guard LibraryStore.keeps(row.stat.path, over: other, id: row.id) else {
+                            report.problems.append(Duplicates.problem(row.kind, copy: row.stat.path, kept: other))
+                            continue
+                        }
+                        report.problems.append(Duplicates.problem(row.kind, copy: other, kept: row.stat.path))
+                    }
+                    let existed = known[row.stat.path] != nil || indexedAt != nil
                     try IndexWriter.upsert(row, db)
                     if existed { report.updated += 1 } else { report.added += 1 }
                 }
@@ -93,15 +101,17 @@ extension LibraryIndex {
         var report = DriftReport()
         report.indexed = known.count
         var seen = Set<String>()
+        var unindexed: [(EntityKind, String, String)] = []
         for kind in Self.kinds {
             for stat in store.scan(kind) {
                 seen.insert(stat.path)
                 report.onDisk += 1
                 guard let (indexedKind, old, _) = known[stat.path], indexedKind == kind else {
-                    // Not indexed: drift only if a reconcile would add it, i.e. it parses.
+                    // Not indexed: drift only if a reconcile would add it, i.e. it parses (and is
+                    // not a copy of a folder the index keeps).
                     do throws(CreativeError) {
-                        _ = try IndexRow.make(kind, sidecar: try store.readScanned(kind, stat), stat: stat)
-                        report.missing.append(stat.path)
+                        let row = try IndexRow.make(kind, sidecar: try store.readScanned(kind, stat), stat: stat)
+                        unindexed.append((kind, row.id, stat.path))
                     } catch {
                         report.problems.append(SidecarProblem(path: "\(stat.path)/\(kind.sidecarName)", reason: error.message))
                     }
@@ -111,6 +121,17 @@ extension LibraryIndex {
             }
         }
         report.orphaned = known.keys.filter { !seen.contains($0) }.sorted()
+        for (kind, id, path) in unindexed {
+            let indexedAt = try read { db in
+                try String.fetchOne(db, sql: "SELECT path FROM item WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id])
+            }
+            if let other = indexedAt, seen.contains(other), !LibraryStore.keeps(path, over: other, id: id) {
+                report.problems.append(Duplicates.problem(kind, copy: path, kept: other))
+            } else {
+                report.missing.append(path)
+            }
+        }
+        report.problems.sort { $0.path < $1.path }
         report.missing.sort()
         report.stale.sort()
         return report

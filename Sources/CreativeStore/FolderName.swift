@@ -36,3 +36,14 @@ enum FolderName {
         return candidate
     }
 }
+
+extension LibraryStore {
+    /// Of two folders holding the same id (one copied by hand), whether the library keeps `a`
+    /// over `b`: the folder whose name carries the id (the one `locate` finds by name), then the
+    /// path that sorts first — the same answer on every pass and on every machine.
+    public static func keeps(_ a: String, over b: String, id: String) -> Bool {
+        let named = { (path: String) in FolderName.id(in: String(path.split(separator: "/").last ?? "")) == id }
+        if named(a) != named(b) { return named(a) }
+        return a < b
+    }
+}

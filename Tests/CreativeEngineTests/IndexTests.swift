@@ -107,6 +107,35 @@ struct IndexTests {
         #expect(try lib.library.index.check().isClean)
     }
 
+    @Test func aFolderCopiedByHandKeepsOneIndexEntryAndIsReported() throws {
+        let lib = try TempLibrary()
+        let id = try lib.savePNG(title: "Original")
+        let original = try lib.folder(of: id)
+        let month = (original as NSString).deletingLastPathComponent
+        // A file manager's copy: same sidecar, a name without the id, sorting before the original.
+        try FileManager.default.copyItem(atPath: original, toPath: month + "/a copy of original")
+        let kept = String(original.dropFirst(lib.path.count + 1))
+        func paths() throws -> [String] {
+            let queue = try DatabaseQueue(path: lib.path + "/.index/" + String(contentsOfFile: lib.path + "/.index/current", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines))
+            defer { try? queue.close() }
+            return try queue.read { db in try String.fetchAll(db, sql: "SELECT path FROM item WHERE kind = 'asset'") }
+        }
+        for _ in 0..<3 {
+            let report = try lib.library.index.reconcile()
+            #expect(try paths() == [kept])
+            #expect(report.problems.contains { $0.path.hasPrefix("\(kept.split(separator: "/").dropLast().joined(separator: "/"))/a copy of original/") && $0.reason.contains(kept) })
+        }
+        #expect(try lib.library.index.reconcile().added == 0)
+        let check = try lib.library.index.check()
+        #expect(check.missing.isEmpty && check.problems.count == 1)
+        // A rebuild used to fail on the unique index; now it keeps the same folder.
+        let rebuilt = try lib.library.index.rebuild()
+        let afterRebuild = try paths()
+        #expect(rebuilt.assets == 1 && rebuilt.problems.count == 1 && afterRebuild == [kept])
+        #expect(try lib.assets.getAsset(id, userId: "alice")?.title == "Original")
+    }
+
     @Test func aCorruptDeletedOrForeignIndexIsRebuilt() throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG(title: "Survivor")
