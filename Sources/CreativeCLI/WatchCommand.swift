@@ -6,7 +6,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-struct WatchCommand: AsyncParsableCommand, ParsableArguments {
+struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
         abstract: "Watch the library: turn inbox files into jobs, run them, keep the index current.",
@@ -23,6 +23,19 @@ struct WatchCommand: AsyncParsableCommand, ParsableArguments {
             """
     )
 
+    @OptionGroup var options: EngineOptions
+
+    func run() async throws {
+        let library = try CreativeLibrary.initialize(options.global.libraryPath).0
+        try await ServiceGroup(
+            configuration: .init(services: [.init(service: options.engine(library), successTerminationBehavior: .gracefullyShutdownGroup)],
+                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "creative"))
+        ).run()
+    }
+}
+
+/// The engine's options, shared by `watch` and `serve`.
+struct EngineOptions: ParsableArguments {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Worker threads (default: one per core).") var workers: Int?
     @Option(help: "Seconds a job claim lives without renewal; a crashed worker's jobs run again after this.") var lease = 30.0
@@ -31,14 +44,6 @@ struct WatchCommand: AsyncParsableCommand, ParsableArguments {
         return value
     }) var poll: Double?
     @Option(help: "Seconds between safety rescans of the inbox and the library.") var rescan = 30.0
-
-    func run() async throws {
-        let library = try CreativeLibrary.initialize(global.libraryPath).0
-        try await ServiceGroup(
-            configuration: .init(services: [.init(service: engine(library), successTerminationBehavior: .gracefullyShutdownGroup)],
-                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "creative"))
-        ).run()
-    }
 
     func engine(_ library: CreativeLibrary) -> Engine {
         var options = Engine.Options()
@@ -64,14 +69,20 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var watch: WatchCommand
+    @OptionGroup var engine: EngineOptions
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(name: .customLong("rate-limit"), help: "Generation requests per minute per user (others answer 429 with Retry-After); default: no limit.")
     var rateLimit: Int?
 
+    func validate() throws {
+        if let rateLimit, rateLimit < 1 {
+            throw ValidationError("--rate-limit is generation requests per minute per user and must be at least 1.")
+        }
+    }
+
     func run() async throws {
-        let library = try CreativeLibrary.initialize(watch.global.libraryPath).0
+        let library = try CreativeLibrary.initialize(engine.global.libraryPath).0
         var api = APIConfiguration()
         (api.host, api.port, api.generationsPerMinute) = (host, port, rateLimit)
         api.tokens = try APIConfiguration.tokens(from: ProcessInfo.processInfo.environment)
@@ -79,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
         let app = try buildApplication(library: library, configuration: api)
         try await ServiceGroup(
             configuration: .init(
-                services: [.init(service: watch.engine(library), successTerminationBehavior: .gracefullyShutdownGroup),
+                services: [.init(service: engine.engine(library), successTerminationBehavior: .gracefullyShutdownGroup),
                            .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "creative"))
         ).run()
