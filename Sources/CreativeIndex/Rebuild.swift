@@ -57,21 +57,10 @@ extension LibraryIndex {
             try IndexSchema.migrator.migrate(queue, upTo: "\(IndexSchema.version)-tables")
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction {
-                    // Where each id went, to settle two folders with one id (see Duplicates).
-                    var placed: [String: (path: String, rowid: Int64)] = [:]
+                    var ids = Duplicates.Seen()
                     try Self.decodeInParallel(entries, store: store, progress: progress) { rows, problems in
-                        for row in rows {
-                            let key = "\(row.kind.rawValue)/\(row.id)"
-                            if let other = placed[key] {
-                                guard LibraryStore.keeps(row.stat.path, over: other.path, id: row.id) else {
-                                    report.problems.append(Duplicates.problem(row.kind, copy: row.stat.path, kept: other.path))
-                                    continue
-                                }
-                                try IndexWriter.delete(rowid: other.rowid, db)
-                                report.problems.append(Duplicates.problem(row.kind, copy: other.path, kept: row.stat.path))
-                                report.count(row.kind, -1)
-                            }
-                            placed[key] = (row.stat.path, try IndexWriter.insert(row, db))
+                        for row in rows where try ids.admit(row, db, &report) {
+                            try IndexWriter.insert(row, db)
                             report.count(row.kind, 1)
                         }
                         report.problems += problems
