@@ -2,6 +2,11 @@ import CreativeModels
 import Foundation
 import Hummingbird
 
+/// The HTTP status the REST API answers with for an error code (docs/SCHEMA.md, "Errors").
+public func httpStatus(of code: CreativeError.Code) -> Int {
+    APIError.status(for: code).code
+}
+
 /// One JSON error shape for every failure: `{ success: false, error: { code, message, details } }`.
 /// No stack traces, paths or keys reach a client.
 enum APIError {

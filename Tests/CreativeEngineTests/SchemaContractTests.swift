@@ -1,3 +1,4 @@
+import CreativeAPI
 import CreativeLibraries
 import CreativeModels
 import CreativeStore
@@ -189,6 +190,19 @@ struct SchemaContractTests {
             let properties = try #require(try Self.schema(contract.schema)["properties"]?.objectValue)
             #expect(fields.count == properties.count && Set(fields) == Set(properties.keys),
                     "docs/SCHEMA.md table for \(contract.schema): \(fields)")
+        }
+    }
+
+    @Test func theErrorsTableListsEveryCodeWithItsHTTPStatus() throws {
+        let doc = try String(contentsOf: Self.root.appendingPathComponent("docs/SCHEMA.md"), encoding: .utf8)
+        let section = try #require(doc.range(of: "## Errors")).upperBound
+        let rows = doc[section...].split(separator: "\n").filter { $0.hasPrefix("| `") }.map { line in
+            line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let documented = Dictionary(uniqueKeysWithValues: rows.map { (String($0[0].dropFirst().dropLast()), Int($0[1]) ?? 0) })
+        #expect(Set(documented.keys) == Set(CreativeError.Code.allCases.map(\.rawValue)))
+        for code in CreativeError.Code.allCases {
+            #expect(documented[code.rawValue] == httpStatus(of: code), "\(code.rawValue)")
         }
     }
 
