@@ -1,13 +1,14 @@
 /// List prices in US dollars, as the providers published them (table taken 2026-11-25 from the
-/// prices known to this project; verify against the providers' pricing pages before relying on
-/// them for billing). Unknown models cost 0 and say so by their absence.
+/// prices known to this project; the DALL·E rows were cross-checked against copies of OpenAI's
+/// pricing page the same day — verify all of it against the providers' pages before relying on
+/// it for billing). Unknown models cost 0 and say so by their absence.
 public enum PriceTable {
     /// Per image.
     static func image(model: String, size: String, quality: String?) -> Double {
         let large = size != "1024x1024"
         switch model {
         case "dall-e-3": return quality == "hd" ? (large ? 0.12 : 0.08) : (large ? 0.08 : 0.04)
-        case "dall-e-2": return 0.02
+        case "dall-e-2": return ["256x256": 0.016, "512x512": 0.018][size] ?? 0.02
         case "gpt-image-1":
             switch quality {
             case "low": return large ? 0.016 : 0.011
