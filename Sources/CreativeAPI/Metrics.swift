@@ -19,26 +19,30 @@ final class APIMetrics: Sendable {
 
     func recordRequest(method: String, route: String, status: Int, seconds: Double) {
         let labels = [("method", method), ("route", route), ("status", String(status))]
-        registry.makeCounter(name: "creative_http_requests_total", labels: labels, help: "HTTP requests answered.").increment()
+        registry.makeCounter(descriptor: Self.name("http_requests", "total", "HTTP requests answered."), labels: labels).increment()
         registry.makeDurationHistogram(
-            name: "creative_http_request_duration_seconds", labels: [("method", method), ("route", route)],
+            descriptor: Self.name("http_request_duration", "seconds", "Time to answer HTTP requests."), labels: [("method", method), ("route", route)],
             buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
-                      .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)],
-            help: "Time to answer HTTP requests."
+                      .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
         ).recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    /// `creative_<metric>_<unit>`, with its help line.
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "creative", metricName: metric, unitName: unit, helpText: help)
     }
 
     func scrape() throws(CreativeError) -> String {
         let counts = try library.index.jobCounts()
         for status in JobStatus.allCases {
-            registry.makeGauge(name: "creative_jobs", labels: [("status", status.rawValue)], help: "Generation jobs by state.")
+            registry.makeGauge(descriptor: Self.name("jobs", "", "Generation jobs by state."), labels: [("status", status.rawValue)])
                 .set(Double(counts[status] ?? 0))
         }
         for (provider, failed) in try library.index.failedJobsByProvider() {
-            registry.makeGauge(name: "creative_provider_failed_jobs", labels: [("provider", provider)], help: "Jobs that failed, by provider.")
+            registry.makeGauge(descriptor: Self.name("provider_failed", "jobs", "Jobs that failed, by provider."), labels: [("provider", provider)])
                 .set(Double(failed))
         }
-        registry.makeGauge(name: "creative_cost_usd", help: "What all assets cost, in US dollars.").set(try library.index.totalCost())
+        registry.makeGauge(descriptor: Self.name("cost", "usd", "What all assets cost, in US dollars.")).set(try library.index.totalCost())
         return registry.emitToString()
     }
 }
