@@ -15,17 +15,28 @@ enum OpenAPI {
         /// Query parameters' schema, for listings.
         var query: String?
         var success: Int = 200
+        /// For generation routes: the kind the route fixes (whatever the body's `kind` says), so the
+        /// schema's per-kind rules do not apply; the route's own are added here.
+        var kind: RequestKind?
+        /// Fields of the generation request this route needs, and those that must not be blank.
+        var requires: [String] = []
+        var nonBlank: [String] = []
     }
 
     static let routes: [Route] = [
-        Route(method: "POST", path: "/api/creative/image/generate", summary: "Generate an image (ImageGenerator.generateImage); 202 with Location, or ?wait=true", body: "generation-request", success: 202),
+        Route(method: "POST", path: "/api/creative/image/generate", summary: "Generate an image (ImageGenerator.generateImage); 202 with Location, or ?wait=true", body: "generation-request", success: 202,
+              kind: .image, requires: ["prompt"], nonBlank: ["prompt"]),
         Route(method: "GET", path: "/api/creative/image/{id}/status", summary: "A generation job with its progress (getImageStatus)"),
         Route(method: "POST", path: "/api/creative/image/{id}/regenerate", summary: "A new image from an asset with modifications (regenerateImage)", body: "image-modifications", success: 202),
         Route(method: "GET", path: "/api/creative/images", summary: "The user's images (listUserImages)", query: "asset-filters"),
-        Route(method: "POST", path: "/api/creative/content/generate", summary: "Write copy and save it as a text asset (generateContent)", body: "generation-request"),
-        Route(method: "POST", path: "/api/creative/content/improve", summary: "Improve copy toward a goal (improveCopy)", body: "generation-request"),
-        Route(method: "POST", path: "/api/creative/content/ideas", summary: "Exactly count ideas for a topic (generateIdeas)", body: "generation-request"),
-        Route(method: "POST", path: "/api/creative/content/from-template", summary: "Fill a template and run it (createFromTemplate)", body: "generation-request"),
+        Route(method: "POST", path: "/api/creative/content/generate", summary: "Write copy and save it as a text asset (generateContent)", body: "generation-request",
+              kind: .content, requires: ["prompt", "contentType"], nonBlank: ["prompt"]),
+        Route(method: "POST", path: "/api/creative/content/improve", summary: "Improve copy toward a goal (improveCopy)", body: "generation-request",
+              kind: .improve, requires: ["original"], nonBlank: ["original"]),
+        Route(method: "POST", path: "/api/creative/content/ideas", summary: "Exactly count ideas for a topic (generateIdeas)", body: "generation-request",
+              kind: .ideas, requires: ["topic"], nonBlank: ["topic"]),
+        Route(method: "POST", path: "/api/creative/content/from-template", summary: "Fill a template and run it (createFromTemplate)", body: "generation-request",
+              kind: .fromTemplate, requires: ["templateId"]),
         Route(method: "POST", path: "/api/creative/template", summary: "Create a template (createTemplate)", body: "template-input", success: 201),
         Route(method: "GET", path: "/api/creative/template/{id}", summary: "A template (getTemplate)"),
         Route(method: "GET", path: "/api/creative/templates", summary: "Templates the user can see (listTemplates)", query: "template-filters"),
@@ -47,6 +58,20 @@ enum OpenAPI {
 
     /// Served by this API (the module's own schema files), so tools can resolve every $ref.
     static let schemaBase = "/schemas/"
+
+    /// A generation route's body: the request schema's fields for the route's kind only (the
+    /// schema's own per-kind rules key on `kind`, which these routes set themselves).
+    static func fixedKindBody(_ kind: RequestKind, requires: [String], nonBlank: [String]) -> [String: Any] {
+        let base = SchemaFiles.data("generation-request").flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
+        var properties = (base["properties"] as? [String: Any] ?? [:]).filter { !GenerationRequest.refusedFields(kind).contains($0.key) }
+        properties["kind"] = ["const": kind.rawValue, "description": "Optional: this route makes \(kind.rawValue) requests."]
+        for field in nonBlank {
+            var property = properties[field] as? [String: Any] ?? [:]
+            property["pattern"] = "\\S"
+            properties[field] = property
+        }
+        return ["type": "object", "additionalProperties": false, "required": requires, "properties": properties]
+    }
 
     /// The document. Request bodies point at the project's JSON Schema files (2020-12, as
     /// OpenAPI 3.1 uses), the same contract the inbox and the CLI follow.
@@ -76,7 +101,9 @@ enum OpenAPI {
             }
             if !parameters.isEmpty { operation["parameters"] = parameters }
             if let body = route.body {
-                operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ["$ref": schemaBase + body + ".schema.json"]]]]
+                var schema: [String: Any] = ["$ref": schemaBase + body + ".schema.json"]
+                if let kind = route.kind { schema = fixedKindBody(kind, requires: route.requires, nonBlank: route.nonBlank) }
+                operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": schema]]]
             }
             paths[route.path, default: [:]][route.method.lowercased()] = operation
         }

@@ -67,7 +67,12 @@ public struct GenerationRequest: Request, Equatable {
         .fromTemplate: ["templateId", "variables", "negativePrompt", "width", "height", "seed", "steps", "guidance", "sampler",
                         "tone", "length", "audience", "language"],
     ]
-    static let sharedFields: Set<String> = ["kind", "title", "tags", "category", "isPublic", "priority", "model", "provider"]
+    public static let sharedFields: Set<String> = ["kind", "title", "tags", "category", "isPublic", "priority", "model", "provider"]
+
+    /// Fields a request of this kind refuses (they belong to other kinds).
+    public static func refusedFields(_ kind: RequestKind) -> Set<String> {
+        Set(fieldNames).subtracting(sharedFields).subtracting(fieldsByKind[kind] ?? [])
+    }
 
     public init(kind: RequestKind = .image, prompt: String? = nil) {
         self.kind = kind
@@ -80,9 +85,9 @@ public struct GenerationRequest: Request, Equatable {
     /// - Throws: `invalid_input` naming the field and the fix.
     public func validate() throws(CreativeError) {
         let kind = resolvedKind
-        let allowed = Self.sharedFields.union(Self.fieldsByKind[kind] ?? [])
+        let refused = Self.refusedFields(kind)
         let object = (try? JSONCoding.decoder().decode([String: JSONValue].self, from: JSONCoding.encoder().encode(self))) ?? [:]
-        for key in object.keys.sorted() where !allowed.contains(key) {
+        for key in object.keys.sorted() where refused.contains(key) {
             throw .invalid(key, "\(key) does not apply to a \(kind.rawValue) request; remove it or set kind to the request you meant.")
         }
         switch kind {

@@ -193,6 +193,27 @@ struct SchemaContractTests {
         }
     }
 
+    @Test func theGenerationRequestSchemaRefusesWhatEachKindRefuses() throws {
+        let rules = try #require(try Self.schema("generation-request")["allOf"]?.arrayValue)
+        var refusedBySchema: [String: Set<String>] = [:]
+        for rule in rules {
+            guard let then = rule.objectValue?["then"]?.objectValue, let properties = then["properties"]?.objectValue,
+                  !properties.isEmpty, properties.values.allSatisfy({ $0 == .bool(false) }),
+                  let condition = rule.objectValue?["if"]?.objectValue
+            else { continue }
+            // `if kind is K` or, for image, `if kind is absent or image`.
+            let branches = condition["anyOf"]?.arrayValue?.compactMap(\.objectValue) ?? [condition]
+            for branch in branches {
+                if let kind = branch["properties"]?.objectValue?["kind"]?.objectValue?["const"]?.stringValue {
+                    refusedBySchema[kind] = Set(properties.keys)
+                }
+            }
+        }
+        for kind in RequestKind.allCases {
+            #expect(refusedBySchema[kind.rawValue] == GenerationRequest.refusedFields(kind), "\(kind.rawValue)")
+        }
+    }
+
     @Test func theErrorsTableListsEveryCodeWithItsHTTPStatus() throws {
         let doc = try String(contentsOf: Self.root.appendingPathComponent("docs/SCHEMA.md"), encoding: .utf8)
         let section = try #require(doc.range(of: "## Errors")).upperBound
