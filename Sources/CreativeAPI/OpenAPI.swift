@@ -21,23 +21,37 @@ enum OpenAPI {
         /// Fields of the generation request this route needs, and those that must not be blank.
         var requires: [String] = []
         var nonBlank: [String] = []
+        /// Where the id this route answers with (a body field) can be used next: OpenAPI links, so
+        /// a client generator or a fuzzer's stateful phase can chain create → read → change → delete.
+        var links: (field: String, to: [String])?
     }
+
+    /// Operations on one asset, and on one template, by `METHOD path`.
+    static let assetOperations = ["GET /api/creative/asset/{id}", "PATCH /api/creative/asset/{id}", "DELETE /api/creative/asset/{id}",
+                                  "POST /api/creative/asset/{id}/favorite", "POST /api/creative/asset/{id}/tags",
+                                  "POST /api/creative/image/{id}/regenerate", "GET /api/creative/asset/{id}/file",
+                                  "GET /api/creative/asset/{id}/thumbnail"]
+    static let templateOperations = ["GET /api/creative/template/{id}", "PATCH /api/creative/template/{id}", "DELETE /api/creative/template/{id}"]
+    /// A job's asset has the job's id, so a job id also names the asset it makes.
+    static let jobOperations = ["GET /api/creative/image/{id}/status"] + assetOperations
 
     static let routes: [Route] = [
         Route(method: "POST", path: "/api/creative/image/generate", summary: "Generate an image (ImageGenerator.generateImage); 202 with Location, or ?wait=true", body: "generation-request", success: 202,
-              kind: .image, requires: ["prompt"], nonBlank: ["prompt"]),
+              kind: .image, requires: ["prompt"], nonBlank: ["prompt"], links: ("jobId", jobOperations)),
         Route(method: "GET", path: "/api/creative/image/{id}/status", summary: "A generation job with its progress (getImageStatus)"),
-        Route(method: "POST", path: "/api/creative/image/{id}/regenerate", summary: "A new image from an asset with modifications (regenerateImage)", body: "image-modifications", success: 202),
+        Route(method: "POST", path: "/api/creative/image/{id}/regenerate", summary: "A new image from an asset with modifications (regenerateImage)", body: "image-modifications", success: 202,
+              links: ("jobId", jobOperations)),
         Route(method: "GET", path: "/api/creative/images", summary: "The user's images (listUserImages)", query: "asset-filters"),
         Route(method: "POST", path: "/api/creative/content/generate", summary: "Write copy and save it as a text asset (generateContent)", body: "generation-request",
-              kind: .content, requires: ["prompt", "contentType"], nonBlank: ["prompt"]),
+              kind: .content, requires: ["prompt", "contentType"], nonBlank: ["prompt"], links: ("assetId", assetOperations)),
         Route(method: "POST", path: "/api/creative/content/improve", summary: "Improve copy toward a goal (improveCopy)", body: "generation-request",
               kind: .improve, requires: ["original"], nonBlank: ["original"]),
         Route(method: "POST", path: "/api/creative/content/ideas", summary: "Exactly count ideas for a topic (generateIdeas)", body: "generation-request",
               kind: .ideas, requires: ["topic"], nonBlank: ["topic"]),
         Route(method: "POST", path: "/api/creative/content/from-template", summary: "Fill a template and run it (createFromTemplate)", body: "generation-request",
               kind: .fromTemplate, requires: ["templateId"]),
-        Route(method: "POST", path: "/api/creative/template", summary: "Create a template (createTemplate)", body: "template-input", success: 201),
+        Route(method: "POST", path: "/api/creative/template", summary: "Create a template (createTemplate)", body: "template-input", success: 201,
+              links: ("templateId", templateOperations)),
         Route(method: "GET", path: "/api/creative/template/{id}", summary: "A template (getTemplate)"),
         Route(method: "GET", path: "/api/creative/templates", summary: "Templates the user can see (listTemplates)", query: "template-filters"),
         Route(method: "PATCH", path: "/api/creative/template/{id}", summary: "Change a template (updateTemplate)", body: "template-updates"),
@@ -73,6 +87,21 @@ enum OpenAPI {
         return ["type": "object", "additionalProperties": false, "required": requires, "properties": properties]
     }
 
+    static func operationId(_ method: String, _ path: String) -> String {
+        (method.lowercased() + path).replacingOccurrences(of: "[^A-Za-z0-9]+", with: "_", options: .regularExpression)
+    }
+
+    /// A route's success response, with its links.
+    static func success(_ route: Route) -> [String: Any] {
+        guard let (field, targets) = route.links else { return ["description": "Success"] }
+        var links: [String: Any] = [:]
+        for target in targets {
+            let parts = target.split(separator: " ", maxSplits: 1).map(String.init)
+            links[operationId(parts[0], parts[1])] = ["operationId": operationId(parts[0], parts[1]), "parameters": ["id": "$response.body#/\(field)"]]
+        }
+        return ["description": "Success", "links": links]
+    }
+
     /// The document. Request bodies point at the project's JSON Schema files (2020-12, as
     /// OpenAPI 3.1 uses), the same contract the inbox and the CLI follow.
     static func document() -> [String: Any] {
@@ -80,9 +109,9 @@ enum OpenAPI {
         for route in routes {
             var operation: [String: Any] = [
                 "summary": route.summary,
-                "operationId": (route.method.lowercased() + route.path).replacingOccurrences(of: "[^A-Za-z0-9]+", with: "_", options: .regularExpression),
+                "operationId": operationId(route.method, route.path),
                 "responses": [
-                    String(route.success): ["description": "Success"],
+                    String(route.success): success(route),
                     "default": ["description": "Error", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]],
                 ],
             ]

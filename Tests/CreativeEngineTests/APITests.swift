@@ -209,6 +209,16 @@ struct APITests {
             #expect(schema.status == 200 && schema.body == onDisk)
             #expect(await api.call("GET", "/schemas/..%2F..%2FPackage.swift").status == 404)
             #expect((doc.json["paths"] as? [String: Any])?.count == Set(documentedRoutes().map { $0.split(separator: " ")[1] }).count)
+            // Every link names an operation of the document, with an {id} it takes.
+            let operations = ((doc.json["paths"] as? [String: [String: [String: Any]]]) ?? [:]).values.flatMap(\.values)
+            let ids = Set(operations.compactMap { $0["operationId"] as? String })
+            let links = operations.flatMap { operation in
+                ((operation["responses"] as? [String: [String: Any]]) ?? [:]).values.flatMap { ($0["links"] as? [String: [String: Any]] ?? [:]).values }
+            }
+            #expect(links.count >= 20)
+            for link in links {
+                #expect(ids.contains(link["operationId"] as? String ?? "") && (link["parameters"] as? [String: String])?["id"]?.hasPrefix("$response.body#/") == true)
+            }
             for route in documentedRoutes() {
                 let parts = route.split(separator: " ")
                 let path = String(parts[1]).replacingOccurrences(of: "{id}", with: "01M88XERMRTVXY3NE28XSPVP6P")
