@@ -16,6 +16,9 @@ enum Duplicates {
     /// collision — is settled by looking the id up.
     struct Seen {
         private var hashes = Set<Int>()
+        /// Made at the first repeat, so that a copied month of folders costs one index build, not
+        /// a full scan per copy; `finish` drops it before the real indexes are built.
+        private var lookupIndex = false
 
         /// Whether to insert `row`; when an earlier row has its id, keeps one (removing the earlier
         /// row if `row` wins) and reports the other.
@@ -24,7 +27,10 @@ enum Duplicates {
             hasher.combine(row.kind)
             hasher.combine(row.id)
             guard !hashes.insert(hasher.finalize()).inserted else { return true }
-            // No index yet: a full scan, paid only for a duplicate.
+            if !lookupIndex {
+                try db.execute(sql: "CREATE INDEX rebuild_kind_id ON item(kind, id)")
+                lookupIndex = true
+            }
             guard let other = try Row.fetchOne(db, sql: "SELECT rowid, path FROM item WHERE kind = ? AND id = ?",
                                                arguments: [row.kind.rawValue, row.id])
             else { return true }
@@ -37,6 +43,10 @@ enum Duplicates {
             report.problems.append(problem(row.kind, copy: otherPath, kept: row.stat.path))
             report.count(row.kind, -1)
             return true
+        }
+
+        func finish(_ db: Database) throws {
+            if lookupIndex { try db.execute(sql: "DROP INDEX rebuild_kind_id") }
         }
     }
 }

@@ -65,6 +65,7 @@ extension LibraryIndex {
                         }
                         report.problems += problems
                     }
+                    try ids.finish(db)
                     try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('builtAt', ?)", arguments: [Timestamp.format(Date())])
                     return .commit
                 }

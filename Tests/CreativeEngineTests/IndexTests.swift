@@ -136,6 +136,19 @@ struct IndexTests {
         #expect(try lib.assets.getAsset(id, userId: "alice")?.title == "Original")
     }
 
+    @Test func aCopiedMonthOfFoldersRebuildsWithEveryCopyReported() throws {
+        let lib = try TempLibrary()
+        let ids = try (0..<40).map { try lib.savePNG(title: "Shot \($0)") }
+        let month = (try lib.folder(of: ids[0]) as NSString).deletingLastPathComponent
+        try FileManager.default.copyItem(atPath: month, toPath: lib.path + "/assets/backup")
+        let rebuilt = try lib.library.index.rebuild()
+        #expect(rebuilt.assets == 40 && rebuilt.problems.count == 40)
+        #expect(rebuilt.problems.allSatisfy { $0.path.hasPrefix("assets/backup/") })
+        #expect(try lib.library.index.check().missing.isEmpty)
+        let listed = try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.limit = 100; return f }())
+        #expect(Set(listed.items.map(\.id)) == Set(ids))
+    }
+
     @Test func aCorruptDeletedOrForeignIndexIsRebuilt() throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG(title: "Survivor")
