@@ -2,6 +2,7 @@ import ArgumentParser
 import CreativeIndex
 import CreativeLibraries
 import CreativeModels
+import CreativeStore
 import Foundation
 
 struct IndexCommand: ParsableCommand {
@@ -30,7 +31,7 @@ struct IndexCommand: ParsableCommand {
             bar.finish()
             Output.emit(report, json: global.json) {
                 var lines = [String(format: "indexed %d assets, %d templates, %d jobs in %.2fs", report.assets, report.templates, report.jobs, report.seconds)]
-                lines += report.problems.map { "skipped \($0.path): \($0.reason)" }
+                lines += SidecarProblem.summary(report.problems, verb: "skipped")
                 return lines.joined(separator: "\n")
             }
         }
@@ -86,8 +87,8 @@ func openReconciled(_ global: GlobalOptions, reconcile: Bool) throws -> Creative
         let bar = ProgressBar("indexing changes", json: global.json)
         let report = try library.index.reconcile(progress: bar.update)
         bar.finish()
-        for problem in report.problems {
-            FileHandle.standardError.write("warning: skipped \(problem.path): \(problem.reason)\n")
+        for line in SidecarProblem.summary(report.problems, verb: "skipped") {
+            FileHandle.standardError.write("warning: \(line)\n")
         }
     }
     return library

@@ -84,9 +84,7 @@ extension LibraryIndex {
         try switchTo(name)
         report.problems.sort { $0.path < $1.path }
         report.seconds = Date().timeIntervalSince(start)
-        for problem in report.problems {
-            logger.warning("skipped \(problem.path): \(problem.reason)")
-        }
+        for line in SidecarProblem.summary(report.problems, verb: "skipped") { logger.warning("\(line)") }
         return report
     }
 

@@ -167,7 +167,7 @@ final class WorkQueue: @unchecked Sendable {
             lock.lock(); reconcilePending = false; lock.unlock()
             do throws(CreativeError) {
                 let report = try library.index.reconcile()
-                for problem in report.problems { logger.warning("cannot index \(problem.path): \(problem.reason)") }
+                for line in SidecarProblem.summary(report.problems, verb: "cannot index") { logger.warning("\(line)") }
             } catch {
                 logger.warning("reconcile failed: \(error.message)")
             }

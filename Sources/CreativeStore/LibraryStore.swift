@@ -27,6 +27,14 @@ public struct SidecarProblem: Sendable, Equatable, Codable {
     public init(path: String, reason: String) {
         (self.path, self.reason) = (path, reason)
     }
+
+    /// Lines for people: the first `limit` problems, then how many more (a copied folder of
+    /// thousands of entities should not bury the log).
+    public static func summary(_ problems: [SidecarProblem], verb: String, limit: Int = 10) -> [String] {
+        var lines = problems.prefix(limit).map { "\(verb) \($0.path): \($0.reason)" }
+        if problems.count > limit { lines.append("… and \(problems.count - limit) more; `creative index check` lists them all") }
+        return lines
+    }
 }
 
 /// The only code that touches library files. Every write is temp file → fsync → rename →

@@ -82,6 +82,13 @@ struct StoreTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: inbox).contains { $0.hasPrefix(".fresh.txt.") })
     }
 
+    @Test func manyProblemsAreSummarised() {
+        let problems = (0..<12).map { SidecarProblem(path: "assets/x\($0)/asset.json", reason: "bad") }
+        let lines = SidecarProblem.summary(problems, verb: "skipped")
+        #expect(lines.count == 11 && lines[0] == "skipped assets/x0/asset.json: bad" && lines[10].hasPrefix("… and 2 more"))
+        #expect(SidecarProblem.summary(Array(problems.prefix(3)), verb: "skipped").count == 3)
+    }
+
     @Test func strayTempFilesAreCleanedAtStartup() throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG()
