@@ -27,6 +27,8 @@ public struct APIConfiguration: Sendable {
     public var maxBody = 1024 * 1024
     /// Generation requests (POSTs that make jobs) each user may send per minute; nil: no limit.
     public var generationsPerMinute: Int?
+    /// Whether the engine serving with this API has finished its start-up pass (/healthz `ready`).
+    public var isReady: @Sendable () -> Bool = { true }
 
     public init() {}
 

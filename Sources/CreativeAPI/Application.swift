@@ -28,7 +28,8 @@ public func buildRouter(library: CreativeLibrary, configuration: APIConfiguratio
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: AuthMiddleware(configuration: configuration))
-    router.get("/healthz") { _, _ in JSON.response(["status": "ok"]) }
+    // Live as soon as it answers; `ready` once the engine's start-up pass is done.
+    router.get("/healthz") { _, _ in JSON.response(Health(ready: configuration.isReady())) }
     router.get("/openapi.json") { _, _ in OpenAPI.response() }
     router.get("/schemas/:file") { _, context in
         let file = try context.parameters.require("file")
@@ -51,6 +52,12 @@ public func buildRouter(library: CreativeLibrary, configuration: APIConfiguratio
     GenerationController(images: ImageGenerator(generation: generation), content: ContentCreator(generation: generation),
                          responses: responses, limit: configuration.maxBody).add(to: generating)
     return router
+}
+
+/// The /healthz body.
+struct Health: Encodable {
+    var status = "ok"
+    var ready: Bool
 }
 
 /// `METHOD /path/{param}` for each route of a router, for comparing with the document.

@@ -64,7 +64,7 @@ enum OpenAPI {
         Route(method: "POST", path: "/api/creative/asset/{id}/tags", summary: "Add tags (addTags)", body: "tags-request"),
         Route(method: "GET", path: "/api/creative/asset/{id}/file", summary: "The asset's media (ETag, Range)"),
         Route(method: "GET", path: "/api/creative/asset/{id}/thumbnail", summary: "The asset's thumbnail (ETag, Range)"),
-        Route(method: "GET", path: "/healthz", summary: "Liveness"),
+        Route(method: "GET", path: "/healthz", summary: "Liveness: {status: ok, ready}; ready once the engine's start-up pass is done"),
         Route(method: "GET", path: "/openapi.json", summary: "This document"),
         Route(method: "GET", path: "/schemas/{file}", summary: "A JSON Schema file of the contract (docs/SCHEMA.md)"),
         Route(method: "GET", path: "/metrics", summary: "Prometheus metrics: requests, latencies, jobs by state, provider failures, cost"),

@@ -87,10 +87,12 @@ struct ServeCommand: AsyncParsableCommand {
         (api.host, api.port, api.generationsPerMinute) = (host, port, rateLimit)
         api.tokens = try APIConfiguration.tokens(from: ProcessInfo.processInfo.environment)
         api.tokenFile = try TokenFile(path: TokenFile.defaultPath(), library: library.store.root)
+        let service = engine.engine(library)
+        api.isReady = { [readiness = service.readiness] in readiness.isReady }
         let app = try buildApplication(library: library, configuration: api)
         try await ServiceGroup(
             configuration: .init(
-                services: [.init(service: engine.engine(library), successTerminationBehavior: .gracefullyShutdownGroup),
+                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
                            .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "creative"))
         ).run()

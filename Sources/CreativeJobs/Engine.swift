@@ -5,6 +5,7 @@ import CreativeWatcher
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The folder door as a service: watches the library, turns inbox files into jobs, runs them,
 /// and keeps the index current with edits made by hand. On graceful shutdown (SIGTERM) it stops
@@ -28,11 +29,15 @@ public struct Engine: Service {
     let library: CreativeLibrary
     let options: Options
     let logger: Logger
+    /// Turns ready once the start-up pass (reconcile and intake) is done; /healthz reports it.
+    public let readiness: Readiness
 
-    public init(library: CreativeLibrary, options: Options = Options(), logger: Logger = Logger(label: "creative.engine")) {
+    public init(library: CreativeLibrary, options: Options = Options(), logger: Logger = Logger(label: "creative.engine"),
+                readiness: Readiness = Readiness()) {
         self.library = library
         self.options = options
         self.logger = logger
+        self.readiness = readiness
     }
 
     public func run() async throws {
@@ -57,7 +62,8 @@ public struct Engine: Service {
         runner.start()
         work.rescan()
         logger.notice("watching \(root) with \(options.pollInterval == nil ? "inotify" : "polling"), \(options.workers) workers")
-        work.afterPending { [logger] in
+        work.afterPending { [logger, readiness] in
+            readiness.markReady()
             logger.notice("ready: index reconciled and inbox taken in, \(started.duration(to: .now).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2)))) after start")
         }
 
@@ -79,6 +85,17 @@ public struct Engine: Service {
         work.drain()
         runner.stop()
     }
+}
+
+/// Whether an engine has finished its start-up pass, for readiness checks.
+public final class Readiness: Sendable {
+    private let ready = Atomic<Bool>(false)
+
+    public init() {}
+
+    public var isReady: Bool { ready.load(ordering: .acquiring) }
+
+    func markReady() { ready.store(true, ordering: .releasing) }
 }
 
 /// Serialises intake and index refreshes on one thread, off Swift's cooperative pool (they do

@@ -39,10 +39,11 @@ struct APITests {
 
     static func withAPI(_ lib: TempLibrary, tokens: [String: String] = [:], tokenFile: TokenFile? = nil,
                         generationsPerMinute: Int? = nil, environment: ProviderEnvironment = ProviderEnvironment([:]),
+                        isReady: @escaping @Sendable () -> Bool = { true },
                         _ body: @escaping (String) async throws -> Void) async throws {
         var configuration = APIConfiguration()
         (configuration.port, configuration.tokens, configuration.tokenFile) = (0, tokens, tokenFile)
-        configuration.generationsPerMinute = generationsPerMinute
+        (configuration.generationsPerMinute, configuration.isReady) = (generationsPerMinute, isReady)
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: environment)
         // Request lines are logged at info; the tests keep warnings and errors only.
@@ -165,6 +166,31 @@ struct APITests {
             #expect(await bob.call("POST", "/api/creative/image/generate", json: #"{"prompt": "a kite", "width": 64, "height": 64, "steps": 1}"#).status == 202)
         }
         #expect(server.requests.isEmpty)
+    }
+
+    @Test func healthTurnsReadyAfterTheEnginesStartUpPass() async throws {
+        let lib = try TempLibrary()
+        let readiness = Readiness()
+        try await Self.withAPI(lib, isReady: { readiness.isReady }) { base in
+            let api = Client(base: base)
+            let before = await api.call("GET", "/healthz")
+            #expect(before.status == 200 && before.json["status"] as? String == "ok" && before.json["ready"] as? Bool == false)
+            var options = Engine.Options()
+            (options.pollInterval, options.workers) = (0.2, 1)
+            let engine = ServiceGroup(configuration: .init(services: [.init(service: Engine(library: lib.library, options: options, readiness: readiness))],
+                                                           logger: Logger(label: "test")))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await engine.run() }
+                var ready = false
+                for _ in 0..<100 where !ready {
+                    ready = await api.call("GET", "/healthz").json["ready"] as? Bool == true
+                    if !ready { try await Task.sleep(for: .milliseconds(100)) }
+                }
+                #expect(ready)
+                await engine.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
     }
 
     @Test func mediaIsServedWithTypesETagsAndRanges() async throws {
