@@ -40,10 +40,12 @@ enum FolderName {
 extension LibraryStore {
     /// Of two folders holding the same id (one copied by hand), whether the library keeps `a`
     /// over `b`: the folder whose name carries the id (the one `locate` finds by name), then the
-    /// path that sorts first — the same answer on every pass and on every machine.
+    /// path that sorts first component by component, so that `2025-01/fox--X` keeps over the
+    /// copies `2025-01 copy/fox--X` and `2025-01 (copy)/fox--X` (a whole-string comparison would
+    /// put " " and "(" before "/") — the same answer on every pass and on every machine.
     public static func keeps(_ a: String, over b: String, id: String) -> Bool {
         let named = { (path: String) in FolderName.id(in: String(path.split(separator: "/").last ?? "")) == id }
         if named(a) != named(b) { return named(a) }
-        return a < b
+        return a.split(separator: "/").lexicographicallyPrecedes(b.split(separator: "/"))
     }
 }

@@ -82,6 +82,15 @@ struct StoreTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: inbox).contains { $0.hasPrefix(".fresh.txt.") })
     }
 
+    @Test func ofTwoFoldersWithOneIdTheOriginalIsKept() {
+        let id = "01M898FSDX13BE60RRKZ0TH87Y"
+        let original = "assets/2025-01/fox--\(id)"
+        for copy in ["assets/2025-01 copy/fox--\(id)", "assets/2025-01 (copy)/fox--\(id)", "assets/2025-01-backup/fox--\(id)",
+                     "assets/2025-01/fox--\(id) copy", "assets/2025-01/a copy of fox", "assets/zz/fox--\(id)"] {
+            #expect(LibraryStore.keeps(original, over: copy, id: id) && !LibraryStore.keeps(copy, over: original, id: id), "\(copy)")
+        }
+    }
+
     @Test func manyProblemsAreSummarised() {
         let problems = (0..<12).map { SidecarProblem(path: "assets/x\($0)/asset.json", reason: "bad") }
         let lines = SidecarProblem.summary(problems, verb: "skipped")
