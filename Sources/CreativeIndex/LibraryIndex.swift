@@ -159,6 +159,7 @@ public final class LibraryIndex: Sendable {
 
 extension LibraryIndex: StoreObserver {
     public func stored(_ kind: EntityKind, id: String, sidecar: Data, stat: SidecarStat) {
+        memo.forget(kind, id: id)
         do {
             let row = try IndexRow.make(kind, sidecar: sidecar, stat: stat)
             try write { db in try IndexWriter.upsert(row, db) }
@@ -168,6 +169,7 @@ extension LibraryIndex: StoreObserver {
     }
 
     public func removed(_ kind: EntityKind, id: String) {
+        memo.forget(kind, id: id)
         do {
             try write { db in try IndexWriter.delete(kind: kind, id: id, db) }
         } catch {

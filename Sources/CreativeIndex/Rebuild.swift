@@ -82,6 +82,7 @@ extension LibraryIndex {
             throw CreativeError(.storage, "The index could not be rebuilt: \(Self.describe(error)).")
         }
         try switchTo(name)
+        memo.forgetAll()
         report.problems.sort { $0.path < $1.path }
         report.seconds = Date().timeIntervalSince(start)
         for line in SidecarProblem.summary(report.problems, verb: "skipped") { logger.warning("\(line)") }

@@ -78,6 +78,7 @@ extension LibraryIndex {
                         report.problems.append(Duplicates.problem(row.kind, copy: other, kept: row.stat.path))
                     }
                     let existed = known[row.stat.path] != nil || indexedAt != nil
+                    memo.forget(row.kind, id: row.id)
                     try IndexWriter.upsert(row, db)
                     if existed { report.updated += 1 } else { report.added += 1 }
                 }

@@ -39,12 +39,23 @@ final class SidecarMemo: Sendable {
     func insert<T: Sidecar>(_ value: T, stat: SidecarStat) {
         entries.insert(Entry(stat: stat, value: value), for: Key(kind: T.kind, id: value.id))
     }
+
+    /// Called whenever this process changes the index's row for an id: the entity may now live in
+    /// another folder (a duplicate that won), whose stat the entry cannot vouch for.
+    func forget(_ kind: EntityKind, id: String) {
+        entries.remove(Key(kind: kind, id: id))
+    }
+
+    func forgetAll() {
+        entries.removeAll()
+    }
 }
 
 extension LibraryIndex {
     /// The entity as its sidecar says now, without reading the file when one stat(2) shows it is
     /// the file last decoded (memo) or last indexed (the index's copy). nil when neither holds:
-    /// the caller reads the file through the store.
+    /// the caller reads the file through the store. A memo entry is dropped whenever this process
+    /// changes the id's index row (the engine's reconcile brings other processes' changes here).
     public func current<T: Sidecar>(_ type: T.Type, id: String) -> T? {
         if let (stat, value) = memo.last(T.self, id: id), store.stat(T.kind, path: stat.path) == stat {
             return value

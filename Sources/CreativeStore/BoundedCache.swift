@@ -39,5 +39,15 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Send
         }
     }
 
+    /// Forgets `key`. Its slot in the ring stays until its turn comes (evicting it then may drop
+    /// the key if it was inserted again meanwhile: an early miss, never more than `capacity`).
+    @inlinable public func remove(_ key: Key) {
+        _ = state.withLock { $0.entries.removeValue(forKey: key) }
+    }
+
+    @inlinable public func removeAll() {
+        state.withLock { $0 = State() }
+    }
+
     @inlinable public var count: Int { state.withLock { $0.entries.count } }
 }

@@ -136,6 +136,26 @@ struct IndexTests {
         #expect(try lib.assets.getAsset(id, userId: "alice")?.title == "Original")
     }
 
+    @Test func readsFollowTheFolderTheIndexKeeps() throws {
+        let lib = try TempLibrary()
+        let id = try lib.savePNG(title: "Fox")
+        #expect(try lib.assets.getAsset(id, userId: "alice")?.title == "Fox")  // now memoized
+        // A copy in an older month folder wins the duplicate rule; someone retitles it by hand.
+        let original = try lib.folder(of: id)
+        let copy = lib.path + "/assets/2000-01/" + (original as NSString).lastPathComponent
+        try FileManager.default.createDirectory(atPath: lib.path + "/assets/2000-01", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: original, toPath: copy)
+        let edited = try String(contentsOfFile: copy + "/asset.json", encoding: .utf8).replacingOccurrences(of: "\"Fox\"", with: "\"Kept copy\"")
+        try edited.write(toFile: copy + "/asset.json", atomically: true, encoding: .utf8)
+        _ = try lib.library.index.reconcile()
+        #expect(try lib.assets.getAsset(id, userId: "alice")?.title == "Kept copy")
+        var renamed = AssetUpdates()
+        renamed.title = "Renamed"
+        _ = try lib.assets.updateAsset(id, userId: "alice", updates: renamed)
+        #expect(try lib.assets.getAsset(id, userId: "alice")?.title == "Renamed")
+        #expect(try String(contentsOfFile: copy + "/asset.json", encoding: .utf8).contains("\"Renamed\""))
+    }
+
     @Test func aCopiedMonthOfFoldersRebuildsWithEveryCopyReported() throws {
         let lib = try TempLibrary()
         let ids = try (0..<40).map { try lib.savePNG(title: "Shot \($0)") }
