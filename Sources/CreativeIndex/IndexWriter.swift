@@ -101,9 +101,11 @@ enum IndexWriter {
         for old in rows { try remove(old, kind: kind, db) }
     }
 
-    static func delete(rowid: Int64, _ db: Database) throws {
+    /// Deletes a row by rowid; with `ifAt`, only while the row is still that folder's (a rowid
+    /// freed earlier in a pass may have been given to another folder's new row).
+    static func delete(rowid: Int64, ifAt path: String? = nil, _ db: Database) throws {
         guard let old = try Row.fetchOne(db, sql: "SELECT rowid, kind, path, sidecar FROM item WHERE rowid = ?", arguments: [rowid]),
-              let kind = EntityKind(rawValue: old["kind"])
+              let kind = EntityKind(rawValue: old["kind"]), path == nil || old["path"] == path
         else { return }
         try remove(old, kind: kind, db)
     }

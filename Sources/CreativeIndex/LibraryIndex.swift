@@ -21,6 +21,8 @@ public final class LibraryIndex: Sendable {
     let state = Mutex<Generation?>(nil)
     /// Decoded sidecars of recent reads (8,192 at most): a page or an entity served again skips JSON decoding.
     let memo = SidecarMemo(capacity: 8192)
+    /// Folders left out as copies of kept ones (duplicate ids), with the stat they were read at.
+    let skippedCopies = Mutex<[String: SidecarStat]>([:])
 
     struct Generation: Sendable {
         var name: String

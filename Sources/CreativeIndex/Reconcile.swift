@@ -55,10 +55,16 @@ extension LibraryIndex {
         }
         let gone = known.filter { !seen.contains($0.key) }
         var report = IndexReport()
-        if changed.isEmpty && gone.isEmpty {
+        // Copies of kept folders (duplicate ids) stay unindexed; while nothing else changed, they
+        // are not read again on every pass.
+        let copies = skippedCopies.withLock { $0 }
+        if gone.isEmpty && changed.allSatisfy({ copies[$0.1.path] == $0.1 }) {
             report.seconds = Date().timeIntervalSince(start)
             return report
         }
+        skippedCopies.withLock { $0 = [:] }
+        let changedPaths = Set(changed.map(\.1.path))
+        var processed = Set<String>()
         try write { db in
             // Drop what is gone first, then (re)insert by id: a folder moved elsewhere is a new
             // path with a known id, and upsert by id moves the entry.
@@ -69,23 +75,29 @@ extension LibraryIndex {
             try Self.decodeInParallel(changed, store: store, progress: progress) { rows, problems in
                 for row in rows {
                     let indexedAt = try String.fetchOne(db, sql: "SELECT path FROM item WHERE kind = ? AND id = ?", arguments: [row.kind.rawValue, row.id])
-                    // The id is also in another folder that is still there: keep one (see Duplicates).
-                    if let other = indexedAt, other != row.stat.path, seen.contains(other) {
+                    // The id is also in another folder that still holds it (unchanged, or indexed
+                    // earlier in this pass): keep one (see Duplicates).
+                    if let other = indexedAt, other != row.stat.path, seen.contains(other),
+                       !changedPaths.contains(other) || processed.contains(other) {
                         guard LibraryStore.keeps(row.stat.path, over: other, id: row.id) else {
                             report.problems.append(Duplicates.problem(row.kind, copy: row.stat.path, kept: other))
+                            skippedCopies.withLock { $0[row.stat.path] = row.stat }
                             continue
                         }
                         report.problems.append(Duplicates.problem(row.kind, copy: other, kept: row.stat.path))
                     }
+                    // The folder's previous row goes too: its sidecar may now carry another id.
+                    if let (_, _, rowid) = known[row.stat.path] { try IndexWriter.delete(rowid: rowid, ifAt: row.stat.path, db) }
                     let existed = known[row.stat.path] != nil || indexedAt != nil
                     memo.forget(row.kind, id: row.id)
                     try IndexWriter.upsert(row, db)
+                    processed.insert(row.stat.path)
                     if existed { report.updated += 1 } else { report.added += 1 }
                 }
                 for problem in problems {
                     // The folder's sidecar is broken now: what the index had for it is no longer true.
                     let folder = String(problem.path.split(separator: "/").dropLast().joined(separator: "/"))
-                    if let (_, _, rowid) = known[folder] { try IndexWriter.delete(rowid: rowid, db) }
+                    if let (_, _, rowid) = known[folder] { try IndexWriter.delete(rowid: rowid, ifAt: folder, db) }
                 }
                 report.problems += problems
             }
