@@ -4,8 +4,9 @@ import Foundation
 import Hummingbird
 
 /// Asset responses (one asset, or a page of them) from recently encoded JSON: each asset's bytes
-/// are reused while the asset is equal to the one they were encoded from, so the bytes can never
-/// be stale. Encoding is the largest cost of a listing once decoding is memoized by the index.
+/// are reused while the asset is equal to the one they were encoded from. (Swift's `==` treats
+/// canonically equivalent text as equal, so a change of Unicode normalization alone keeps the
+/// old, equivalent bytes.) Encoding is the largest cost of a listing once decoding is memoized.
 final class AssetResponses: Sendable {
     private struct Encoded: Sendable {
         var source: CreativeAsset
