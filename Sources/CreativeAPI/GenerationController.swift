@@ -13,6 +13,19 @@ struct GenerationController {
     let responses: AssetResponses
     let limit: Int
 
+    /// What the routes that call a narrow seed function read from the body; anything else is
+    /// refused rather than silently ignored. `OpenAPI` documents the same sets.
+    static let improveFields: Set<String> = ["kind", "original", "goal", "model"]
+    static let ideasFields: Set<String> = ["kind", "topic", "count", "model"]
+    static let fromTemplateFields: Set<String> = ["kind", "templateId", "variables"]
+
+    static func only(_ fields: Set<String>, in body: GenerationRequest) throws(CreativeError) -> GenerationRequest {
+        if let extra = body.setFields.first(where: { !fields.contains($0) }) {
+            throw .invalid(extra, "\(extra) is not read by this route; it takes \(fields.subtracting(["kind"]).sorted().joined(separator: ", ")).")
+        }
+        return body
+    }
+
     func accepted(_ result: GenerateResult) -> Response {
         guard let jobId = result.jobId, result.assetId == nil, result.error == nil, result.content == nil else {
             return JSON.response(result, status: result.success ? .ok : .unprocessableContent)
@@ -46,15 +59,15 @@ struct GenerationController {
             return JSON.response(try content.generateContent(userId: context.userId, type: body.contentType ?? "", prompt: body.prompt ?? "", options: body))
         }
         group.post("content/improve") { request, context in
-            let body = try await JSON.decode(GenerationRequest.self, from: request, limit: limit)
+            let body = try Self.only(Self.improveFields, in: try await JSON.decode(GenerationRequest.self, from: request, limit: limit))
             return JSON.response(try content.improveCopy(body.original ?? "", goal: body.goal ?? "clearer", model: body.model, userId: context.userId))
         }
         group.post("content/ideas") { request, context in
-            let body = try await JSON.decode(GenerationRequest.self, from: request, limit: limit)
+            let body = try Self.only(Self.ideasFields, in: try await JSON.decode(GenerationRequest.self, from: request, limit: limit))
             return JSON.response(try content.generateIdeas(body.topic ?? "", count: body.count ?? 10, model: body.model, userId: context.userId))
         }
         group.post("content/from-template") { request, context in
-            let body = try await JSON.decode(GenerationRequest.self, from: request, limit: limit)
+            let body = try Self.only(Self.fromTemplateFields, in: try await JSON.decode(GenerationRequest.self, from: request, limit: limit))
             return JSON.response(try content.createFromTemplate(userId: context.userId, templateId: body.templateId ?? "", variables: body.variables ?? [:]))
         }
     }

@@ -21,6 +21,8 @@ enum OpenAPI {
         /// Fields of the generation request this route needs, and those that must not be blank.
         var requires: [String] = []
         var nonBlank: [String] = []
+        /// The body fields the route reads, when fewer than its kind allows.
+        var fields: Set<String>?
         /// Where the id this route answers with (a body field) can be used next: OpenAPI links, so
         /// a client generator or a fuzzer's stateful phase can chain create → read → change → delete.
         var links: (field: String, to: [String])?
@@ -45,11 +47,11 @@ enum OpenAPI {
         Route(method: "POST", path: "/api/creative/content/generate", summary: "Write copy and save it as a text asset (generateContent)", body: "generation-request",
               kind: .content, requires: ["prompt", "contentType"], nonBlank: ["prompt"], links: ("assetId", assetOperations)),
         Route(method: "POST", path: "/api/creative/content/improve", summary: "Improve copy toward a goal (improveCopy)", body: "generation-request",
-              kind: .improve, requires: ["original"], nonBlank: ["original"]),
+              kind: .improve, requires: ["original"], nonBlank: ["original"], fields: GenerationController.improveFields),
         Route(method: "POST", path: "/api/creative/content/ideas", summary: "Exactly count ideas for a topic (generateIdeas)", body: "generation-request",
-              kind: .ideas, requires: ["topic"], nonBlank: ["topic"]),
+              kind: .ideas, requires: ["topic"], nonBlank: ["topic"], fields: GenerationController.ideasFields),
         Route(method: "POST", path: "/api/creative/content/from-template", summary: "Fill a template and run it (createFromTemplate)", body: "generation-request",
-              kind: .fromTemplate, requires: ["templateId"]),
+              kind: .fromTemplate, requires: ["templateId"], fields: GenerationController.fromTemplateFields),
         Route(method: "POST", path: "/api/creative/template", summary: "Create a template (createTemplate)", body: "template-input", success: 201,
               links: ("templateId", templateOperations)),
         Route(method: "GET", path: "/api/creative/template/{id}", summary: "A template (getTemplate)"),
@@ -75,9 +77,11 @@ enum OpenAPI {
 
     /// A generation route's body: the request schema's fields for the route's kind only (the
     /// schema's own per-kind rules key on `kind`, which these routes set themselves).
-    static func fixedKindBody(_ kind: RequestKind, requires: [String], nonBlank: [String]) -> [String: Any] {
+    static func fixedKindBody(_ kind: RequestKind, requires: [String], nonBlank: [String], fields: Set<String>?) -> [String: Any] {
         let base = SchemaFiles.data("generation-request").flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
-        var properties = (base["properties"] as? [String: Any] ?? [:]).filter { !GenerationRequest.refusedFields(kind).contains($0.key) }
+        var properties = (base["properties"] as? [String: Any] ?? [:]).filter { field, _ in
+            !GenerationRequest.refusedFields(kind).contains(field) && fields.map { $0.contains(field) } ?? true
+        }
         properties["kind"] = ["const": kind.rawValue, "description": "Optional: this route makes \(kind.rawValue) requests."]
         for field in nonBlank {
             var property = properties[field] as? [String: Any] ?? [:]
@@ -131,7 +135,7 @@ enum OpenAPI {
             if !parameters.isEmpty { operation["parameters"] = parameters }
             if let body = route.body {
                 var schema: [String: Any] = ["$ref": schemaBase + body + ".schema.json"]
-                if let kind = route.kind { schema = fixedKindBody(kind, requires: route.requires, nonBlank: route.nonBlank) }
+                if let kind = route.kind { schema = fixedKindBody(kind, requires: route.requires, nonBlank: route.nonBlank, fields: route.fields) }
                 operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": schema]]]
             }
             paths[route.path, default: [:]][route.method.lowercased()] = operation

@@ -81,13 +81,18 @@ public struct GenerationRequest: Request, Equatable {
 
     public var resolvedKind: RequestKind { kind ?? .image }
 
+    /// The fields this request sets, sorted.
+    public var setFields: [String] {
+        let object = (try? JSONCoding.decoder().decode([String: JSONValue].self, from: JSONCoding.encoder().encode(self))) ?? [:]
+        return object.keys.sorted()
+    }
+
     /// Checks the request is complete and in range for its kind.
     /// - Throws: `invalid_input` naming the field and the fix.
     public func validate() throws(CreativeError) {
         let kind = resolvedKind
         let refused = Self.refusedFields(kind)
-        let object = (try? JSONCoding.decoder().decode([String: JSONValue].self, from: JSONCoding.encoder().encode(self))) ?? [:]
-        for key in object.keys.sorted() where refused.contains(key) {
+        for key in setFields where refused.contains(key) {
             throw .invalid(key, "\(key) does not apply to a \(kind.rawValue) request; remove it or set kind to the request you meant.")
         }
         switch kind {

@@ -303,6 +303,9 @@ struct APITests {
             let ideas = await api.call("POST", "/api/creative/content/ideas", json: #"{"topic": "tea", "count": 4}"#)
             #expect((ideas.json["ideas"] as? [String])?.count == 4)
             #expect(await api.call("POST", "/api/creative/content/ideas", json: #"{"topic": "tea", "count": 0}"#).status == 400)
+            // A field the route would not read is refused, not silently dropped.
+            let unread = await api.call("POST", "/api/creative/content/ideas", json: #"{"topic": "tea", "count": 2, "tags": ["x"]}"#)
+            #expect(unread.status == 400 && (unread.json["error"] as? [String: Any])?["details"] as? [String: String] == ["field": "tags"])
             let metrics = String(decoding: await api.call("GET", "/metrics").body, as: UTF8.self)
             let succeeded = metrics.split(separator: "\n").first { $0.hasPrefix(#"creative_jobs{status="succeeded"} "#) }
             #expect((succeeded?.split(separator: " ").last).flatMap { Double($0) }.map { $0 >= 2 } == true, "\(metrics.prefix(600))")
