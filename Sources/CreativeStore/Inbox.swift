@@ -118,7 +118,7 @@ extension LibraryStore {
                 // Age of the intake from the job id (a ULID made at the rename): the file's mtime is
                 // the request's, which a rename keeps, so an old file taken a moment ago looked stale.
                 let age = now - (ULID.date(of: jobId)?.timeIntervalSince1970 ?? now)
-                let ownerGone = host == POSIX.hostName ? (pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH) : age > maxAge
+                let ownerGone = host == POSIX.hostName ? POSIX.isGone(pid: pid, host: host) : age > maxAge
                 guard ownerGone else { continue }
                 let original = parts.dropLast(3).joined(separator: ".")
                 if (try? locate(.job, id: jobId)) ?? nil != nil {

@@ -16,8 +16,7 @@ extension LibraryStore {
         func walk(_ dir: Descriptor, _ path: String) {
             for entry in POSIX.entries(dir) {
                 let child = path.isEmpty ? entry.name : "\(path)/\(entry.name)"
-                // stat(2) only names that look like temp files: this walk visits every folder.
-                if Self.looksLikeTemp(entry.name), Self.isStray(entry.name, age: now - (POSIX.info(dir, entry.name)?.mtime ?? now), maxAge: maxAge) {
+                if Self.isStray(entry.name, age: now - (POSIX.info(dir, entry.name)?.mtime ?? now), maxAge: maxAge) {
                     POSIX.removeTree(dir, entry.name)
                     removed.append(child)
                 } else if entry.isDirectory, entry.name != ".index", let sub = try? POSIX.openDirectory(dir, entry.name) {
@@ -29,19 +28,14 @@ extension LibraryStore {
         return removed
     }
 
-    static func looksLikeTemp(_ name: String) -> Bool {
-        name.hasPrefix(".") && name.hasSuffix(".tmp")
-    }
-
-    static func isStray(_ name: String, age: Double, maxAge: Double) -> Bool {
-        guard looksLikeTemp(name) else { return false }
+    /// `age` is evaluated (a stat(2)) only for a temp-file name whose writer is not known dead:
+    /// the walk visits every folder of the library.
+    static func isStray(_ name: String, age: @autoclosure () -> Double, maxAge: Double) -> Bool {
+        guard name.hasPrefix("."), name.hasSuffix(".tmp") else { return false }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count >= 5, let pid = Int32(parts[parts.count - 3]), UInt32(parts[parts.count - 2]) != nil else {
             return false
         }
-        if parts[parts.count - 4] == POSIX.hostName, pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
-            return true
-        }
-        return age > maxAge
+        return POSIX.isGone(pid: pid, host: String(parts[parts.count - 4])) || age() > maxAge
     }
 }

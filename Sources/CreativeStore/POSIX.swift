@@ -161,6 +161,12 @@ enum POSIX {
         _ = unlinkat(dir.fd, name, AT_REMOVEDIR)
     }
 
+    /// Whether `pid` on `host` is a process of this machine that no longer exists (a writer that
+    /// died). Another host's processes cannot be checked: false.
+    static func isGone(pid: Int32, host: String) -> Bool {
+        host == hostName && pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
+    }
+
     static let hostName: String = {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
