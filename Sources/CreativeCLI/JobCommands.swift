@@ -1,4 +1,5 @@
 import ArgumentParser
+import CreativeJobs
 import CreativeLibraries
 import CreativeModels
 import CreativeStore
@@ -35,8 +36,7 @@ struct JobCommand: ParsableCommand {
         @Argument(help: "The job id.") var id: String
 
         func run() throws {
-            let library = try global.open()
-            guard let (job, _) = try library.store.read(GenerationJob.self, id: id), job.userId == global.userId else {
+            guard let job = try generators(global).0.getImageStatus(id, userId: global.userId) else {
                 throw CreativeError.notFound("job", id)
             }
             Output.emit(job, json: global.json) {
