@@ -52,19 +52,20 @@ final class SidecarMemo: Sendable {
 }
 
 extension LibraryIndex {
-    /// The entity as its sidecar says now, without reading the file when one stat(2) shows it is
-    /// the file last decoded (memo) or last indexed (the index's copy). nil when neither holds:
-    /// the caller reads the file through the store. A memo entry is dropped whenever this process
-    /// changes the id's index row (the engine's reconcile brings other processes' changes here).
-    public func current<T: Sidecar>(_ type: T.Type, id: String) -> T? {
+    /// The entity as its sidecar says now (nil when there is none), without reading the file when
+    /// one stat(2) shows it is the file last decoded (memo) or last indexed (the index's copy);
+    /// otherwise read through the store. A memo entry is dropped whenever this process changes
+    /// the id's index row (the engine's reconcile brings other processes' changes here).
+    public func current<T: Sidecar>(_ type: T.Type, id: String) throws(CreativeError) -> T? {
         if let (stat, value) = memo.last(T.self, id: id), store.stat(T.kind, path: stat.path) == stat {
             return value
         }
-        guard let (stat, sidecar) = try? indexedSidecar(T.kind, id: id), store.stat(T.kind, path: stat.path) == stat,
-              let value = try? JSONCoding.decoder().decode(T.self, from: sidecar), value.id == id
-        else { return nil }
-        memo.insert(value, stat: stat)
-        return value
+        if let (stat, sidecar) = try? indexedSidecar(T.kind, id: id), store.stat(T.kind, path: stat.path) == stat,
+           let value = try? JSONCoding.decoder().decode(T.self, from: sidecar), value.id == id {
+            memo.insert(value, stat: stat)
+            return value
+        }
+        return try store.read(T.self, id: id)?.0
     }
 
     /// The sidecar bytes the index holds for an entity, with the stat it had when read.

@@ -66,10 +66,8 @@ public struct AssetManager: Sendable {
     /// - Throws: `invalid_input` for a malformed id, `invalid_sidecar` when its sidecar is broken.
     public func getAsset(_ assetId: String, userId: String) throws(CreativeError) -> CreativeAsset? {
         _ = try Validation.id(assetId)
-        if let asset = index.current(CreativeAsset.self, id: assetId) {
-            return Self.visible(asset, to: userId) ? asset : nil
-        }
-        return try find(assetId, userId: userId)?.asset
+        guard let asset = try index.current(CreativeAsset.self, id: assetId), Self.visible(asset, to: userId) else { return nil }
+        return asset
     }
 
     static func visible(_ asset: CreativeAsset, to userId: String) -> Bool {

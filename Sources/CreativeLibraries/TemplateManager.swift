@@ -32,9 +32,7 @@ public struct TemplateManager: Sendable {
 
     /// The template, if the user owns it or it is public or a default; nil otherwise.
     public func getTemplate(_ templateId: String, userId: String) throws(CreativeError) -> CreativeTemplate? {
-        var found = index.current(CreativeTemplate.self, id: templateId)
-        if found == nil { found = try store.read(CreativeTemplate.self, id: templateId)?.0 }
-        guard let template = found, Self.visible(template, to: userId) else { return nil }
+        guard let template = try index.current(CreativeTemplate.self, id: templateId), Self.visible(template, to: userId) else { return nil }
         return template
     }
 

@@ -28,9 +28,7 @@ public struct ImageGenerator: Sendable {
     /// The job with its progress (the seed's getImageStatus); nil for an unknown or foreign id.
     public func getImageStatus(_ jobId: String, userId: String) throws(CreativeError) -> GenerationJob? {
         // Polled often: the index's or memo's copy when one stat shows the file unchanged.
-        var found = generation.library.index.current(GenerationJob.self, id: jobId)
-        if found == nil { found = try generation.library.store.read(GenerationJob.self, id: jobId)?.0 }
-        guard let job = found, job.userId == userId else { return nil }
+        guard let job = try generation.library.index.current(GenerationJob.self, id: jobId), job.userId == userId else { return nil }
         return job
     }
 
