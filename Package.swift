@@ -20,6 +20,7 @@ let package = Package(
         // No traits: swift-configuration support is not needed and would only add build time.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries from Debian packages (see scripts/install-deps.sh).
@@ -31,7 +32,7 @@ let package = Package(
         // Sidecar models, request types, the one error type. No I/O.
         .target(name: "CreativeModels", resources: [.copy("Schemas")]),
         // The only code that touches library files: atomic writes, locks, ids, trash.
-        .target(name: "CreativeStore", dependencies: ["CreativeModels"]),
+        .target(name: "CreativeStore", dependencies: ["CreativeModels", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         // The SQLite (FTS5) index: a cache of the sidecars, rebuilt from them at any time.
         .target(
             name: "CreativeIndex",
@@ -71,6 +72,8 @@ let package = Package(
             dependencies: [
                 "CreativeModels", "CreativeStore", "CreativeIndex", "CreativeLibraries", "CreativeJobs", "CCrypt",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -91,6 +94,7 @@ let package = Package(
                 "CreativeAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,6 +1,7 @@
 import CreativeJobs
 import CreativeLibraries
 import CreativeModels
+import CreativeStore
 import Foundation
 import Hummingbird
 import Logging
@@ -39,7 +40,8 @@ public func buildRouter(library: CreativeLibrary, configuration: APIConfiguratio
         return Response(status: .ok, headers: [.contentType: "application/schema+json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
     router.get("/metrics") { _, _ in
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: try metrics.scrape())))
+        let text = try await BlockingPool.io.run { () throws(CreativeError) in try metrics.scrape() }
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
     let generation = Generation(library: library, runner: runner)
     let api = router.group("api/creative")

@@ -1,37 +1,48 @@
 import CreativeLibraries
 import CreativeModels
+import CreativeStore
 import Foundation
 import Hummingbird
 
 /// Assets: GET|PATCH|DELETE /asset/:id, GET /assets, POST /asset/:id/favorite, POST /asset/:id/tags.
+/// The library's calls read and write files, so they run on the io pool.
 struct AssetController {
     let library: CreativeLibrary
     let responses: AssetResponses
     let limit: Int
 
     func add(to group: RouterGroup<APIContext>) {
+        let assets = library.assets
         group.get("asset/:id") { _, context in
-            let id = try context.parameters.require("id")
-            guard let asset = try library.assets.getAsset(id, userId: context.userId) else { throw CreativeError.notFound("asset", id) }
+            let (id, user) = (try context.parameters.require("id"), context.userId)
+            guard let asset = try await BlockingPool.io.run({ () throws(CreativeError) in try assets.getAsset(id, userId: user) }) else {
+                throw CreativeError.notFound("asset", id)
+            }
             return responses.one(asset)
         }
         group.get("assets") { request, context in
-            responses.page(try library.assets.listAssets(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request)))
+            let (filters, user) = (try QueryRequest.decode(AssetFilters.self, from: request), context.userId)
+            return responses.page(try await BlockingPool.io.run { () throws(CreativeError) in try assets.listAssets(userId: user, filters: filters) })
         }
         group.patch("asset/:id") { request, context in
             let updates = try await JSON.decode(AssetUpdates.self, from: request, limit: limit)
-            return JSON.response(try library.assets.updateAsset(try context.parameters.require("id"), userId: context.userId, updates: updates,
-                                                                expectedUpdatedAt: try Version.expected(request)))
+            let (id, user, expected) = (try context.parameters.require("id"), context.userId, try Version.expected(request))
+            return JSON.response(try await BlockingPool.io.run { () throws(CreativeError) in
+                try assets.updateAsset(id, userId: user, updates: updates, expectedUpdatedAt: expected)
+            })
         }
         group.delete("asset/:id") { _, context in
-            JSON.response(try library.assets.deleteAsset(try context.parameters.require("id"), userId: context.userId))
+            let (id, user) = (try context.parameters.require("id"), context.userId)
+            return JSON.response(try await BlockingPool.io.run { () throws(CreativeError) in try assets.deleteAsset(id, userId: user) })
         }
         group.post("asset/:id/favorite") { _, context in
-            JSON.response(try library.assets.toggleFavorite(try context.parameters.require("id"), userId: context.userId))
+            let (id, user) = (try context.parameters.require("id"), context.userId)
+            return JSON.response(try await BlockingPool.io.run { () throws(CreativeError) in try assets.toggleFavorite(id, userId: user) })
         }
         group.post("asset/:id/tags") { request, context in
             let body = try await JSON.decode(TagsRequest.self, from: request, limit: limit)
-            return JSON.response(try library.assets.addTags(try context.parameters.require("id"), userId: context.userId, tags: body.tags))
+            let (id, user) = (try context.parameters.require("id"), context.userId)
+            return JSON.response(try await BlockingPool.io.run { () throws(CreativeError) in try assets.addTags(id, userId: user, tags: body.tags) })
         }
     }
 }

@@ -35,40 +35,61 @@ struct GenerationController {
 
     func add(to group: RouterGroup<APIContext>) {
         group.post("image/generate") { request, context in
-            var body = try await JSON.decode(GenerationRequest.self, from: request, limit: limit)
             let wait = request.uri.queryParameters.get("wait") == "true"
-            let prompt = body.prompt ?? ""
-            body.kind = .image
-            return accepted(try images.generateImage(userId: context.userId, prompt: prompt, options: body, wait: wait))
+            return try await Self.untilClientLeaves(request, wait: wait) { body in
+                var body = try await JSON.decode(GenerationRequest.self, from: body, headers: request.headers, limit: limit)
+                let prompt = body.prompt ?? ""
+                body.kind = .image
+                return accepted(try await images.generateImage(userId: context.userId, prompt: prompt, options: body, wait: wait))
+            }
         }
         group.get("image/:id/status") { _, context in
             let id = try context.parameters.require("id")
-            guard let job = try images.getImageStatus(id, userId: context.userId) else { throw CreativeError.notFound("job", id) }
+            guard let job = try await images.getImageStatus(id, userId: context.userId) else { throw CreativeError.notFound("job", id) }
             return JSON.response(Presented.job(job))
         }
         group.post("image/:id/regenerate") { request, context in
-            let modifications = try await JSON.decode(ImageModifications.self, from: request, limit: limit)
             let wait = request.uri.queryParameters.get("wait") == "true"
-            return accepted(try images.regenerateImage(try context.parameters.require("id"), userId: context.userId, modifications: modifications, wait: wait))
+            let id = try context.parameters.require("id")
+            return try await Self.untilClientLeaves(request, wait: wait) { body in
+                let modifications = try await JSON.decode(ImageModifications.self, from: body, headers: request.headers, limit: limit)
+                return accepted(try await images.regenerateImage(id, userId: context.userId, modifications: modifications, wait: wait))
+            }
         }
         group.get("images") { request, context in
-            responses.page(try images.listUserImages(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request)))
+            responses.page(try await images.listUserImages(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request)))
         }
         group.post("content/generate") { request, context in
-            let body = try await JSON.decode(GenerationRequest.self, from: request, limit: limit)
-            return JSON.response(try content.generateContent(userId: context.userId, type: body.contentType ?? "", prompt: body.prompt ?? "", options: body))
+            try await Self.untilClientLeaves(request) { body in
+                let body = try await JSON.decode(GenerationRequest.self, from: body, headers: request.headers, limit: limit)
+                return JSON.response(try await content.generateContent(userId: context.userId, type: body.contentType ?? "", prompt: body.prompt ?? "", options: body))
+            }
         }
         group.post("content/improve") { request, context in
-            let body = try Self.only(Self.improveFields, in: try await JSON.decode(GenerationRequest.self, from: request, limit: limit))
-            return JSON.response(try content.improveCopy(body.original ?? "", goal: body.goal ?? "clearer", model: body.model, userId: context.userId))
+            try await Self.untilClientLeaves(request) { body in
+                let body = try Self.only(Self.improveFields, in: try await JSON.decode(GenerationRequest.self, from: body, headers: request.headers, limit: limit))
+                return JSON.response(try await content.improveCopy(body.original ?? "", goal: body.goal ?? "clearer", model: body.model, userId: context.userId))
+            }
         }
         group.post("content/ideas") { request, context in
-            let body = try Self.only(Self.ideasFields, in: try await JSON.decode(GenerationRequest.self, from: request, limit: limit))
-            return JSON.response(try content.generateIdeas(body.topic ?? "", count: body.count ?? 10, model: body.model, userId: context.userId))
+            try await Self.untilClientLeaves(request) { body in
+                let body = try Self.only(Self.ideasFields, in: try await JSON.decode(GenerationRequest.self, from: body, headers: request.headers, limit: limit))
+                return JSON.response(try await content.generateIdeas(body.topic ?? "", count: body.count ?? 10, model: body.model, userId: context.userId))
+            }
         }
         group.post("content/from-template") { request, context in
-            let body = try Self.only(Self.fromTemplateFields, in: try await JSON.decode(GenerationRequest.self, from: request, limit: limit))
-            return JSON.response(try content.createFromTemplate(userId: context.userId, templateId: body.templateId ?? "", variables: body.variables ?? [:]))
+            try await Self.untilClientLeaves(request) { body in
+                let body = try Self.only(Self.fromTemplateFields, in: try await JSON.decode(GenerationRequest.self, from: body, headers: request.headers, limit: limit))
+                return JSON.response(try await content.createFromTemplate(userId: context.userId, templateId: body.templateId ?? "", variables: body.variables ?? [:]))
+            }
         }
+    }
+
+    /// Runs a route that waits for generation so that a client who hangs up cancels it: the
+    /// provider call is aborted and the job ends `cancelled`. Routes that only queue a job
+    /// (`wait` false) run as usual.
+    static func untilClientLeaves(_ request: Request, wait: Bool = true, _ operation: (RequestBody) async throws -> Response) async throws -> Response {
+        guard wait else { return try await operation(request.body) }
+        return try await request.body.consumeWithCancellationOnInboundClose { body in try await operation(body) }
     }
 }

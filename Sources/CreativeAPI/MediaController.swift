@@ -3,10 +3,13 @@ import CreativeModels
 import CreativeStore
 import Foundation
 import Hummingbird
+import NIOCore
+import NIOPosix
 
 /// Media: GET /asset/:id/file and /asset/:id/thumbnail, with the right Content-Type, a strong
-/// ETag (media never changes once saved) and single byte ranges. Files are read through the
-/// store, so nothing outside the library (and no symlink) is ever served.
+/// ETag (media never changes once saved) and single byte ranges, streamed in chunks. Files are
+/// opened through the store, so nothing outside the library, no symlink and nothing but a
+/// regular file (never a FIFO, which would block) is ever served.
 struct MediaController {
     let library: CreativeLibrary
 
@@ -20,37 +23,65 @@ struct MediaController {
 
     func add(to group: RouterGroup<APIContext>) {
         group.get("asset/:id/file") { request, context in
-            try serve(request, context, thumbnail: false)
+            try await serve(request, context, thumbnail: false)
         }
         group.get("asset/:id/thumbnail") { request, context in
-            try serve(request, context, thumbnail: true)
+            try await serve(request, context, thumbnail: true)
         }
     }
 
-    private func serve(_ request: Request, _ context: APIContext, thumbnail: Bool) throws -> Response {
-        let id = try context.parameters.require("id")
-        guard let (asset, location) = try library.assets.find(id, userId: context.userId) else { throw CreativeError.notFound("asset", id) }
-        let name = thumbnail ? asset.thumbnailUrl : asset.url
+    /// Bytes read from disk per write to the client: memory per download stays at about this.
+    static let chunkSize = 256 * 1024
+
+    private func serve(_ request: Request, _ context: APIContext, thumbnail: Bool) async throws -> Response {
+        let (id, user) = (try context.parameters.require("id"), context.userId)
+        let (assets, store, logger) = (library.assets, library.store, context.logger)
         let missing = CreativeError(.notFound, thumbnail ? "Asset \(id) has no thumbnail." : "The media of asset \(id) is missing.")
-        // A media file replaced by a symlink (a synced library can carry one) is not served.
-        guard let name, !name.contains("/"), let data = try? library.store.readFile(at: location, name: name, limit: Validation.maxMediaBytes) else {
-            throw missing
+        let (file, size, name) = try await BlockingPool.io.run { () throws(CreativeError) -> (OpenFile, Int, String) in
+            guard let (asset, location) = try assets.find(id, userId: user) else { throw .notFound("asset", id) }
+            guard let name = thumbnail ? asset.thumbnailUrl : asset.url, !name.contains("/") else { throw missing }
+            do throws(CreativeError) {
+                guard let (descriptor, size) = try store.openFile(at: location, name: name) else { throw missing }
+                return (OpenFile(descriptor), size, name)
+            } catch where error.code == .storage {
+                // A symlink, FIFO or device where media belongs (a synced library can carry one).
+                logger.warning("not serving \(location.path)/\(name): \(error.message)")
+                throw missing
+            }
         }
         let ext = (name as NSString).pathExtension.lowercased()
-        let etag = "\"\(id)-\(thumbnail ? "t" : "f")-\(data.count)\""
+        let etag = "\"\(id)-\(thumbnail ? "t" : "f")-\(size)\""
         var headers: HTTPFields = [.contentType: Self.contentTypes[ext] ?? "application/octet-stream", .eTag: etag, .acceptRanges: "bytes"]
         if request.headers[.ifNoneMatch] == etag {
             return Response(status: .notModified, headers: headers)
         }
         guard let range = request.headers[.range] else {
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return Response(status: .ok, headers: headers, body: Self.stream(file, from: 0, count: size))
         }
-        guard let (start, end) = Self.parse(range, size: data.count) else {
-            headers[.contentRange] = "bytes */\(data.count)"
+        guard let (start, end) = Self.parse(range, size: size) else {
+            headers[.contentRange] = "bytes */\(size)"
             return Response(status: .rangeNotSatisfiable, headers: headers)
         }
-        headers[.contentRange] = "bytes \(start)-\(end)/\(data.count)"
-        return Response(status: .partialContent, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data[start...end])))
+        headers[.contentRange] = "bytes \(start)-\(end)/\(size)"
+        return Response(status: .partialContent, headers: headers, body: Self.stream(file, from: start, count: end - start + 1))
+    }
+
+    /// `count` bytes of an open file from `offset`, read in chunks on the io pool through NIO's
+    /// NonBlockingFileIO; each chunk is written (and the client has taken it) before the next is read.
+    static func stream(_ file: OpenFile, from offset: Int, count: Int) -> ResponseBody {
+        ResponseBody(contentLength: count) { writer in
+            let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: try file.duplicate())
+            defer { try? handle.close() }
+            let io = NonBlockingFileIO(threadPool: BlockingPool.io.threadPool)
+            var (position, left) = (offset, count)
+            while left > 0 {
+                let chunk = try await io.read(fileHandle: handle, fromOffset: Int64(position), byteCount: min(left, MediaController.chunkSize), allocator: ByteBufferAllocator())
+                guard chunk.readableBytes > 0 else { break }  // the file shrank: end early rather than pad
+                (position, left) = (position + chunk.readableBytes, left - chunk.readableBytes)
+                try await writer.write(chunk)
+            }
+            try await writer.finish(nil)
+        }
     }
 
     /// One `bytes=a-b`, `bytes=a-` or `bytes=-n` range within `size`; nil when unsatisfiable.
@@ -81,6 +112,22 @@ enum Presented {
         var copy = j
         copy.resultUrl = j.resultAssetId.map { "/api/creative/asset/\($0)/file" }
         copy.thumbnailUrl = j.resultAssetId.flatMap { id in j.thumbnailUrl.map { _ in "/api/creative/asset/\(id)/thumbnail" } }
+        return copy
+    }
+}
+
+/// A descriptor the response owns until it is sent (closed when the last reference goes, even if
+/// the body is never written).
+final class OpenFile: Sendable {
+    let descriptor: Int32
+
+    init(_ descriptor: Int32) { self.descriptor = descriptor }
+    deinit { close(descriptor) }
+
+    /// A second descriptor for one reader to own and close.
+    func duplicate() throws -> Int32 {
+        let copy = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0 else { throw CreativeError(.storage, "The media file could not be opened again.") }
         return copy
     }
 }

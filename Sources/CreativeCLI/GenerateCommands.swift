@@ -30,11 +30,11 @@ func emit(_ result: GenerateResult, json: Bool) throws {
     if let error = result.error { throw CreativeError(.invalidInput, error) }
 }
 
-struct GenerateCommand: ParsableCommand {
+struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate", abstract: "Generate images (ImageGenerator.generateImage).", subcommands: [Image.self])
 
-    struct Image: ParsableCommand, JSONOutput {
+    struct Image: AsyncParsableCommand, JSONOutput {
         static let configuration = CommandConfiguration(
             abstract: "Generate an image from a prompt.",
             discussion: "Queues a job for `creative watch`, or with --wait runs it now with a progress bar and prints the asset.")
@@ -54,7 +54,7 @@ struct GenerateCommand: ParsableCommand {
         @Option(name: .customLong("tag"), help: "A tag; repeat for several.") var tags: [String] = []
         @Flag(help: "Run now and wait for the asset.") var wait = false
 
-        func run() throws {
+        func run() async throws {
             var options = GenerationRequest(kind: .image)
             (options.negativePrompt, options.model, options.seed, options.steps) = (negativePrompt, model, seed, steps)
             (options.guidance, options.sampler, options.title) = (guidance, sampler, title)
@@ -62,14 +62,17 @@ struct GenerateCommand: ParsableCommand {
             options.tags = tags.isEmpty ? nil : tags
             (options.width, options.height) = try parseSize(size)
             let bar = ProgressBar("generating", json: global.json)
-            let result = try generators(global).0.generateImage(userId: global.userId, prompt: prompt, options: options, wait: wait, progress: bar.update)
+            let (images, user, prompt, wait) = (try generators(global).0, global.userId, prompt, wait)
+            let result = try await cancellingOnInterrupt { [options] in
+                try await images.generateImage(userId: user, prompt: prompt, options: options, wait: wait, progress: bar.update)
+            }
             bar.finish()
             try emit(result, json: global.json)
         }
     }
 }
 
-struct RegenerateCommand: ParsableCommand, JSONOutput {
+struct RegenerateCommand: AsyncParsableCommand, JSONOutput {
     static let configuration = CommandConfiguration(
         commandName: "regenerate", abstract: "Make a new image from an existing one with changes; the original is kept.")
     @OptionGroup var global: GlobalOptions
@@ -81,15 +84,16 @@ struct RegenerateCommand: ParsableCommand, JSONOutput {
     @Option(help: "Guidance (CFG) scale.") var guidance: Double?
     @Flag(help: "Run now and wait for the asset.") var wait = false
 
-    func run() throws {
+    func run() async throws {
         var m = ImageModifications()
         (m.prompt, m.seed, m.steps, m.guidance) = (prompt, seed, steps, guidance)
         (m.width, m.height) = try parseSize(size)
-        try emit(try generators(global).0.regenerateImage(assetId, userId: global.userId, modifications: m, wait: wait), json: global.json)
+        let (images, user, id, wait, modifications) = (try generators(global).0, global.userId, assetId, wait, m)
+        try emit(try await cancellingOnInterrupt { try await images.regenerateImage(id, userId: user, modifications: modifications, wait: wait) }, json: global.json)
     }
 }
 
-struct ImagesCommand: ParsableCommand, JSONOutput {
+struct ImagesCommand: AsyncParsableCommand, JSONOutput {
     static let configuration = CommandConfiguration(commandName: "images", abstract: "List your images, newest first (listUserImages).")
     @OptionGroup var global: GlobalOptions
     @Option(help: "Search text.") var text: String?
@@ -97,21 +101,21 @@ struct ImagesCommand: ParsableCommand, JSONOutput {
     @Option(help: "Items per page, 1–500 (default 50).") var limit: Int?
     @Option(help: "Continue after a previous page.") var cursor: String?
 
-    func run() throws {
+    func run() async throws {
         var f = AssetFilters()
         (f.text, f.limit, f.cursor) = (text, limit, cursor)
         f.tags = tags.isEmpty ? nil : tags
-        let page = try generators(global).0.listUserImages(userId: global.userId, filters: f)
+        let page = try await generators(global).0.listUserImages(userId: global.userId, filters: f)
         Output.emit(page, json: global.json) { Output.page(page, row: Output.row) }
     }
 }
 
-struct ContentCommand: ParsableCommand {
+struct ContentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "content", abstract: "Write, improve and brainstorm copy (ContentCreator).",
         subcommands: [Generate.self, Improve.self, Ideas.self, FromTemplate.self])
 
-    struct Generate: ParsableCommand, JSONOutput {
+    struct Generate: AsyncParsableCommand, JSONOutput {
         static let configuration = CommandConfiguration(abstract: "Write copy of a type and save it as a text asset.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "blog-post, social-post, ad-copy, email, product-description, headline, slogan or script.") var type: String
@@ -123,24 +127,27 @@ struct ContentCommand: ParsableCommand {
         @Option(help: "A chat model (gpt-4o, claude-sonnet-4 …; default the built-in writer).") var model: String?
         @Option(help: "Force a provider: openai, anthropic, ollama or local.") var provider: String?
 
-        func run() throws {
+        func run() async throws {
             var options = GenerationRequest(kind: .content)
             (options.tone, options.length, options.audience, options.language) = (tone, length, audience, language)
             (options.model, options.provider) = (model, provider)
-            try emit(try generators(global).1.generateContent(userId: global.userId, type: type, prompt: prompt, options: options), json: global.json)
+            let (content, user, type, prompt) = (try generators(global).1, global.userId, type, prompt)
+            try emit(try await cancellingOnInterrupt { [options] in try await content.generateContent(userId: user, type: type, prompt: prompt, options: options) },
+                     json: global.json)
         }
     }
 
-    struct Improve: ParsableCommand, JSONOutput {
+    struct Improve: AsyncParsableCommand, JSONOutput {
         static let configuration = CommandConfiguration(abstract: "Edit copy toward a goal and explain the changes.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The copy, or - to read it from stdin.") var text: String
         @Option(help: "clearer, shorter, more persuasive, friendlier …") var goal = "clearer"
         @Option(help: "A chat model (gpt-4o, claude-sonnet-4 …) instead of the built-in editor; the result is saved as an asset.") var model: String?
 
-        func run() throws {
+        func run() async throws {
             let original = text == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : text
-            let result = try generators(global).1.improveCopy(original, goal: goal, model: model, userId: global.userId)
+            let (content, user, goal, model) = (try generators(global).1, global.userId, goal, model)
+            let result = try await cancellingOnInterrupt { try await content.improveCopy(original, goal: goal, model: model, userId: user) }
             Output.emit(result, json: global.json) {
                 ([result.improved, ""] + result.suggestions.map { "- \($0)" }
                     + [String(format: "\nreadability %.0f → %.0f", result.readabilityBefore, result.readabilityAfter)]).joined(separator: "\n")
@@ -148,7 +155,7 @@ struct ContentCommand: ParsableCommand {
         }
     }
 
-    struct Ideas: ParsableCommand, JSONOutput {
+    struct Ideas: AsyncParsableCommand, JSONOutput {
         static let configuration = CommandConfiguration(abstract: "Exactly COUNT distinct ideas for a topic.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The topic.") var topic: String
@@ -156,26 +163,29 @@ struct ContentCommand: ParsableCommand {
         @Option(help: "A chat model (gpt-4o, claude-sonnet-4 …) instead of the built-in generator.") var model: String?
         @Flag(help: "Keep the ideas as a text asset (always done with --model).") var save = false
 
-        func run() throws {
-            let result = try generators(global).1.generateIdeas(topic, count: count, model: model, userId: global.userId, save: save)
+        func run() async throws {
+            let (content, user, topic, count, model, save) = (try generators(global).1, global.userId, topic, count, model, save)
+            let result = try await cancellingOnInterrupt { try await content.generateIdeas(topic, count: count, model: model, userId: user, save: save) }
             Output.emit(result, json: global.json) { result.ideas.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n") }
         }
     }
 
-    struct FromTemplate: ParsableCommand, JSONOutput {
+    struct FromTemplate: AsyncParsableCommand, JSONOutput {
         static let configuration = CommandConfiguration(abstract: "Fill a template's placeholders and run it.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The template id.") var templateId: String
         @Option(name: .customLong("var"), help: "NAME=VALUE for a placeholder; repeat for several.") var variables: [String] = []
         @Flag(help: "Queue the job instead of running it now.") var queue = false
 
-        func run() throws {
+        func run() async throws {
             var values: [String: JSONValue] = [:]
             for pair in variables {
                 guard let eq = pair.firstIndex(of: "=") else { throw ValidationError("--var takes NAME=VALUE, not \(pair).") }
                 values[String(pair[..<eq])] = .string(String(pair[pair.index(after: eq)...]))
             }
-            try emit(try generators(global).1.createFromTemplate(userId: global.userId, templateId: templateId, variables: values, wait: !queue), json: global.json)
+            let (content, user, id, wait, variables) = (try generators(global).1, global.userId, templateId, !queue, values)
+            try emit(try await cancellingOnInterrupt { try await content.createFromTemplate(userId: user, templateId: id, variables: variables, wait: wait) },
+                     json: global.json)
         }
     }
 }

@@ -5,7 +5,7 @@ import CreativeModels
 import CreativeStore
 import Foundation
 
-struct JobCommand: ParsableCommand {
+struct JobCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "job",
         abstract: "List, inspect and cancel generation jobs.",
@@ -30,13 +30,13 @@ struct JobCommand: ParsableCommand {
         }
     }
 
-    struct Status: ParsableCommand, JSONOutput {
+    struct Status: AsyncParsableCommand, JSONOutput {
         static let configuration = CommandConfiguration(abstract: "Show a job with its progress (the seed's getImageStatus).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The job id.") var id: String
 
-        func run() throws {
-            guard let job = try generators(global).0.getImageStatus(id, userId: global.userId) else {
+        func run() async throws {
+            guard let job = try await generators(global).0.getImageStatus(id, userId: global.userId) else {
                 throw CreativeError.notFound("job", id)
             }
             Output.emit(job, json: global.json) {

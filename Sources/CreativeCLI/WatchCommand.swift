@@ -89,7 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
         api.tokenFile = try TokenFile(path: TokenFile.defaultPath(), library: library.store.root)
         let service = engine.engine(library)
         api.isReady = { [readiness = service.readiness] in readiness.isReady }
-        let app = try buildApplication(library: library, configuration: api)
+        let app = try buildApplication(library: library, configuration: api, runner: service.runner)
         try await ServiceGroup(
             configuration: .init(
                 services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),

@@ -31,6 +31,8 @@ public struct Engine: Service {
     let logger: Logger
     /// Turns ready once the start-up pass (reconcile and intake) is done; /healthz reports it.
     public let readiness: Readiness
+    /// The engine's workers; give it to the API so jobs it queues start at once.
+    public let runner: JobRunner
 
     public init(library: CreativeLibrary, options: Options = Options(), logger: Logger = Logger(label: "creative.engine"),
                 readiness: Readiness = Readiness()) {
@@ -38,6 +40,7 @@ public struct Engine: Service {
         self.options = options
         self.logger = logger
         self.readiness = readiness
+        runner = JobRunner(library: library, workers: options.workers, lease: options.lease)
     }
 
     public func run() async throws {
@@ -46,12 +49,11 @@ public struct Engine: Service {
         // Start-up: finish what a crash left (stray temp files went in CreativeLibrary.initialize),
         // then catch up with what happened while stopped.
         let started = ContinuousClock.now
-        let restored = store.recoverIntakes()
+        let restored = try await BlockingPool.io.run { store.recoverIntakes() }
         if !restored.isEmpty {
             logger.notice("start-up: put \(restored.count) half-taken requests back in the inbox")
         }
         let intake = Intake(library: library, defaultUser: options.defaultUser)
-        let runner = JobRunner(library: library, workers: options.workers, lease: options.lease)
         let work = WorkQueue(intake: intake, runner: runner, library: library, logger: logger)
         let watcher: any FolderWatcher
         if let interval = options.pollInterval {
@@ -59,31 +61,35 @@ public struct Engine: Service {
         } else {
             watcher = try InotifyWatcher(roots: ["\(root)/inbox", "\(root)/assets", "\(root)/templates"], logger: logger)
         }
-        runner.start()
         work.rescan()
         logger.notice("watching \(root) with \(options.pollInterval == nil ? "inotify" : "polling"), \(options.workers) workers")
         work.afterPending { [logger, readiness] in
             readiness.markReady()
             logger.notice("ready: index reconciled and inbox taken in, \(started.duration(to: .now).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2)))) after start")
         }
-
-        let rescans = Task.detached { [options] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(options.rescanInterval))
-                if !Task.isCancelled { work.rescan() }
+        let runner = runner
+        await withDiscardingTaskGroup { group in
+            // The runner stops taking jobs on graceful shutdown and returns once its jobs end.
+            group.addTask { try? await runner.run() }
+            group.addTask { [options] in
+                try? await cancelWhenGracefulShutdown {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: .seconds(options.rescanInterval))
+                        work.rescan()
+                    }
+                }
             }
-        }
-        await withGracefulShutdownHandler {
-            for await event in watcher.events {
-                work.handle(event, root: root)
+            await withGracefulShutdownHandler {
+                for await event in watcher.events {
+                    work.handle(event, root: root)
+                }
+            } onGracefulShutdown: {
+                watcher.stop()
             }
-        } onGracefulShutdown: {
-            watcher.stop()
+            logger.notice("stopping: waiting for running jobs to finish")
+            _ = try? await BlockingPool.io.runToCompletion { work.drain() }
+            runner.stopTaking()
         }
-        rescans.cancel()
-        logger.notice("stopping: waiting for running jobs to finish")
-        work.drain()
-        runner.stop()
     }
 }
 

@@ -1,5 +1,6 @@
 import CreativeModels
 import CreativeProviders
+import CreativeStore
 import Foundation
 
 /// What a provider made for a job.
@@ -12,23 +13,32 @@ struct GenerationOutput {
     var parameters: [String: JSONValue] = [:]
 }
 
-/// Runs one kind of job against one provider. `progress(step, total)` may be called often; the
-/// runner throttles what it writes.
+/// Runs one kind of job against one provider. `progress(step, total)` may be called often and
+/// from any thread; the runner throttles what it writes. Cancelling the calling task cancels the
+/// provider call.
 protocol JobExecutor: Sendable {
     var provider: String { get }
-    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping (Int, Int) -> Void) throws -> GenerationOutput
+    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput
 }
 
 /// The built-in offline image provider: a real PNG composed from prompt and seed.
 struct LocalImageExecutor: JobExecutor {
     let provider = "local"
 
-    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping (Int, Int) -> Void) throws -> GenerationOutput {
+    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput {
         let input = LocalImageRequest(
             prompt: job.prompt, negativePrompt: job.negativePrompt, width: request.width ?? 512, height: request.height ?? 512,
             seed: request.seed ?? 0, steps: request.steps ?? 20, guidance: request.guidance ?? 7,
             sampler: request.sampler ?? "Euler a", model: job.model ?? "local")
-        let png = try LocalImage.generate(input, progress: progress)
+        let png = try await BlockingPool.media.run { () throws(CreativeError) in
+            do {
+                return try LocalImage.generate(input, progress: progress)
+            } catch let error as CreativeError {
+                throw error
+            } catch {
+                throw CreativeError(.storage, "The local image provider failed: \(error).")
+            }
+        }
         return GenerationOutput(data: png, fileName: "image.png", cost: 0, parameters: ["pngInfo": .string(LocalImage.parametersText(input))])
     }
 }
@@ -37,7 +47,12 @@ struct LocalImageExecutor: JobExecutor {
 struct LocalTextExecutor: JobExecutor {
     let provider = "local"
 
-    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping (Int, Int) -> Void) throws -> GenerationOutput {
+    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput {
+        try await BlockingPool.media.run { Self.write(job, request, progress: progress) }
+    }
+
+    /// The copy itself: CPU work of a few milliseconds.
+    static func write(_ job: GenerationJob, _ request: GenerationRequest, progress: (Int, Int) -> Void) -> GenerationOutput {
         let kind = job.parameters?["kind"]?.stringValue.flatMap(RequestKind.init(rawValue:)) ?? .content
         var text: String
         var parameters: [String: JSONValue] = [:]

@@ -62,8 +62,8 @@ struct OpenAIImageExecutor: JobExecutor {
     let provider = "openai"
     let images: OpenAIImages
 
-    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping (Int, Int) -> Void) throws -> GenerationOutput {
-        let output = try images.generate(prompt: job.prompt, model: job.model ?? "dall-e-3", width: request.width ?? 1024,
+    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput {
+        let output = try await images.generate(prompt: job.prompt, model: job.model ?? "dall-e-3", width: request.width ?? 1024,
                                          height: request.height ?? 1024, quality: request.quality, style: request.style)
         progress(1, 1)
         var parameters: [String: JSONValue] = ["requestedSize": .string(output.size)]
@@ -76,11 +76,10 @@ struct SDWebUIExecutor: JobExecutor {
     let provider = "sdwebui"
     let webUI: SDWebUI
 
-    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping (Int, Int) -> Void) throws -> GenerationOutput {
-        let report = ProgressRelay(progress)
-        let output = try webUI.generate(prompt: job.prompt, negativePrompt: job.negativePrompt, width: request.width ?? 512, height: request.height ?? 512,
+    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput {
+        let output = try await webUI.generate(prompt: job.prompt, negativePrompt: job.negativePrompt, width: request.width ?? 512, height: request.height ?? 512,
                                         seed: request.seed, steps: request.steps ?? 20, guidance: request.guidance ?? 7,
-                                        sampler: request.sampler ?? "Euler a", progress: report.send)
+                                        sampler: request.sampler ?? "Euler a", progress: progress)
         return GenerationOutput(data: output.image, fileName: "image.png", cost: 0, parameters: output.seed.map { ["providerSeed": .int($0)] } ?? [:])
     }
 }
@@ -89,8 +88,8 @@ struct StabilityExecutor: JobExecutor {
     let provider = "stability"
     let stability: StabilityImages
 
-    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping (Int, Int) -> Void) throws -> GenerationOutput {
-        let output = try stability.generate(prompt: job.prompt, negativePrompt: job.negativePrompt, model: job.model ?? "stable-image-core",
+    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput {
+        let output = try await stability.generate(prompt: job.prompt, negativePrompt: job.negativePrompt, model: job.model ?? "stable-image-core",
                                             width: request.width ?? 1024, height: request.height ?? 1024, seed: request.seed)
         progress(1, 1)
         var parameters: [String: JSONValue] = ["finishReason": .string(output.info["finishReason"] ?? "SUCCESS")]
@@ -99,23 +98,13 @@ struct StabilityExecutor: JobExecutor {
     }
 }
 
-/// Hands progress from a provider's polling thread to the runner (which serialises its writes).
-final class ProgressRelay: @unchecked Sendable {
-    private let lock = NSLock()
-    private let target: (Int, Int) -> Void
-
-    init(_ target: @escaping (Int, Int) -> Void) { self.target = target }
-
-    @Sendable func send(_ step: Int, _ total: Int) { lock.withLock { target(step, total) } }
-}
-
 /// Copy, edits and ideas from a chat model, with robust parsing of what it answers.
 struct ChatTextExecutor: JobExecutor {
     let chat: any ChatProvider
     let providerName: String
     var provider: String { providerName }
 
-    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping (Int, Int) -> Void) throws -> GenerationOutput {
+    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput {
         let kind = job.parameters?["kind"]?.stringValue.flatMap(RequestKind.init(rawValue:)) ?? .content
         let model = job.model ?? "local"
         var parameters: [String: JSONValue] = [:]
@@ -125,7 +114,7 @@ struct ChatTextExecutor: JobExecutor {
         case .ideas:
             let count = request.count ?? 10
             let topic = request.topic ?? job.prompt
-            let answer = try chat.complete(system: "You brainstorm. Answer with a JSON array of exactly \(count) distinct, specific ideas (short strings) and nothing else.",
+            let answer = try await chat.complete(system: "You brainstorm. Answer with a JSON array of exactly \(count) distinct, specific ideas (short strings) and nothing else.",
                                            prompt: "Topic: \(topic)", model: model, maxTokens: 60 * count + 200)
             usage = (answer.inputTokens, answer.outputTokens, answer.cost)
             let ideas = Self.exactly(count, Self.parseList(answer.text), topic: topic)
@@ -133,12 +122,12 @@ struct ChatTextExecutor: JobExecutor {
             text = "# Ideas: \(topic)\n\n" + ideas.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n") + "\n"
         case .improve:
             let original = request.original ?? job.prompt
-            let answer = try chat.complete(system: "You are an editor. Improve the copy toward the goal. Answer with JSON only: {\"improved\": string, \"suggestions\": [string]}.",
+            let answer = try await chat.complete(system: "You are an editor. Improve the copy toward the goal. Answer with JSON only: {\"improved\": string, \"suggestions\": [string]}.",
                                            prompt: "Goal: \(request.goal ?? "clearer")\n\nCopy:\n\(original)", model: model, maxTokens: 2000)
             usage = (answer.inputTokens, answer.outputTokens, answer.cost)
-            let object = Self.jsonObject(answer.text)
-            let improved = (object?["improved"] as? String) ?? answer.text
-            let suggestions = (object?["suggestions"] as? [String]) ?? []
+            let object = Self.jsonObject(Edit.self, in: answer.text)
+            let improved = object?.improved ?? answer.text
+            let suggestions = object?.suggestions ?? []
             parameters["improved"] = .string(improved)
             parameters["suggestions"] = .array(suggestions.map { .string($0) })
             text = "# Improved copy\n\n\(improved)\n\n## Suggestions\n\n" + suggestions.map { "- \($0)" }.joined(separator: "\n") + "\n"
@@ -149,8 +138,8 @@ struct ChatTextExecutor: JobExecutor {
             if let audience = request.audience { brief.append("Audience: \(audience).") }
             if let language = request.language { brief.append("Language: \(language).") }
             // Copy is long: stream it, so the job shows progress while it is written.
-            let answer = try chat.complete(system: "You are a senior copywriter. " + brief.joined(separator: " "), prompt: job.prompt, model: model,
-                                           maxTokens: 2000, progress: ProgressRelay(progress).send)
+            let answer = try await chat.complete(system: "You are a senior copywriter. " + brief.joined(separator: " "), prompt: job.prompt, model: model,
+                                           maxTokens: 2000, progress: progress)
             usage = (answer.inputTokens, answer.outputTokens, answer.cost)
             text = answer.text
         }
@@ -160,17 +149,40 @@ struct ChatTextExecutor: JobExecutor {
         return GenerationOutput(data: Data(text.utf8), fileName: "content.md", cost: usage.2, parameters: parameters)
     }
 
-    /// Items from a JSON array, or from numbered / bulleted lines when the model ignored the format.
+    /// Items from a JSON array (strings, or objects with a `title`), or from numbered / bulleted
+    /// lines when the model ignored the format.
     static func parseList(_ text: String) -> [String] {
         if let start = text.firstIndex(of: "["), let end = text.lastIndex(of: "]"), start < end,
-           let items = try? JSONSerialization.jsonObject(with: Data(text[start...end].utf8)) as? [Any] {
-            return items.compactMap { ($0 as? String) ?? (($0 as? [String: Any])?["title"] as? String) }
+           let items = try? JSONDecoder().decode([ListItem].self, from: Data(text[start...end].utf8)) {
+            return items.compactMap(\.text)
         }
         return text.split(separator: "\n").map { line in
             line.trimmingCharacters(in: .whitespaces)
                 .replacingOccurrences(of: #"^(\d+[\.\)]|[-*•])\s*"#, with: "", options: .regularExpression)
                 .trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
         }.filter { !$0.isEmpty && !$0.hasPrefix("```") }
+    }
+
+    /// One idea of a model's JSON list: a string or `{"title": …}`; anything else is skipped.
+    struct ListItem: Decodable {
+        var text: String?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let text = try? container.decode(String.self) {
+                self.text = text
+            } else {
+                self.text = (try? container.decode(Titled.self))?.title
+            }
+        }
+
+        struct Titled: Decodable { var title: String? }
+    }
+
+    /// What an edit answer holds when the model follows the format.
+    struct Edit: Decodable {
+        var improved: String?
+        var suggestions: [String]?
     }
 
     /// Exactly `count` distinct ideas: duplicates dropped, extras cut, gaps filled by the local provider.
@@ -183,8 +195,9 @@ struct ChatTextExecutor: JobExecutor {
         return Array(result.prefix(count))
     }
 
-    static func jsonObject(_ text: String) -> [String: Any]? {
+    /// The first `{…}` of a model's answer, decoded; nil when there is none or it does not fit.
+    static func jsonObject<T: Decodable>(_ type: T.Type, in text: String) -> T? {
         guard let start = text.firstIndex(of: "{"), let end = text.lastIndex(of: "}"), start < end else { return nil }
-        return try? JSONSerialization.jsonObject(with: Data(text[start...end].utf8)) as? [String: Any]
+        return try? JSONDecoder().decode(T.self, from: Data(text[start...end].utf8))
     }
 }

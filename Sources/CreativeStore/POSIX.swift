@@ -68,9 +68,12 @@ enum POSIX {
         return FileInfo(st)
     }
 
-    /// Reads a regular file (never through a symlink), refusing files over `limit` bytes.
-    static func readFile(_ dir: Descriptor, _ name: String, limit: Int) throws(CreativeError) -> Data? {
-        let fd = openat(dir.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+    /// Opens a regular file below `dir` for reading: never through a symlink, and with
+    /// O_NONBLOCK, so a FIFO planted in a library (rsync copies them) is refused instead of
+    /// blocking the open until something writes to it. nil when nothing is there.
+    /// - Throws: `storage` for a symlink, a FIFO, a socket, a device or a folder.
+    static func openRegular(_ dir: Descriptor, _ name: String) throws(CreativeError) -> (file: Descriptor, info: FileInfo)? {
+        let fd = openat(dir.fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
             if errno == ELOOP {
@@ -82,13 +85,21 @@ enum POSIX {
         guard let st = info(file), st.isRegular else {
             throw CreativeError(.storage, "\(name) is not a regular file.")
         }
+        // Regular files ignore O_NONBLOCK; clear it so reads behave as usual everywhere.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return (file, st)
+    }
+
+    /// Reads a regular file (see ``openRegular(_:_:)``), refusing files over `limit` bytes.
+    static func readFile(_ dir: Descriptor, _ name: String, limit: Int) throws(CreativeError) -> Data? {
+        guard let (file, st) = try openRegular(dir, name) else { return nil }
         guard st.size <= limit else {
             throw CreativeError(.tooLarge, "\(name) is \(st.size) bytes; the limit is \(limit).")
         }
         var data = Data(count: st.size)
         var done = 0
         while done < st.size {
-            let n = data.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, st.size - done) }
+            let n = data.withUnsafeMutableBytes { read(file.fd, $0.baseAddress! + done, st.size - done) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw failure("read", name)

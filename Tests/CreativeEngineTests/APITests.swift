@@ -356,6 +356,6 @@ struct APITests {
             #expect(await Client(base: base, token: token + "x").call("GET", "/api/creative/assets").status == 401)
             #expect(await Client(base: base).call("GET", "/api/creative/assets").status == 401)
         }
-        expectError(.invalidInput) { try TokenFile(path: lib.path + "/tokens", library: lib.path) }
+        await expectError(.invalidInput) { try TokenFile(path: lib.path + "/tokens", library: lib.path) }
     }
 }

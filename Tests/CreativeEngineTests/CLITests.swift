@@ -5,7 +5,7 @@ import Testing
 
 @Suite("creative CLI")
 struct CLITests {
-    @Test func exitCodesAndErrorSentences() throws {
+    @Test func exitCodesAndErrorSentences() async throws {
         let lib = try TempLibrary()
         let missing = try CLI.run(["asset", "get", "01M88XERMRTVXY3NE28XSPVP6P"], library: lib.path)
         #expect(missing.status == 1)
@@ -28,7 +28,7 @@ struct CLITests {
         #expect(badDate.status == 2 && badDate.stderr.contains("--since"))
     }
 
-    @Test func aTourThroughAssetsAndTemplates() throws {
+    @Test func aTourThroughAssetsAndTemplates() async throws {
         let lib = try TempLibrary()
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tour-\(UUID().uuidString).png").path
         try Fixtures.png.write(to: URL(fileURLWithPath: file))
@@ -63,7 +63,7 @@ struct CLITests {
         #expect(list.stdout.contains("Banner") && !list.stdout.contains("Product shot"))
     }
 
-    @Test func handEditedInvalidSidecarIsReportedWithItsPath() throws {
+    @Test func handEditedInvalidSidecarIsReportedWithItsPath() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG(title: "Edited")
         try Data("{ broken".utf8).write(to: URL(fileURLWithPath: try lib.folder(of: id) + "/asset.json"))
@@ -73,7 +73,7 @@ struct CLITests {
         #expect(try CLI.run(["asset", "list"], library: lib.path).status == 0)
     }
 
-    @Test func initIsIdempotentAndKeepsEdits() throws {
+    @Test func initIsIdempotentAndKeepsEdits() async throws {
         let lib = try TempLibrary()
         let id = DefaultTemplates.all[2].id
         var u = TemplateUpdates()

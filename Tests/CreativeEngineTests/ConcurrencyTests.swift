@@ -7,7 +7,7 @@ import Testing
 /// process killed mid-write must never leave a torn sidecar.
 @Suite("Concurrent processes", .serialized)
 struct ConcurrencyTests {
-    @Test func hundredConcurrentTemplateUsesCountExactlyHundred() throws {
+    @Test func hundredConcurrentTemplateUsesCountExactlyHundred() async throws {
         let lib = try TempLibrary()
         let id = DefaultTemplates.all[1].id
         let before = try #require(try lib.templates.getTemplate(id, userId: "alice")).usageCount
@@ -17,7 +17,7 @@ struct ConcurrencyTests {
         #expect(try lib.templates.getTemplate(id, userId: "alice")?.usageCount == before + 100)
     }
 
-    @Test func hundredConcurrentFavoriteTogglesCancelOut() throws {
+    @Test func hundredConcurrentFavoriteTogglesCancelOut() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG()
         let processes = try (0..<100).map { _ in try CLI.start(["asset", "favorite", id], library: lib.path) }
@@ -29,7 +29,7 @@ struct ConcurrencyTests {
         #expect(try lib.assets.getAsset(id, userId: "alice")?.isFavorite == true)
     }
 
-    @Test func sigkillDuringUpdatesNeverLeavesATornSidecar() throws {
+    @Test func sigkillDuringUpdatesNeverLeavesATornSidecar() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG()
         let sidecar = try lib.folder(of: id) + "/asset.json"
@@ -37,7 +37,7 @@ struct ConcurrencyTests {
         var lastTitle = ""
         for round in 0..<40 {
             let p = try CLI.start(["bench", "store", "--asset", id, "--count", "1000000", "--no-baseline"], library: lib.path)
-            Thread.sleep(forTimeInterval: Double.random(in: 0.02...0.12))
+            try await Task.sleep(for: .seconds(Double.random(in: 0.02...0.12)))
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
                 killedMidLoop += 1

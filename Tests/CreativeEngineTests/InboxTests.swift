@@ -35,7 +35,7 @@ struct InboxTests {
         try Data(text.utf8).write(to: URL(fileURLWithPath: "\(lib.path)/inbox/\(name)"))
     }
 
-    @Test func textMarkdownAndJSONRequestsBecomeAssets() throws {
+    @Test func textMarkdownAndJSONRequestsBecomeAssets() async throws {
         let lib = try TempLibrary()
         let engine = try Self.watch(lib)
         defer { Self.stop(engine) }
@@ -77,19 +77,19 @@ struct InboxTests {
         #expect(try SchemaContractTests.python(["scripts/validate-sidecars.py", lib.path]).status == 0)
     }
 
-    @Test func anRsyncStyleDropRunsOnceAndATemplateRequestRenders() throws {
+    @Test func anRsyncStyleDropRunsOnceAndATemplateRequestRenders() async throws {
         let lib = try TempLibrary()
         let engine = try Self.watch(lib)
         defer { Self.stop(engine) }
         // rsync writes `.NAME.XXXXXX`, then renames it into place.
         try Self.drop(lib, ".lighthouse.txt.Ab12Cd", "lighthouse on a rocky coast")
-        Thread.sleep(forTimeInterval: 0.3)
+        try await Task.sleep(for: .seconds(0.3))
         #expect(Self.jobs(lib).isEmpty)
         try FileManager.default.moveItem(atPath: lib.path + "/inbox/.lighthouse.txt.Ab12Cd", toPath: lib.path + "/inbox/lighthouse.txt")
         let product = DefaultTemplates.all[0]
         try Self.drop(lib, "shot.json", #"{"kind": "from-template", "templateId": "\#(product.id)", "variables": {"product": "a ceramic mug"}, "width": 128, "height": 128, "steps": 3}"#)
         #expect(Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 2 })
-        Thread.sleep(forTimeInterval: 2.5)  // a safety rescan passes; nothing runs twice
+        try await Task.sleep(for: .seconds(2.5))  // a safety rescan passes; nothing runs twice
         #expect(Self.jobs(lib).count == 2)
         let shot = try #require(Self.jobs(lib).first { $0.templateId == product.id })
         #expect(shot.prompt.contains("a ceramic mug") && shot.prompt.contains("seamless white background"))
@@ -103,7 +103,7 @@ struct InboxTests {
         #expect(Self.jobs(lib).allSatisfy { $0.status == .succeeded })
     }
 
-    @Test func requestsDroppedWhileStoppedRunAtStartUpAndPollingWorks() throws {
+    @Test func requestsDroppedWhileStoppedRunAtStartUpAndPollingWorks() async throws {
         let lib = try TempLibrary()
         try Self.drop(lib, "early.txt", "a castle on a cliff")
         let engine = try Self.watch(lib, ["--poll", "0.2"])
@@ -113,7 +113,7 @@ struct InboxTests {
         #expect(Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 2 })
     }
 
-    @Test func badRequestsLandInFailedWithOneSentence() throws {
+    @Test func badRequestsLandInFailedWithOneSentence() async throws {
         let lib = try TempLibrary()
         let engine = try Self.watch(lib)
         defer { Self.stop(engine) }
@@ -142,7 +142,7 @@ struct InboxTests {
         #expect(Self.jobs(lib).isEmpty)
     }
 
-    @Test func twoWatchersAndFiveHundredRequestsRunEachOnce() throws {
+    @Test func twoWatchersAndFiveHundredRequestsRunEachOnce() async throws {
         let lib = try TempLibrary()
         let a = try Self.watch(lib)
         let b = try Self.watch(lib)
@@ -158,7 +158,7 @@ struct InboxTests {
         #expect(assets.count == 500 && Set(assets.compactMap(\.generationId)).count == 500)
     }
 
-    @Test func sigkilledWorkersLeaveEveryRequestDoneExactlyOnce() throws {
+    @Test func sigkilledWorkersLeaveEveryRequestDoneExactlyOnce() async throws {
         let lib = try TempLibrary()
         for n in 0..<200 {
             try Self.drop(lib, "k\(n).json", #"{"prompt": "request \#(n)", "width": 96, "height": 96, "steps": 6}"#)
@@ -166,7 +166,7 @@ struct InboxTests {
         var kills = 0
         for _ in 0..<4 {
             let engine = try Self.watch(lib, ["--lease", "1"])
-            Thread.sleep(forTimeInterval: Double.random(in: 0.3...1.2))
+            try await Task.sleep(for: .seconds(Double.random(in: 0.3...1.2)))
             if engine.isRunning {
                 kill(engine.processIdentifier, SIGKILL)
                 kills += 1

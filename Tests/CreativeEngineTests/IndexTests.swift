@@ -31,7 +31,7 @@ struct IndexTests {
 
     static let words = ["fox", "snow", "city", "night", "lighthouse", "coast", "poster", "winter", "product", "blue"]
 
-    @Test func rebuildEqualsIncrementalAfterARandomMixOfChanges() throws {
+    @Test func rebuildEqualsIncrementalAfterARandomMixOfChanges() async throws {
         let lib = try TempLibrary()
         var rng = SeededRandom(seed: 2026)
         var live: [String] = []
@@ -107,7 +107,7 @@ struct IndexTests {
         #expect(try lib.library.index.check().isClean)
     }
 
-    @Test func aFolderCopiedByHandKeepsOneIndexEntryAndIsReported() throws {
+    @Test func aFolderCopiedByHandKeepsOneIndexEntryAndIsReported() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG(title: "Original")
         let original = try lib.folder(of: id)
@@ -138,7 +138,7 @@ struct IndexTests {
         #expect(try lib.assets.getAsset(id, userId: "alice")?.title == "Original")
     }
 
-    @Test func aSidecarWhoseIdIsEditedLeavesNoRowBehind() throws {
+    @Test func aSidecarWhoseIdIsEditedLeavesNoRowBehind() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG(title: "Fox")
         let sidecar = try lib.folder(of: id) + "/asset.json"
@@ -151,7 +151,7 @@ struct IndexTests {
         #expect(try lib.library.index.check().isClean)
     }
 
-    @Test func readsFollowTheFolderTheIndexKeeps() throws {
+    @Test func readsFollowTheFolderTheIndexKeeps() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG(title: "Fox")
         #expect(try lib.assets.getAsset(id, userId: "alice")?.title == "Fox")  // now memoized
@@ -171,7 +171,7 @@ struct IndexTests {
         #expect(try String(contentsOfFile: copy + "/asset.json", encoding: .utf8).contains("\"Renamed\""))
     }
 
-    @Test func aCopiedMonthOfFoldersRebuildsWithEveryCopyReported() throws {
+    @Test func aCopiedMonthOfFoldersRebuildsWithEveryCopyReported() async throws {
         let lib = try TempLibrary()
         let ids = try (0..<40).map { try lib.savePNG(title: "Shot \($0)") }
         let month = (try lib.folder(of: ids[0]) as NSString).deletingLastPathComponent
@@ -184,7 +184,7 @@ struct IndexTests {
         #expect(Set(listed.items.map(\.id)) == Set(ids))
     }
 
-    @Test func aCorruptDeletedOrForeignIndexIsRebuilt() throws {
+    @Test func aCorruptDeletedOrForeignIndexIsRebuilt() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG(title: "Survivor")
         let dir = lib.path + "/.index"
@@ -204,7 +204,7 @@ struct IndexTests {
         // Another schema version (a newer engine wrote it).
         let name = try current()
         let queue = try DatabaseQueue(path: "\(dir)/\(name)")
-        try queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-tables')") }
+        try await queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-tables')") }
         try queue.close()
         #expect(try listed(try CreativeLibrary.open(lib.path)) == [id])
         #expect(try current() != name)
@@ -218,7 +218,7 @@ struct IndexTests {
         #expect(try listed(library) == [id])
     }
 
-    @Test func invalidSidecarsAreReportedNotFatal() throws {
+    @Test func invalidSidecarsAreReportedNotFatal() async throws {
         let lib = try TempLibrary()
         let good = try lib.savePNG(title: "Good")
         let noTitle = try lib.savePNG(title: "No title")
@@ -233,7 +233,7 @@ struct IndexTests {
         #expect(try lib.assets.listAssets(userId: "alice").items.map(\.id) == [good])
     }
 
-    @Test func pagingReturnsEveryItemOnceWhileItemsAreAdded() throws {
+    @Test func pagingReturnsEveryItemOnceWhileItemsAreAdded() async throws {
         let lib = try TempLibrary()
         var rng = SeededRandom(seed: 7)
         var original = Set<String>()
@@ -254,7 +254,7 @@ struct IndexTests {
         }
     }
 
-    @Test func searchUsesFTS5SyntaxPrefixesAndRelevance() throws {
+    @Test func searchUsesFTS5SyntaxPrefixesAndRelevance() async throws {
         let lib = try TempLibrary()
         let titled = try lib.savePNG(title: "Lighthouse at dusk") { $0.prompt = "a tower by the sea" }
         let described = try lib.savePNG(title: "Coast") { $0.description = "a lighthouse far away"; $0.prompt = "coast" }
@@ -275,14 +275,14 @@ struct IndexTests {
         #expect(try search("red fo*") == [other])
         #expect(try search("Red FOX") == [other])
         #expect(try search("lighthouse", sort: .title).first == described)
-        expectError(.invalidInput) { try search("\"unclosed") }
-        expectError(.invalidInput) { try search("fox", sort: .usageCount) }
-        expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.sort = .relevance; return f }()) }
+        await expectError(.invalidInput) { try search("\"unclosed") }
+        await expectError(.invalidInput) { try search("fox", sort: .usageCount) }
+        await expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.sort = .relevance; return f }()) }
         #expect(try search("lighthouse", sort: nil).count == 2)
         #expect(try lib.assets.listAssets(userId: "bob", filters: { var f = AssetFilters(); f.text = "lighthouse"; return f }()).items.isEmpty)
     }
 
-    @Test func anotherProcessesWritesAndRebuildsAreSeen() throws {
+    @Test func anotherProcessesWritesAndRebuildsAreSeen() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG(title: "Shared")
         #expect(try CLI.run(["asset", "update", id, "--title", "Changed elsewhere"], library: lib.path).status == 0)

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("listAssets")
 struct ListingTests {
-    @Test func filtersByEveryField() throws {
+    @Test func filtersByEveryField() async throws {
         let lib = try TempLibrary()
         let fox = try lib.savePNG(title: "Red fox", tags: ["animal", "Winter"]) {
             $0.category = "nature"; $0.provider = "local"; $0.model = "local"; $0.isFavorite = true
@@ -40,13 +40,13 @@ struct ListingTests {
         #expect(try ids { $0.createdBefore = Date().addingTimeInterval(3600) } == [fox, city, copy])
         #expect(try ids { $0.collection = AssetManagerMonth.current } == [fox, city, copy])
         #expect(try ids { $0.collection = "elsewhere" } == [])
-        expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.limit = 0; return f }()) }
-        expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.sort = .usageCount; return f }()) }
-        expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.cursor = "garbage"; return f }()) }
-        expectError(.invalidInput) { try lib.assets.listAssets(userId: "../x") }
+        await expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.limit = 0; return f }()) }
+        await expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.sort = .usageCount; return f }()) }
+        await expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.cursor = "garbage"; return f }()) }
+        await expectError(.invalidInput) { try lib.assets.listAssets(userId: "../x") }
     }
 
-    @Test func sortsAndPagesEveryItemExactlyOnceWhileItemsAreAdded() throws {
+    @Test func sortsAndPagesEveryItemExactlyOnceWhileItemsAreAdded() async throws {
         let lib = try TempLibrary()
         var created: [String] = []
         for n in 0..<7 { created.append(try lib.savePNG(title: "Item \(n)")) }
@@ -74,10 +74,10 @@ struct ListingTests {
         wrongCursor.limit = 2
         wrongCursor.cursor = try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.limit = 2; return f }()).nextCursor
         wrongCursor.sort = .title
-        expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: wrongCursor) }
+        await expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: wrongCursor) }
     }
 
-    @Test func brokenSidecarIsReportedNotFatal() throws {
+    @Test func brokenSidecarIsReportedNotFatal() async throws {
         let lib = try TempLibrary()
         let good = try lib.savePNG(title: "Good")
         let bad = try lib.savePNG(title: "Bad")
@@ -91,11 +91,11 @@ struct ListingTests {
         let problems = lib.library.store.readAll(CreativeAsset.self).problems
         #expect(problems.count == 1)
         #expect(problems.first?.path.hasSuffix("bad--\(bad)/asset.json") == true)
-        let error = expectError(.invalidSidecar) { try lib.assets.getAsset(bad, userId: "alice") }
+        let error = await expectError(.invalidSidecar) { try lib.assets.getAsset(bad, userId: "alice") }
         #expect(error?.message.contains("bad--\(bad)/asset.json") == true)
         // Valid JSON that breaks the schema names the field.
         try Data(#"{"id":"\#(bad)","userId":"alice","type":"image","title":7}"#.utf8).write(to: URL(fileURLWithPath: badFolder + "/asset.json"))
-        let schemaError = expectError(.invalidSidecar) { try lib.assets.toggleFavorite(bad, userId: "alice") }
+        let schemaError = await expectError(.invalidSidecar) { try lib.assets.toggleFavorite(bad, userId: "alice") }
         #expect(schemaError?.message.contains("title must be a string") == true)
     }
 }

@@ -43,7 +43,7 @@ struct LocalImageTests {
         return ~crc
     }
 
-    @Test func writesAPNGOfTheRequestedSize() throws {
+    @Test func writesAPNGOfTheRequestedSize() async throws {
         let data = try LocalImage.generate(LocalImageRequest(prompt: "blue ocean waves", width: 320, height: 192, seed: 7, steps: 8))
         #expect(Array(data.prefix(8)) == Self.signature)
         let info = MediaProbe.inspect(data, fileName: nil)
@@ -54,7 +54,7 @@ struct LocalImageTests {
         #expect(all.allSatisfy { $0.crcOK })
     }
 
-    @Test func sameRequestSameBytesAndSeedMatters() throws {
+    @Test func sameRequestSameBytesAndSeedMatters() async throws {
         let request = LocalImageRequest(prompt: "a golden sunset over the ocean", width: 128, height: 96, seed: 42, steps: 12)
         let first = try LocalImage.generate(request)
         #expect(try LocalImage.generate(request) == first)
@@ -69,7 +69,7 @@ struct LocalImageTests {
         #expect(try LocalImage.generate(otherSampler) != first)
     }
 
-    @Test func progressIsReportedOncePerStepInOrder() throws {
+    @Test func progressIsReportedOncePerStepInOrder() async throws {
         var calls: [[Int]] = []
         _ = try LocalImage.generate(LocalImageRequest(prompt: "night", width: 64, height: 64, seed: 1, steps: 7)) { step, total in
             calls.append([step, total])
@@ -77,7 +77,7 @@ struct LocalImageTests {
         #expect(calls == (1...7).map { [$0, 7] })
     }
 
-    @Test func embedsA1111ParametersAsTextChunk() throws {
+    @Test func embedsA1111ParametersAsTextChunk() async throws {
         let request = LocalImageRequest(prompt: "a cozy cabin, snow", negativePrompt: "blurry, text", width: 96, height: 64, seed: 42)
         let all = try Self.chunks(try LocalImage.generate(request))
         let text = try #require(all.first { $0.type == "tEXt" })
@@ -93,7 +93,7 @@ struct LocalImageTests {
         #expect(textIndex < dataIndex)
     }
 
-    @Test func nonLatin1PromptGoesIntoAnITXtChunk() throws {
+    @Test func nonLatin1PromptGoesIntoAnITXtChunk() async throws {
         let request = LocalImageRequest(prompt: "東京 night 🌙", width: 64, height: 64, seed: 3, steps: 2)
         let all = try Self.chunks(try LocalImage.generate(request))
         #expect(!all.contains { $0.type == "tEXt" })
@@ -104,7 +104,7 @@ struct LocalImageTests {
         #expect(itxt.crcOK)
     }
 
-    @Test func parametersTextMatchesA1111() {
+    @Test func parametersTextMatchesA1111() async {
         let plain = LocalImageRequest(prompt: "a lighthouse at dusk", seed: 42)
         #expect(LocalImage.parametersText(plain)
             == "a lighthouse at dusk\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 512x512, Model: local")
@@ -118,7 +118,7 @@ struct LocalImageTests {
             == "x\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 0, Size: 512x512, Model: \"sd:xl\"")
     }
 
-    @Test func rejectsOutOfRangeRequests() {
+    @Test func rejectsOutOfRangeRequests() async {
         #expect(throws: CreativeError.self) { try LocalImage.generate(LocalImageRequest(prompt: "x", width: 32, seed: 1)) }
         #expect(throws: CreativeError.self) { try LocalImage.generate(LocalImageRequest(prompt: "x", seed: -1)) }
         #expect(throws: CreativeError.self) { try LocalImage.generate(LocalImageRequest(prompt: "x", seed: 1, steps: 0)) }

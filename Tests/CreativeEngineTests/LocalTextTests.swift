@@ -17,7 +17,7 @@ struct LocalTextTests {
     // MARK: Ideas
 
     @Test("ideas returns exactly the requested count without case-insensitive duplicates", arguments: [1, 7, 100])
-    func ideaCounts(count: Int) {
+    func ideaCounts(count: Int) async {
         for topic in ["home coffee roasting", "", "  AI  "] {
             let ideas = LocalText.ideas(topic: topic, count: count)
             #expect(ideas.count == count)
@@ -27,7 +27,7 @@ struct LocalTextTests {
     }
 
     @Test("ideas are deterministic, mention the topic and differ between topics")
-    func ideasDeterministic() {
+    func ideasDeterministic() async {
         let first = LocalText.ideas(topic: "home coffee roasting", count: 20)
         #expect(first == LocalText.ideas(topic: "home coffee roasting", count: 20))
         #expect(first == LocalText.ideas(topic: "  home coffee roasting ", count: 20))
@@ -39,7 +39,7 @@ struct LocalTextTests {
     // MARK: Copy editing
 
     @Test("improveCopy removes filler and wordy phrases")
-    func removesFiller() {
+    func removesFiller() async {
         let result = LocalText.improveCopy(Self.fillerHeavy, goal: "clearer")
         let improved = result.improved.lowercased()
         let words = improved.split(whereSeparator: { !$0.isLetter })
@@ -54,7 +54,7 @@ struct LocalTextTests {
     }
 
     @Test("improveCopy flags passive voice and long sentences")
-    func flagsPassiveAndLongSentences() {
+    func flagsPassiveAndLongSentences() async {
         let result = LocalText.improveCopy(Self.fillerHeavy, goal: "clearer")
         #expect(result.suggestions.contains { $0.contains("passive voice") && $0.contains("our team") })
         #expect(result.suggestions.contains { $0.contains("-word sentence") })
@@ -70,7 +70,7 @@ struct LocalTextTests {
     }
 
     @Test("readability is in range and improves for filler-heavy text")
-    func readabilityImproves() {
+    func readabilityImproves() async {
         let result = LocalText.improveCopy(Self.fillerHeavy, goal: "shorter")
         #expect((0...100).contains(result.readabilityBefore))
         #expect((0...100).contains(result.readabilityAfter))
@@ -81,7 +81,7 @@ struct LocalTextTests {
     }
 
     @Test("goal shapes suggestions and the copy is never emptied")
-    func goalsAndEdgeCases() {
+    func goalsAndEdgeCases() async {
         let persuasive = LocalText.improveCopy("Our tool is fast.", goal: "more persuasive")
         #expect(persuasive.suggestions.contains { $0.contains("call to action") })
         let friendly = LocalText.improveCopy("We are glad you are here and we do not want you to wait.", goal: "friendlier")
@@ -95,7 +95,7 @@ struct LocalTextTests {
     // MARK: Content
 
     @Test("content is non-empty and mentions the topic for every type", arguments: ContentType.allCases)
-    func contentForEveryType(type: ContentType) {
+    func contentForEveryType(type: ContentType) async {
         let topic = "home coffee roasting"
         let medium = LocalText.content(type: type, prompt: topic, tone: nil, length: nil, audience: nil)
         #expect(!medium.isEmpty)
@@ -116,7 +116,7 @@ struct LocalTextTests {
     }
 
     @Test("content scaffolds have the promised structure")
-    func contentStructure() {
+    func contentStructure() async {
         let topic = "home coffee roasting"
         let blog = LocalText.content(type: .blogPost, prompt: topic, tone: nil, length: nil, audience: nil)
         #expect(blog.components(separatedBy: "\n## ").count - 1 == 6) // five sections plus the conclusion

@@ -14,7 +14,7 @@ struct ProviderErrorMatrixTests {
         var name: String
         var errorBody: @Sendable (Int, String) -> Any
         /// Calls the provider with a short timeout (for the slow-answer case).
-        var call: @Sendable (FakeProviderServer) throws -> Void
+        var call: @Sendable (FakeProviderServer) async throws -> Void
     }
 
     static let policy = RetryPolicy(attempts: 3, baseDelay: 0.02, maxDelay: 1)
@@ -27,28 +27,28 @@ struct ProviderErrorMatrixTests {
                call: { s in
                    var images = OpenAIImages(environment: env(s), policy: policy)
                    images.timeout = 0.5
-                   _ = try images.generate(prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil)
+                   _ = try await images.generate(prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil)
                }),
         Client(name: "OpenAI chat",
                errorBody: { _, message in ["error": ["message": message, "type": "invalid_request_error"]] },
                call: { s in
                    var chat = OpenAIChat(environment: env(s), policy: policy)
                    chat.timeout = 0.5
-                   _ = try chat.complete(system: "s", prompt: "p", model: "gpt-4o", maxTokens: 20)
+                   _ = try await chat.complete(system: "s", prompt: "p", model: "gpt-4o", maxTokens: 20)
                }),
         Client(name: "Anthropic",
                errorBody: { _, message in ["type": "error", "error": ["type": "invalid_request_error", "message": message]] },
                call: { s in
                    var claude = AnthropicMessages(environment: env(s), policy: policy)
                    claude.timeout = 0.5
-                   _ = try claude.complete(system: "s", prompt: "p", model: "claude-sonnet-4", maxTokens: 20)
+                   _ = try await claude.complete(system: "s", prompt: "p", model: "claude-sonnet-4", maxTokens: 20)
                }),
         Client(name: "Stability",
                errorBody: { _, message in ["id": "e1", "name": "bad_request", "errors": [message]] },
                call: { s in
                    var stability = StabilityImages(key: ProviderTests.key, baseURL: s.baseURL, policy: policy)
                    stability.timeout = 0.5
-                   _ = try stability.generate(prompt: "x", negativePrompt: nil, model: "stable-image-core", width: 1024, height: 1024, seed: nil)
+                   _ = try await stability.generate(prompt: "x", negativePrompt: nil, model: "stable-image-core", width: 1024, height: 1024, seed: nil)
                }),
         Client(name: "SD web UI",
                errorBody: { _, message in ["error": "HTTPException", "detail": message, "body": "", "errors": ""] },
@@ -56,7 +56,7 @@ struct ProviderErrorMatrixTests {
                    var ui = SDWebUI(baseURL: s.baseURL, policy: policy)
                    ui.pollInterval = 5
                    ui.timeout = 0.5
-                   _ = try ui.generate(prompt: "x", negativePrompt: nil, width: 64, height: 64, seed: 1, steps: 1, guidance: 7, sampler: "Euler a") { _, _ in }
+                   _ = try await ui.generate(prompt: "x", negativePrompt: nil, width: 64, height: 64, seed: 1, steps: 1, guidance: 7, sampler: "Euler a") { _, _ in }
                }),
     ]
 
@@ -67,7 +67,7 @@ struct ProviderErrorMatrixTests {
     ]
 
     @Test(arguments: clients.indices)
-    func statusesMapToStableCodes(_ index: Int) throws {
+    func statusesMapToStableCodes(_ index: Int) async throws {
         let client = Self.clients[index]
         for (status, code, requests) in Self.cases {
             let message = "Problem \(status) from the fake."
@@ -75,7 +75,7 @@ struct ProviderErrorMatrixTests {
                 if request.path.contains("/progress") { return .json(200, ["state": [:] as [String: Any]]) }
                 return .json(status, client.errorBody(status, message))
             }
-            let error = expectError(code) { try client.call(server) }
+            let error = await expectError(code) { try await client.call(server) }
             #expect(error?.message.contains(message) == true, "\(client.name) \(status): \(error?.message ?? "")")
             #expect(server.requests.filter { !$0.path.contains("/progress") }.count == requests, "\(client.name) \(status)")
             #expect(error?.message.contains(ProviderTests.key) == false)
@@ -83,27 +83,27 @@ struct ProviderErrorMatrixTests {
     }
 
     @Test(arguments: clients.indices)
-    func malformedTruncatedAndSlowAnswersEndInClearErrors(_ index: Int) throws {
+    func malformedTruncatedAndSlowAnswersEndInClearErrors(_ index: Int) async throws {
         let client = Self.clients[index]
         let garbage = try FakeProviderServer { request, _ in
             request.path.contains("/progress") ? .json(200, [:]) : Response(status: 200, headers: ["Content-Type": "application/json"], body: Data("{\"images\": [\"%%%".utf8))
         }
         // Stability answers raw image bytes: a non-image body is caught when the asset is saved
         // (unsupported_media); the client itself only refuses an empty body.
-        if client.name != "Stability" { expectError(.providerError) { try client.call(garbage) } }
+        if client.name != "Stability" { await expectError(.providerError) { try await client.call(garbage) } }
         let cut = try FakeProviderServer { request, _ in
             var r = Response.json(200, ["data": [["b64_json": String(repeating: "A", count: 4000)]]])
             if !request.path.contains("/progress") { r.truncateAt = 50 }
             return r
         }
-        expectError(.providerUnavailable) { try client.call(cut) }
+        await expectError(.providerUnavailable) { try await client.call(cut) }
         #expect(cut.requests.filter { !$0.path.contains("/progress") }.count == 3)
         let slow = try FakeProviderServer { request, _ in
             var r = Response.json(200, [:])
             if !request.path.contains("/progress") { r.delay = 1.0 }
             return r
         }
-        expectError(.timeout) { try client.call(slow) }
+        await expectError(.timeout) { try await client.call(slow) }
         #expect(slow.requests.filter { !$0.path.contains("/progress") }.count == 3)
     }
 }

@@ -120,7 +120,7 @@ struct SchemaContractTests {
         return try JSONDecoder().decode([String: JSONValue].self, from: data)
     }
 
-    @Test func timestampsAreISO8601WithMillisecondsAndRoundTrip() {
+    @Test func timestampsAreISO8601WithMillisecondsAndRoundTrip() async {
         // Foundation's formatter, given a whole second (exact in a Double), for the date and time part.
         let iso = Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: .gmt)
         var generator = SystemRandomNumberGenerator()
@@ -138,7 +138,7 @@ struct SchemaContractTests {
     }
 
     @Test(arguments: contracts.map(\.schema))
-    func swiftTypesMatchTheJSONSchema(_ name: String) throws {
+    func swiftTypesMatchTheJSONSchema(_ name: String) async throws {
         let contract = try #require(Self.contracts.first { $0.schema == name })
         let schema = try Self.schema(name)
         #expect(schema["$schema"] == .string("https://json-schema.org/draft/2020-12/schema"))
@@ -175,7 +175,7 @@ struct SchemaContractTests {
         #expect(schema["additionalProperties"] == .bool(!isRequest), "requests are strict; sidecars keep unknown keys")
     }
 
-    @Test func schemaDocumentTablesListTheSameFields() throws {
+    @Test func schemaDocumentTablesListTheSameFields() async throws {
         let doc = try String(contentsOf: Self.root.appendingPathComponent("docs/SCHEMA.md"), encoding: .utf8)
         for contract in Self.contracts {
             let marker = "schemas/\(contract.schema).schema.json)"
@@ -193,7 +193,7 @@ struct SchemaContractTests {
         }
     }
 
-    @Test func theGenerationRequestSchemaRefusesWhatEachKindRefuses() throws {
+    @Test func theGenerationRequestSchemaRefusesWhatEachKindRefuses() async throws {
         let rules = try #require(try Self.schema("generation-request")["allOf"]?.arrayValue)
         var refusedBySchema: [String: Set<String>] = [:]
         for rule in rules {
@@ -214,7 +214,7 @@ struct SchemaContractTests {
         }
     }
 
-    @Test func theErrorsTableListsEveryCodeWithItsHTTPStatus() throws {
+    @Test func theErrorsTableListsEveryCodeWithItsHTTPStatus() async throws {
         let doc = try String(contentsOf: Self.root.appendingPathComponent("docs/SCHEMA.md"), encoding: .utf8)
         let section = try #require(doc.range(of: "## Errors")).upperBound
         let rows = doc[section...].split(separator: "\n").filter { $0.hasPrefix("| `") }.map { line in
@@ -227,7 +227,7 @@ struct SchemaContractTests {
         }
     }
 
-    @Test func writtenSidecarsAndExamplesValidate() throws {
+    @Test func writtenSidecarsAndExamplesValidate() async throws {
         let lib = try TempLibrary()
         let imageId = try lib.savePNG(tags: ["a"]) { $0.prompt = "p"; $0.seed = 3; $0.parameters = ["width": .int(48)] }
         var text = AssetInput(media: .bytes(Data("words".utf8), fileName: "c.md"))

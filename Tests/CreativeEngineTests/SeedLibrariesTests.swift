@@ -16,27 +16,27 @@ struct SeedLibrariesTests {
         return (lib, ImageGenerator(generation: generation), ContentCreator(generation: generation))
     }
 
-    @Test func generateImageQueuesOrWaitsAndReportsStatus() throws {
+    @Test func generateImageQueuesOrWaitsAndReportsStatus() async throws {
         let (lib, images, _) = try make()
         var options = GenerationRequest()
         (options.width, options.height, options.seed, options.steps) = (160, 96, 11, 3)
-        let queued = try images.generateImage(userId: "alice", prompt: "a sailboat in a storm", options: options)
+        let queued = try await images.generateImage(userId: "alice", prompt: "a sailboat in a storm", options: options)
         let jobId = try #require(queued.jobId)
         #expect(queued.success && queued.assetId == nil)
-        #expect(try images.getImageStatus(jobId, userId: "alice")?.status == .queued)
-        #expect(try images.getImageStatus(jobId, userId: "bob") == nil)
+        await #expect(try images.getImageStatus(jobId, userId: "alice")?.status == .queued)
+        await #expect(try images.getImageStatus(jobId, userId: "bob") == nil)
 
         let steps = StepLog()
-        let done = try images.generateImage(userId: "alice", prompt: "a sailboat in a storm", options: options, wait: true, progress: steps.record)
+        let done = try await images.generateImage(userId: "alice", prompt: "a sailboat in a storm", options: options, wait: true, progress: steps.record)
         let assetId = try #require(done.assetId)
         #expect(done.success && done.error == nil && steps.count == 3)
         let asset = try #require(try lib.assets.getAsset(assetId, userId: "alice"))
         #expect(asset.width == 160 && asset.height == 96 && asset.seed == 11 && asset.provider == "local" && asset.generationId == done.jobId)
         let doneJob = try #require(done.jobId)
-        let job = try #require(try images.getImageStatus(doneJob, userId: "alice"))
+        let job = try await #require(try images.getImageStatus(doneJob, userId: "alice"))
         #expect(job.status == .succeeded && job.progress == 100 && job.resultAssetId == assetId && (job.actualTime ?? -1) >= 0)
         // Same prompt, seed and parameters → the same bytes.
-        let again = try #require(try images.generateImage(userId: "alice", prompt: "a sailboat in a storm", options: options, wait: true).assetId)
+        let again = try await #require(try images.generateImage(userId: "alice", prompt: "a sailboat in a storm", options: options, wait: true).assetId)
         let firstLocation = try #require(try lib.library.store.locate(.asset, id: assetId))
         let secondLocation = try #require(try lib.library.store.locate(.asset, id: again))
         let first = try lib.library.store.readFile(at: firstLocation, name: "image.png", limit: 1 << 24)
@@ -44,91 +44,91 @@ struct SeedLibrariesTests {
         #expect(first != nil && first == second)
     }
 
-    @Test func generateImageRejectsBadInput() throws {
+    @Test func generateImageRejectsBadInput() async throws {
         let (lib, images, _) = try make()
         defer { withExtendedLifetime(lib) {} }
-        expectError(.invalidInput) { try images.generateImage(userId: "alice", prompt: "  ") }
-        expectError(.invalidInput) { try images.generateImage(userId: "../x", prompt: "a fox") }
+        await expectError(.invalidInput) { try await images.generateImage(userId: "alice", prompt: "  ") }
+        await expectError(.invalidInput) { try await images.generateImage(userId: "../x", prompt: "a fox") }
         var huge = GenerationRequest()
         huge.width = 5000
-        expectError(.invalidInput) { try images.generateImage(userId: "alice", prompt: "a fox", options: huge) }
+        await expectError(.invalidInput) { try await images.generateImage(userId: "alice", prompt: "a fox", options: huge) }
         var wrong = GenerationRequest()
         wrong.topic = "not for images"
-        expectError(.invalidInput) { try images.generateImage(userId: "alice", prompt: "a fox", options: wrong) }
+        await expectError(.invalidInput) { try await images.generateImage(userId: "alice", prompt: "a fox", options: wrong) }
         var remote = GenerationRequest()
         remote.model = "midjourney"
-        let failed = try images.generateImage(userId: "alice", prompt: "a fox", options: remote, wait: true)
+        let failed = try await images.generateImage(userId: "alice", prompt: "a fox", options: remote, wait: true)
         #expect(!failed.success && failed.error?.contains("Midjourney has no public API") == true)
         let failedId = try #require(failed.jobId)
-        let job = try #require(try images.getImageStatus(failedId, userId: "alice"))
+        let job = try await #require(try images.getImageStatus(failedId, userId: "alice"))
         #expect(job.status == .failed && job.errorMessage != nil)
-        expectError(.invalidInput) { try images.getImageStatus("../../etc/passwd", userId: "alice") }
+        await expectError(.invalidInput) { try await images.getImageStatus("../../etc/passwd", userId: "alice") }
     }
 
-    @Test func regenerateMakesANewAssetAndKeepsTheOriginal() throws {
+    @Test func regenerateMakesANewAssetAndKeepsTheOriginal() async throws {
         let (lib, images, _) = try make()
         var options = GenerationRequest()
         (options.width, options.height, options.steps) = (128, 128, 2)
-        let original = try #require(try images.generateImage(userId: "alice", prompt: "a castle on a cliff", options: options, wait: true).assetId)
+        let original = try await #require(try images.generateImage(userId: "alice", prompt: "a castle on a cliff", options: options, wait: true).assetId)
         var m = ImageModifications()
         (m.prompt, m.width) = ("a castle on a cliff at night", 96)
-        let result = try images.regenerateImage(original, userId: "alice", modifications: m, wait: true)
+        let result = try await images.regenerateImage(original, userId: "alice", modifications: m, wait: true)
         let newId = try #require(result.assetId)
         #expect(newId != original)
         let child = try #require(try lib.assets.getAsset(newId, userId: "alice"))
         #expect(child.parameters?["parentAssetId"] == .string(original) && child.width == 96 && child.height == 128 && child.steps == 2)
         #expect(child.prompt == "a castle on a cliff at night")
         #expect(try lib.assets.getAsset(original, userId: "alice") != nil)
-        expectError(.notFound) { try images.regenerateImage(original, userId: "bob") }
-        expectError(.notFound) { try images.regenerateImage("01M88XERMRTVXY3NE28XSPVP6P", userId: "alice") }
+        await expectError(.notFound) { try await images.regenerateImage(original, userId: "bob") }
+        await expectError(.notFound) { try await images.regenerateImage("01M88XERMRTVXY3NE28XSPVP6P", userId: "alice") }
         let text = try lib.assets.saveAsset(userId: "alice", asset: AssetInput(media: .bytes(Data("words".utf8), fileName: "a.md"))).assetId
-        expectError(.invalidInput) { try images.regenerateImage(text, userId: "alice") }
-        let listed = try images.listUserImages(userId: "alice").items.map(\.id)
+        await expectError(.invalidInput) { try await images.regenerateImage(text, userId: "alice") }
+        let listed = try await images.listUserImages(userId: "alice").items.map(\.id)
         #expect(Set(listed) == [original, newId])
     }
 
-    @Test func contentCreatorWritesImprovesAndBrainstorms() throws {
+    @Test func contentCreatorWritesImprovesAndBrainstorms() async throws {
         let (lib, _, content) = try make()
         var options = GenerationRequest()
         (options.tone, options.length, options.audience) = ("friendly", "short", "new gardeners")
-        let post = try content.generateContent(userId: "alice", type: "social-post", prompt: "our seed swap on Saturday", options: options)
+        let post = try await content.generateContent(userId: "alice", type: "social-post", prompt: "our seed swap on Saturday", options: options)
         #expect(post.success && post.content?.contains("seed swap") == true)
         let postId = try #require(post.assetId)
         let asset = try #require(try lib.assets.getAsset(postId, userId: "alice"))
         #expect(asset.type == .text && asset.url == "content.md" && asset.format == "md")
-        expectError(.invalidInput) { try content.generateContent(userId: "alice", type: "poem", prompt: "x") }
-        expectError(.invalidInput) { try content.generateContent(userId: "alice", type: "email", prompt: "") }
+        await expectError(.invalidInput) { try await content.generateContent(userId: "alice", type: "poem", prompt: "x") }
+        await expectError(.invalidInput) { try await content.generateContent(userId: "alice", type: "email", prompt: "") }
 
-        let edit = try content.improveCopy("In order to really help you, the report was written by our team.", goal: "clearer")
+        let edit = try await content.improveCopy("In order to really help you, the report was written by our team.", goal: "clearer")
         #expect(!edit.improved.contains("In order to") && !edit.suggestions.isEmpty)
         #expect((0...100).contains(edit.readabilityBefore) && edit.readabilityAfter >= edit.readabilityBefore)
-        expectError(.invalidInput) { try content.improveCopy("   ", goal: "clearer") }
+        await expectError(.invalidInput) { try await content.improveCopy("   ", goal: "clearer") }
 
-        let ideas = try content.generateIdeas("urban beekeeping", count: 12).ideas
+        let ideas = try await content.generateIdeas("urban beekeeping", count: 12).ideas
         #expect(ideas.count == 12 && Set(ideas.map { $0.lowercased() }).count == 12)
-        expectError(.invalidInput) { try content.generateIdeas("bees", count: 0) }
-        expectError(.invalidInput) { try content.generateIdeas("bees", count: 101) }
-        expectError(.invalidInput) { try content.generateIdeas("", count: 3) }
+        await expectError(.invalidInput) { try await content.generateIdeas("bees", count: 0) }
+        await expectError(.invalidInput) { try await content.generateIdeas("bees", count: 101) }
+        await expectError(.invalidInput) { try await content.generateIdeas("", count: 3) }
     }
 
-    @Test func createFromTemplateRendersCountsAndRuns() throws {
+    @Test func createFromTemplateRendersCountsAndRuns() async throws {
         let (lib, _, content) = try make()
         let blog = DefaultTemplates.all[2]
-        let missing = expectError(.invalidInput) { try content.createFromTemplate(userId: "alice", templateId: blog.id, variables: [:]) }
+        let missing = await expectError(.invalidInput) { try await content.createFromTemplate(userId: "alice", templateId: blog.id, variables: [:]) }
         #expect(missing?.message.contains("topic") == true)
-        let text = try content.createFromTemplate(userId: "alice", templateId: blog.id, variables: ["topic": .string("tea brewing")])
+        let text = try await content.createFromTemplate(userId: "alice", templateId: blog.id, variables: ["topic": .string("tea brewing")])
         #expect(text.success && text.content?.contains("tea brewing") == true)
         let logo = DefaultTemplates.all[4]
-        let missingTwo = expectError(.invalidInput) { try content.createFromTemplate(userId: "alice", templateId: logo.id, variables: [:]) }
+        let missingTwo = await expectError(.invalidInput) { try await content.createFromTemplate(userId: "alice", templateId: logo.id, variables: [:]) }
         #expect(missingTwo?.message.contains("brand, industry") == true)
-        let image = try content.createFromTemplate(userId: "alice", templateId: logo.id,
+        let image = try await content.createFromTemplate(userId: "alice", templateId: logo.id,
                                                    variables: ["brand": .string("Hive"), "industry": .string("honey")])
         let imageId = try #require(image.assetId)
         let asset = try #require(try lib.assets.getAsset(imageId, userId: "alice"))
         #expect(asset.type == .image && asset.width == 1024 && asset.prompt?.contains("Hive") == true)
         #expect(try lib.templates.getTemplate(logo.id, userId: "alice")?.usageCount == 1)
         #expect(try lib.templates.getTemplate(blog.id, userId: "alice")?.usageCount == 1)
-        expectError(.notFound) { try content.createFromTemplate(userId: "alice", templateId: "01M88XERMRTVXY3NE28XSPVP6P", variables: [:]) }
+        await expectError(.notFound) { try await content.createFromTemplate(userId: "alice", templateId: "01M88XERMRTVXY3NE28XSPVP6P", variables: [:]) }
     }
 }
 

@@ -29,17 +29,17 @@ struct SeedWithProvidersTests {
         return (lib, ImageGenerator(generation: generation), ContentCreator(generation: generation))
     }
 
-    @Test func improveCopyAndTemplatesAndRegenerateUseTheProviders() throws {
+    @Test func improveCopyAndTemplatesAndRegenerateUseTheProviders() async throws {
         let server = try Self.fake()
         let (lib, images, content) = try Self.setup(server)
-        let edit = try content.improveCopy("In order to help you, the report was written by our team.", goal: "clearer", model: "gpt-4o-mini", userId: "alice")
+        let edit = try await content.improveCopy("In order to help you, the report was written by our team.", goal: "clearer", model: "gpt-4o-mini", userId: "alice")
         #expect(edit.improved == "Our team wrote the report to help you." && edit.suggestions == ["Use active voice.", "Cut filler."])
         #expect(edit.readabilityAfter > 0)
 
         var template = TemplateInput(name: "Hero", type: .image, prompt: "A hero image of {{product}}")
         template.model = "dall-e-3"
         let templateId = try lib.templates.createTemplate(userId: "alice", template: template).templateId
-        let made = try content.createFromTemplate(userId: "alice", templateId: templateId, variables: ["product": .string("a kettle")])
+        let made = try await content.createFromTemplate(userId: "alice", templateId: templateId, variables: ["product": .string("a kettle")])
         let madeId = try #require(made.assetId)
         let asset = try #require(try lib.assets.getAsset(madeId, userId: "alice"))
         #expect(asset.provider == "openai" && asset.model == "dall-e-3" && asset.prompt == "A hero image of a kettle")
@@ -47,13 +47,13 @@ struct SeedWithProvidersTests {
         let sent = try #require(server.requests.last?.json)
         #expect(sent["prompt"] as? String == "A hero image of a kettle")
 
-        let again = try images.regenerateImage(madeId, userId: "alice", wait: true)
+        let again = try await images.regenerateImage(madeId, userId: "alice", wait: true)
         let againId = try #require(again.assetId)
         let child = try #require(try lib.assets.getAsset(againId, userId: "alice"))
         #expect(child.provider == "openai" && child.parameters?["parentAssetId"] == .string(madeId))
 
         // A refusal from the chat model: the call fails with the provider's sentence.
-        let refused = expectError(.providerError) { try content.generateIdeas("tea", count: 3, model: "gpt-4o", userId: "alice") }
+        let refused = await expectError(.providerError) { try await content.generateIdeas("tea", count: 3, model: "gpt-4o", userId: "alice") }
         #expect(refused?.message.contains("does not support") == true)
     }
 
@@ -79,7 +79,7 @@ struct SeedWithProvidersTests {
         #expect(inFlight.maximum >= 3, "requests were served \(inFlight.maximum) at a time")
     }
 
-    @Test func retryAfterTakesSecondsOrAnHTTPDate() throws {
+    @Test func retryAfterTakesSecondsOrAnHTTPDate() async throws {
         #expect(ProviderHTTP.parseRetryAfter("12") == 12)
         let date = Date().addingTimeInterval(30)
         let formatter = DateFormatter()

@@ -9,7 +9,7 @@ import Testing
 struct StableDiffusionTests {
     typealias Response = FakeProviderServer.Response
 
-    @Test func webUIRendersWithLiveProgressIntoTheJob() throws {
+    @Test func webUIRendersWithLiveProgressIntoTheJob() async throws {
         let lib = try TempLibrary()
         let polls = Counter()
         let server = try FakeProviderServer { request, _ in
@@ -29,7 +29,7 @@ struct StableDiffusionTests {
         var options = GenerationRequest()
         (options.model, options.steps, options.width, options.height) = ("sdxl", 20, 640, 480)
         let steps = StepLog()
-        let result = try images.generateImage(userId: "alice", prompt: "a castle", options: options, wait: true, progress: steps.record)
+        let result = try await images.generateImage(userId: "alice", prompt: "a castle", options: options, wait: true, progress: steps.record)
         let assetId = try #require(result.assetId)
         let asset = try #require(try lib.assets.getAsset(assetId, userId: "alice"))
         #expect(asset.provider == "sdwebui" && asset.parameters?["providerSeed"] == .int(1234))
@@ -40,7 +40,7 @@ struct StableDiffusionTests {
         #expect(body["cfg_scale"] as? Double == 7 && body["sampler_name"] as? String == "Euler a" && body["seed"] as? Int != nil)
     }
 
-    @Test func stabilitySendsAMultipartFormAndReportsFilteredContent() throws {
+    @Test func stabilitySendsAMultipartFormAndReportsFilteredContent() async throws {
         let server = try FakeProviderServer { request, _ in
             let form = String(decoding: request.body, as: UTF8.self)
             if form.contains("forbidden") {
@@ -49,7 +49,7 @@ struct StableDiffusionTests {
             return Response(status: 200, headers: ["Content-Type": "image/png", "finish-reason": "SUCCESS", "seed": "4242"], body: Fixtures.png)
         }
         let stability = StabilityImages(key: ProviderTests.key, baseURL: server.baseURL, policy: ProviderTests.fast)
-        let output = try stability.generate(prompt: "a lighthouse", negativePrompt: "fog", model: "stable-image-core", width: 1600, height: 900, seed: 9)
+        let output = try await stability.generate(prompt: "a lighthouse", negativePrompt: "fog", model: "stable-image-core", width: 1600, height: 900, seed: 9)
         #expect(output.image == Fixtures.png && output.seed == 4242 && output.cost == 0.03)
         let request = try #require(server.requests.first)
         #expect(request.path == "/v2beta/stable-image/generate/core" && request.headers["accept"] == "image/*")
@@ -57,9 +57,9 @@ struct StableDiffusionTests {
         let form = String(decoding: request.body, as: UTF8.self)
         #expect(form.contains("name=\"prompt\"\r\n\r\na lighthouse") && form.contains("name=\"aspect_ratio\"\r\n\r\n16:9"))
         #expect(form.contains("name=\"negative_prompt\"\r\n\r\nfog") && form.contains("name=\"seed\"\r\n\r\n9"))
-        expectError(.providerRefused) { try stability.generate(prompt: "something forbidden", negativePrompt: nil, model: "sd3.5-large", width: 1024, height: 1024, seed: nil) }
+        await expectError(.providerRefused) { try await stability.generate(prompt: "something forbidden", negativePrompt: nil, model: "sd3.5-large", width: 1024, height: 1024, seed: nil) }
         #expect(server.requests.last?.path == "/v2beta/stable-image/generate/sd3")
-        expectError(.providerAuth) { try StabilityImages(key: nil).generate(prompt: "x", negativePrompt: nil, model: "stable-image-core", width: 1024, height: 1024, seed: nil) }
+        await expectError(.providerAuth) { try await StabilityImages(key: nil).generate(prompt: "x", negativePrompt: nil, model: "stable-image-core", width: 1024, height: 1024, seed: nil) }
     }
 }
 

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("LibraryStore")
 struct StoreTests {
-    @Test func movedAndRenamedFoldersAreStillFound() throws {
+    @Test func movedAndRenamedFoldersAreStillFound() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG(title: "Wanderer")
         let folder = try lib.folder(of: id)
@@ -25,7 +25,7 @@ struct StoreTests {
         #expect(try lib.assets.getAsset(id, userId: "alice")?.isFavorite == true)
     }
 
-    @Test func rewritesKeepUnknownKeysAndSkipUnchangedContent() throws {
+    @Test func rewritesKeepUnknownKeysAndSkipUnchangedContent() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG()
         let sidecar = try lib.folder(of: id) + "/asset.json"
@@ -41,7 +41,7 @@ struct StoreTests {
 
         // An update that changes nothing does not touch the file (same inode, same mtime).
         let before = try FileManager.default.attributesOfItem(atPath: sidecar)
-        Thread.sleep(forTimeInterval: 0.02)
+        try await Task.sleep(for: .seconds(0.02))
         var same = AssetUpdates()
         same.title = "Black square"
         _ = try lib.assets.updateAsset(id, userId: "alice", updates: same)
@@ -50,7 +50,7 @@ struct StoreTests {
         #expect(before[.modificationDate] as? Date == after[.modificationDate] as? Date)
     }
 
-    @Test func boundedCacheDropsTheOldestInsertFirst() {
+    @Test func boundedCacheDropsTheOldestInsertFirst() async {
         let cache = BoundedCache<String, Int>(capacity: 3)
         for (n, key) in ["a", "b", "c"].enumerated() { cache.insert(n, for: key) }
         cache.insert(10, for: "a")  // an update keeps its place in line
@@ -60,7 +60,7 @@ struct StoreTests {
         #expect(cache.count == 3 && cache["k99"] == 99 && cache["k96"] == nil)
     }
 
-    @Test func halfTakenRequestsOfDeadOrStaleIntakesGoBackToTheInbox() throws {
+    @Test func halfTakenRequestsOfDeadOrStaleIntakesGoBackToTheInbox() async throws {
         let lib = try TempLibrary()
         let inbox = lib.path + "/inbox/"
         let old = Date(timeIntervalSinceNow: -7200)
@@ -82,7 +82,7 @@ struct StoreTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: inbox).contains { $0.hasPrefix(".fresh.txt.") })
     }
 
-    @Test func ofTwoFoldersWithOneIdTheOriginalIsKept() {
+    @Test func ofTwoFoldersWithOneIdTheOriginalIsKept() async {
         let id = "01M898FSDX13BE60RRKZ0TH87Y"
         let original = "assets/2025-01/fox--\(id)"
         for copy in ["assets/2025-01 copy/fox--\(id)", "assets/2025-01 (copy)/fox--\(id)", "assets/2025-01-backup/fox--\(id)",
@@ -91,14 +91,14 @@ struct StoreTests {
         }
     }
 
-    @Test func manyProblemsAreSummarised() {
+    @Test func manyProblemsAreSummarised() async {
         let problems = (0..<12).map { SidecarProblem(path: "assets/x\($0)/asset.json", reason: "bad") }
         let lines = SidecarProblem.summary(problems, verb: "skipped")
         #expect(lines.count == 11 && lines[0] == "skipped assets/x0/asset.json: bad" && lines[10].hasPrefix("… and 2 more"))
         #expect(SidecarProblem.summary(Array(problems.prefix(3)), verb: "skipped").count == 3)
     }
 
-    @Test func strayTempFilesAreCleanedAtStartup() throws {
+    @Test func strayTempFilesAreCleanedAtStartup() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG()
         let folder = try lib.folder(of: id)
@@ -122,7 +122,7 @@ struct StoreTests {
         #expect(report.strayFilesRemoved.count == 2)
     }
 
-    @Test func symlinksCannotLeadOutOfTheLibrary() throws {
+    @Test func symlinksCannotLeadOutOfTheLibrary() async throws {
         let lib = try TempLibrary()
         let outside = FileManager.default.temporaryDirectory.appendingPathComponent("outside-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: outside + "/evil--01M88XERMRTVXY3NE28XSPVP6P", withIntermediateDirectories: true)
@@ -143,11 +143,11 @@ struct StoreTests {
         // A folder whose sidecar is a link is not an entity: it leaves the index.
         #expect(report.removed == 1)
         #expect(try lib.assets.listAssets(userId: "alice").items.isEmpty)
-        expectError(.storage) { try lib.assets.toggleFavorite(id, userId: "alice") }
+        await expectError(.storage) { try lib.assets.toggleFavorite(id, userId: "alice") }
         #expect(try String(contentsOfFile: outside + "/evil--01M88XERMRTVXY3NE28XSPVP6P/asset.json", encoding: .utf8) == planted)
     }
 
-    @Test func idsAreTimeSortableAndStrict() throws {
+    @Test func idsAreTimeSortableAndStrict() async throws {
         let ids = (0..<1000).map { _ in ULID.make() }
         #expect(ids == ids.sorted())
         #expect(Set(ids).count == ids.count)
@@ -160,11 +160,11 @@ struct StoreTests {
         #expect(abs(date.timeIntervalSince1970 - 1_795_000_000) < 0.001)
     }
 
-    @Test func openRefusesAFolderThatIsNotALibrary() throws {
+    @Test func openRefusesAFolderThatIsNotALibrary() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-library-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        expectError(.libraryNotFound) { try CreativeLibrary.open(dir) }
-        expectError(.libraryNotFound) { try CreativeLibrary.open(dir + "/missing") }
+        await expectError(.libraryNotFound) { try CreativeLibrary.open(dir) }
+        await expectError(.libraryNotFound) { try CreativeLibrary.open(dir + "/missing") }
     }
 }

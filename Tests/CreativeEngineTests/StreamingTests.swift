@@ -8,7 +8,7 @@ import Testing
 struct StreamingTests {
     typealias Response = FakeProviderServer.Response
 
-    @Test func theEventStreamParserFollowsTheFormat() {
+    @Test func theEventStreamParserFollowsTheFormat() async {
         var parser = ServerSentEvents()
         let first = parser.feed(Data(": a comment\r\nevent: ping\r\ndata: one\r\ndata: two\r\n\r\ndata: {\"x\"".utf8))
         #expect(first == [ServerSentEvent(event: "ping", data: "one\ntwo")])
@@ -37,7 +37,7 @@ struct StreamingTests {
         return Data(text.utf8)
     }
 
-    @Test func streamedCopyArrivesWholeWithProgressAndACutStreamFailsClearly() throws {
+    @Test func streamedCopyArrivesWholeWithProgressAndACutStreamFailsClearly() async throws {
         let pieces = ["# Spring", " sale\n\n", "Everything", " blooms."]
         let server = try FakeProviderServer { request, _ in
             let cut = (request.json?["messages"] as? [[String: Any]])?.last?["content"] as? String == "cut"
@@ -49,14 +49,14 @@ struct StreamingTests {
         }
         let env = ProviderTests.env(server)
         let steps = StepLog()
-        let openai = try OpenAIChat(environment: env, policy: ProviderTests.fast)
+        let openai = try await OpenAIChat(environment: env, policy: ProviderTests.fast)
             .complete(system: "s", prompt: "p", model: "gpt-4o", maxTokens: 100, progress: steps.record)
         #expect(openai.text == pieces.joined() && openai.inputTokens == 12 && openai.outputTokens == 4 && steps.count >= 1)
-        let claude = try AnthropicMessages(environment: env, policy: ProviderTests.fast)
+        let claude = try await AnthropicMessages(environment: env, policy: ProviderTests.fast)
             .complete(system: "s", prompt: "p", model: "claude-sonnet-4", maxTokens: 100, progress: steps.record)
         #expect(claude.text == pieces.joined() && claude.inputTokens == 9 && claude.outputTokens == 4)
-        expectError(.providerError) { try OpenAIChat(environment: env, policy: ProviderTests.fast).complete(system: "s", prompt: "cut", model: "gpt-4o", maxTokens: 100, progress: steps.record) }
-        expectError(.providerError) { try AnthropicMessages(environment: env, policy: ProviderTests.fast).complete(system: "s", prompt: "cut", model: "claude-sonnet-4", maxTokens: 100, progress: steps.record) }
+        await expectError(.providerError) { try await OpenAIChat(environment: env, policy: ProviderTests.fast).complete(system: "s", prompt: "cut", model: "gpt-4o", maxTokens: 100, progress: steps.record) }
+        await expectError(.providerError) { try await AnthropicMessages(environment: env, policy: ProviderTests.fast).complete(system: "s", prompt: "cut", model: "claude-sonnet-4", maxTokens: 100, progress: steps.record) }
 
         // Through a job: generateContent with Claude streams into a text asset.
         let lib = try TempLibrary()
@@ -64,7 +64,7 @@ struct StreamingTests {
         let content = ContentCreator(generation: Generation(library: lib.library, runner: runner))
         var options = GenerationRequest()
         (options.model, options.tone) = ("claude-sonnet-4", "playful")
-        let result = try content.generateContent(userId: "alice", type: "email", prompt: "our spring sale", options: options)
+        let result = try await content.generateContent(userId: "alice", type: "email", prompt: "our spring sale", options: options)
         #expect(result.success && result.content == pieces.joined())
         let sent = try #require(server.requests.last)
         #expect((sent.json?["system"] as? String)?.contains("Tone: playful.") == true && sent.json?["stream"] as? Bool == true)
@@ -72,7 +72,7 @@ struct StreamingTests {
         #expect(try lib.assets.getAsset(assetId, userId: "alice")?.provider == "anthropic")
         var failing = options
         failing.model = "claude-sonnet-4"
-        let cut = try content.generateContent(userId: "alice", type: "email", prompt: "cut", options: failing)
+        let cut = try await content.generateContent(userId: "alice", type: "email", prompt: "cut", options: failing)
         #expect(!cut.success && cut.error?.contains("stopped before it was complete") == true)
     }
 }

@@ -12,7 +12,7 @@ struct TemplateManagerTests {
         return t
     }
 
-    @Test func createGetUpdateUseDelete() throws {
+    @Test func createGetUpdateUseDelete() async throws {
         let lib = try TempLibrary()
         let id = try lib.templates.createTemplate(userId: "alice", template: input()).templateId
         var t = try #require(try lib.templates.getTemplate(id, userId: "alice"))
@@ -26,11 +26,11 @@ struct TemplateManagerTests {
         _ = try lib.templates.updateTemplate(id, userId: "alice", updates: u)
         t = try #require(try lib.templates.getTemplate(id, userId: "alice"))
         #expect(t.prompt == "A {{style}} poster for {{event}}" && t.description == "For events")
-        expectError(.notFound) { try lib.templates.updateTemplate(id, userId: "bob", updates: u) }
+        await expectError(.notFound) { try lib.templates.updateTemplate(id, userId: "bob", updates: u) }
 
         #expect(try lib.templates.useTemplate(id, userId: "alice").usageCount == 1)
         #expect(try lib.templates.useTemplate(id, userId: "alice").usageCount == 2)
-        expectError(.notFound) { try lib.templates.useTemplate(id, userId: "bob") }
+        await expectError(.notFound) { try lib.templates.useTemplate(id, userId: "bob") }
 
         _ = try lib.templates.deleteTemplate(id, userId: "alice")
         #expect(try lib.templates.getTemplate(id, userId: "alice") == nil)
@@ -38,35 +38,35 @@ struct TemplateManagerTests {
         #expect(try lib.templates.getTemplate(id, userId: "alice")?.usageCount == 2)
     }
 
-    @Test func rejectsBadTemplates() throws {
+    @Test func rejectsBadTemplates() async throws {
         let lib = try TempLibrary()
-        let unclosed = expectError(.invalidTemplate) { try lib.templates.createTemplate(userId: "alice", template: input(prompt: "{{#items}} open")) }
+        let unclosed = await expectError(.invalidTemplate) { try lib.templates.createTemplate(userId: "alice", template: input(prompt: "{{#items}} open")) }
         #expect(unclosed?.field == "prompt" && unclosed?.message.contains("line 1") == true)
-        expectError(.invalidTemplate) { try lib.templates.createTemplate(userId: "alice", template: input(prompt: "{{#a}}x{{/b}}")) }
-        expectError(.invalidInput) { try lib.templates.createTemplate(userId: "alice", template: input(" ")) }
-        expectError(.invalidInput) { try lib.templates.createTemplate(userId: "alice", template: input(prompt: "")) }
-        expectError(.invalidInput) { try lib.templates.createTemplate(userId: "alice", template: input(String(repeating: "n", count: 201))) }
-        expectError(.invalidInput) { try lib.templates.createTemplate(userId: "a/b", template: input()) }
+        await expectError(.invalidTemplate) { try lib.templates.createTemplate(userId: "alice", template: input(prompt: "{{#a}}x{{/b}}")) }
+        await expectError(.invalidInput) { try lib.templates.createTemplate(userId: "alice", template: input(" ")) }
+        await expectError(.invalidInput) { try lib.templates.createTemplate(userId: "alice", template: input(prompt: "")) }
+        await expectError(.invalidInput) { try lib.templates.createTemplate(userId: "alice", template: input(String(repeating: "n", count: 201))) }
+        await expectError(.invalidInput) { try lib.templates.createTemplate(userId: "a/b", template: input()) }
         let id = try lib.templates.createTemplate(userId: "alice", template: input()).templateId
         var bad = TemplateUpdates()
         bad.negativePrompt = "{{/close}}"
-        expectError(.invalidTemplate) { try lib.templates.updateTemplate(id, userId: "alice", updates: bad) }
-        expectError(.invalidInput) { try TemplateUpdates.decode(json: Data(#"{"usageCount":99}"#.utf8)) }
-        expectError(.invalidInput) { try TemplateInput.decode(json: Data(#"{"name":"x","type":"image"}"#.utf8)) }
+        await expectError(.invalidTemplate) { try lib.templates.updateTemplate(id, userId: "alice", updates: bad) }
+        await expectError(.invalidInput) { try TemplateUpdates.decode(json: Data(#"{"usageCount":99}"#.utf8)) }
+        await expectError(.invalidInput) { try TemplateInput.decode(json: Data(#"{"name":"x","type":"image"}"#.utf8)) }
         #expect(try lib.templates.getTemplate("01M88XERMRTVXY3NE28XSPVP6P", userId: "alice") == nil)
-        expectError(.invalidInput) { try lib.templates.useTemplate("..%2F..%2Fetc", userId: "alice") }
+        await expectError(.invalidInput) { try lib.templates.useTemplate("..%2F..%2Fetc", userId: "alice") }
     }
 
-    @Test func defaultTemplatesAreProtectedAndListed() throws {
+    @Test func defaultTemplatesAreProtectedAndListed() async throws {
         let lib = try TempLibrary()
         let all = try lib.templates.listTemplates(userId: "bob").items
         #expect(all.count == DefaultTemplates.all.count && all.count >= 8)
         #expect(Set(all.map(\.type)) == [.image, .text])
         let product = DefaultTemplates.all[0]
-        let error = expectError(.protected) { try lib.templates.deleteTemplate(product.id, userId: "local") }
+        let error = await expectError(.protected) { try lib.templates.deleteTemplate(product.id, userId: "local") }
         #expect(error?.message.contains("default template") == true)
-        expectError(.protected) { try lib.templates.deleteTemplate(product.id, userId: "bob") }
-        expectError(.notFound) { try lib.templates.deleteTemplate(product.id, userId: "bob", force: true) }
+        await expectError(.protected) { try lib.templates.deleteTemplate(product.id, userId: "bob") }
+        await expectError(.notFound) { try lib.templates.deleteTemplate(product.id, userId: "bob", force: true) }
         _ = try lib.templates.deleteTemplate(product.id, userId: "local", force: true)
         #expect(try lib.templates.getTemplate(product.id, userId: "local") == nil)
         // init does not revive a default a person deleted.
@@ -86,7 +86,7 @@ struct TemplateManagerTests {
         #expect(try lib.templates.listTemplates(userId: "alice").items.contains { $0.id == mine } == false)
     }
 
-    @Test func shippedLibraryMatchesTheDefaults() throws {
+    @Test func shippedLibraryMatchesTheDefaults() async throws {
         let repoLibrary = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("library").path
         let shipped = try CreativeLibrary.open(repoLibrary)

@@ -109,9 +109,9 @@ enum CLI {
 /// Asserts that `body` throws a CreativeError with this code; returns it for further checks.
 @discardableResult
 func expectError<T>(_ code: CreativeError.Code, sourceLocation: SourceLocation = #_sourceLocation,
-                    _ body: () throws -> T) -> CreativeError? {
+                    _ body: () async throws -> T) async -> CreativeError? {
     do {
-        _ = try body()
+        _ = try await body()
         Issue.record("expected error \(code.rawValue), but it succeeded", sourceLocation: sourceLocation)
     } catch let error as CreativeError {
         #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)

@@ -18,26 +18,32 @@ public struct ImageGenerator: Sendable {
     /// - Returns: `{ success, jobId }`, and `assetId` (or `error`) when `wait` is true.
     /// - Throws: `invalid_input` for a bad prompt or option.
     public func generateImage(userId: String, prompt: String, options: GenerationRequest = GenerationRequest(), wait: Bool = false,
-                              progress: (@Sendable (Int, Int) -> Void)? = nil) throws(CreativeError) -> GenerateResult {
+                              progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(CreativeError) -> GenerateResult {
         var request = options
         request.kind = .image
         request.prompt = prompt
-        return try generation.generate(request, userId: userId, wait: wait, progress: progress)
+        return try await generation.generate(request, userId: userId, wait: wait, progress: progress)
     }
 
     /// The job with its progress (the seed's getImageStatus); nil for an unknown or foreign id.
-    public func getImageStatus(_ jobId: String, userId: String) throws(CreativeError) -> GenerationJob? {
+    public func getImageStatus(_ jobId: String, userId: String) async throws(CreativeError) -> GenerationJob? {
+        let index = generation.library.index
         // Polled often: the index's or memo's copy when one stat shows the file unchanged.
-        guard let job = try generation.library.index.current(GenerationJob.self, id: jobId), job.userId == userId else { return nil }
-        return job
+        return try await BlockingPool.io.run { () throws(CreativeError) -> GenerationJob? in
+            guard let job = try index.current(GenerationJob.self, id: jobId), job.userId == userId else { return nil }
+            return job
+        }
     }
 
     /// Makes a new image from an existing one with changes (a new seed unless one is given). The
     /// original is kept; the new asset's `parameters.parentAssetId` names it.
     /// - Throws: `not_found` for an unknown or foreign asset, `invalid_input` for a non-image asset.
     public func regenerateImage(_ assetId: String, userId: String, modifications m: ImageModifications = ImageModifications(),
-                                wait: Bool = false) throws(CreativeError) -> GenerateResult {
-        guard let original = try generation.library.assets.getAsset(assetId, userId: userId), original.userId == userId else {
+                                wait: Bool = false) async throws(CreativeError) -> GenerateResult {
+        let assets = generation.library.assets
+        guard let original = try await BlockingPool.io.run({ () throws(CreativeError) in try assets.getAsset(assetId, userId: userId) }),
+              original.userId == userId
+        else {
             throw .notFound("asset", assetId)
         }
         guard original.type == .image else { throw .invalid("assetId", "Only image assets can be regenerated; \(assetId) is \(original.type.rawValue).") }
@@ -58,13 +64,14 @@ public struct ImageGenerator: Sendable {
         request.title = m.title ?? original.title
         request.tags = original.tags.isEmpty ? nil : original.tags
         request.category = original.category
-        return try generation.generate(request, userId: userId, wait: wait, extra: ["parentAssetId": .string(original.id)])
+        return try await generation.generate(request, userId: userId, wait: wait, extra: ["parentAssetId": .string(original.id)])
     }
 
     /// The user's images (the seed's listUserImages): listAssets with type image.
-    public func listUserImages(userId: String, filters: AssetFilters = AssetFilters()) throws(CreativeError) -> Page<CreativeAsset> {
-        var f = filters
-        f.type = .image
-        return try generation.library.assets.listAssets(userId: userId, filters: f)
+    public func listUserImages(userId: String, filters: AssetFilters = AssetFilters()) async throws(CreativeError) -> Page<CreativeAsset> {
+        var images = filters
+        images.type = .image
+        let (assets, filters) = (generation.library.assets, images)
+        return try await BlockingPool.io.run { () throws(CreativeError) in try assets.listAssets(userId: userId, filters: filters) }
     }
 }

@@ -21,16 +21,17 @@ public struct RetryPolicy: Sendable {
 public enum ProviderHTTP {
     static let retryStatuses: Set<Int> = [408, 409, 429, 500, 502, 503, 504, 529]
 
-    /// Sends `request`, retrying what may pass, and returns a 2xx response.
+    /// Sends `request`, retrying what may pass, and returns a 2xx response. Backoff waits with
+    /// `Task.sleep`, so a cancelled task stops waiting at once.
     /// - Throws: `provider_refused` (400, 404, 422 …), `provider_auth` (401/403, naming
     ///   `keyVariable`), `provider_unavailable` or `timeout` after the last try, `provider_error`
-    ///   for a body over the size limit.
-    public static func send(_ request: HTTPRequest, provider: String, keyVariable: String?, policy: RetryPolicy,
-                            sleep: (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) throws(CreativeError) -> HTTPResponse {
+    ///   for a body over the size limit, `cancelled` when the calling task is cancelled.
+    public static func send(_ request: HTTPRequest, provider: String, keyVariable: String?, policy: RetryPolicy) async throws(CreativeError) -> HTTPResponse {
         var attempt = 1
         while true {
             let last = attempt >= policy.attempts
-            switch HTTPClient.perform(request) {
+            let wait: Double
+            switch await HTTPClient.perform(request) {
             case .success(let response) where (200..<300).contains(response.status):
                 return response
             case .success(let response):
@@ -38,17 +39,24 @@ public enum ProviderHTTP {
                 guard retryStatuses.contains(response.status), !last else {
                     throw failure(status: response.status, message: message, provider: provider, keyVariable: keyVariable)
                 }
-                sleep(delay(attempt: attempt, retryAfter: response.headers["retry-after"], policy: policy))
+                wait = delay(attempt: attempt, retryAfter: response.headers["retry-after"], policy: policy)
+            case .failure(.cancelled):
+                throw CreativeError(.cancelled, "The call to \(provider) was cancelled.")
             case .failure(.tooLarge):
                 throw CreativeError(.providerError, "\(provider) answered with more than \(request.maxResponseBytes / 1_048_576) MiB; the answer was refused.")
             case .failure(.timeout):
                 guard !last else { throw CreativeError(.timeout, "\(provider) did not answer within \(Int(request.timeout)) seconds, \(attempt) times; try again later.") }
-                sleep(delay(attempt: attempt, retryAfter: nil, policy: policy))
+                wait = delay(attempt: attempt, retryAfter: nil, policy: policy)
             case .failure(.unreachable(let reason)):
                 guard !last else {
                     throw CreativeError(.providerUnavailable, "\(provider) could not be reached (\(redact(reason, request.secrets))); check its base URL and the network.")
                 }
-                sleep(delay(attempt: attempt, retryAfter: nil, policy: policy))
+                wait = delay(attempt: attempt, retryAfter: nil, policy: policy)
+            }
+            do {
+                try await Task.sleep(for: .seconds(wait))
+            } catch {
+                throw CreativeError(.cancelled, "The call to \(provider) was cancelled.")
             }
             attempt += 1
         }
@@ -93,16 +101,47 @@ public enum ProviderHTTP {
     /// The provider's own error sentence: OpenAI `{error: {message}}`, Anthropic `{error: {message}}`,
     /// Stability `{errors: [..]}`, A1111 `{detail}` or `{error}`; else the start of the body.
     static func errorMessage(_ body: Data) -> String {
-        guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
+        guard let answer = try? JSONDecoder().decode(ErrorBody.self, from: body) else {
             return String(decoding: body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        if let error = object["error"] as? [String: Any], let message = error["message"] as? String { return message }
+        if case .object(let error)? = answer.error, let message = error.message { return message }
         // A1111 puts the exception's class in `error` and the sentence in `detail`.
-        if let detail = object["detail"] as? String { return detail }
-        if let message = object["error"] as? String { return message }
-        if let errors = object["errors"] as? [String] { return errors.joined(separator: "; ") }
-        if let message = object["message"] as? String { return message }
-        return ""
+        if let detail = answer.detail { return detail }
+        if case .text(let message)? = answer.error { return message }
+        if let errors = answer.errors { return errors.joined(separator: "; ") }
+        return answer.message ?? ""
+    }
+
+    /// Every provider's error body in one shape; each field is optional.
+    struct ErrorBody: Decodable {
+        enum ErrorField: Decodable {
+            case object(Message)
+            case text(String)
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let text = try? container.decode(String.self) { self = .text(text) } else { self = .object(try container.decode(Message.self)) }
+            }
+        }
+
+        struct Message: Decodable {
+            var message: String?
+        }
+
+        var error: ErrorField?
+        var detail: String?
+        var errors: [String]?
+        var message: String?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            error = try? container.decodeIfPresent(ErrorField.self, forKey: .error)
+            detail = try? container.decodeIfPresent(String.self, forKey: .detail)
+            errors = try? container.decodeIfPresent([String].self, forKey: .errors)
+            message = try? container.decodeIfPresent(String.self, forKey: .message)
+        }
+
+        enum CodingKeys: String, CodingKey { case error, detail, errors, message }
     }
 
     static func redact(_ text: String, _ secrets: [String]) -> String {

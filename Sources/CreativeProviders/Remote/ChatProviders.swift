@@ -19,33 +19,24 @@ public struct ChatOutput: Sendable {
 /// Ollama, llama.cpp, vLLM, LM Studio), or Claude over the Anthropic Messages API.
 public protocol ChatProvider: Sendable {
     var name: String { get }
-    /// With `progress`, the answer is streamed (server-sent events) and `progress(pieces, maxTokens)`
-    /// reports how far it got; the text is assembled from the stream's events.
+    /// With `progress`, the answer is streamed (server-sent events), assembled as it arrives, and
+    /// `progress(events, maxTokens)` reports how far it got.
+    /// - Throws: the provider errors of ``ProviderHTTP/send(_:provider:keyVariable:policy:)``;
+    ///   `cancelled` when the calling task is cancelled (the connection is closed).
     func complete(system: String, prompt: String, model: String, maxTokens: Int,
-                  progress: (@Sendable (Int, Int) -> Void)?) throws(CreativeError) -> ChatOutput
+                  progress: (@Sendable (Int, Int) -> Void)?) async throws(CreativeError) -> ChatOutput
 }
 
 extension ChatProvider {
-    public func complete(system: String, prompt: String, model: String, maxTokens: Int) throws(CreativeError) -> ChatOutput {
-        try complete(system: system, prompt: prompt, model: model, maxTokens: maxTokens, progress: nil)
+    public func complete(system: String, prompt: String, model: String, maxTokens: Int) async throws(CreativeError) -> ChatOutput {
+        try await complete(system: system, prompt: prompt, model: model, maxTokens: maxTokens, progress: nil)
     }
 
-    /// Counts `data:` lines as they arrive, for a streamed answer's progress.
-    static func counter(_ progress: (@Sendable (Int, Int) -> Void)?, total: Int) -> (@Sendable (Data) -> Void)? {
+    /// Progress in events, below the total until the answer is complete.
+    static func eventProgress(_ progress: (@Sendable (Int, Int) -> Void)?, total: Int) -> (@Sendable (Int) -> Void)? {
         guard let progress else { return nil }
-        let seen = PieceCount()
-        return { chunk in
-            let pieces = seen.add(String(decoding: chunk, as: UTF8.self).components(separatedBy: "data:").count - 1)
-            progress(min(pieces, total - 1), total)
-        }
+        return { events in progress(min(events, total - 1), total) }
     }
-}
-
-/// A running count shared with libcurl's callback.
-final class PieceCount: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func add(_ n: Int) -> Int { lock.withLock { value += n; return value } }
 }
 
 /// `POST {base}/chat/completions`.
@@ -69,48 +60,100 @@ public struct OpenAIChat: ChatProvider {
     }
 
     public func complete(system: String, prompt: String, model: String, maxTokens: Int,
-                         progress: (@Sendable (Int, Int) -> Void)?) throws(CreativeError) -> ChatOutput {
+                         progress: (@Sendable (Int, Int) -> Void)?) async throws(CreativeError) -> ChatOutput {
         if keyVariable != nil && key == nil {
             throw CreativeError(.providerAuth, "OPENAI_API_KEY is not set; set it to use \(model), or use model local.")
         }
-        var body: [String: Any] = [
-            "model": model, "max_tokens": maxTokens,
-            "messages": [["role": "system", "content": system], ["role": "user", "content": prompt]],
-        ]
-        if progress != nil { (body["stream"], body["stream_options"]) = (true, ["include_usage": true]) }
+        let streaming = progress != nil
+        let body = Wire.Request(model: model, maxTokens: maxTokens, messages: [.init(role: "system", content: system), .init(role: "user", content: prompt)],
+                                stream: streaming ? true : nil, streamOptions: streaming ? .init(includeUsage: true) : nil)
         var headers = [("Content-Type", "application/json")]
         if let key { headers.append(("Authorization", "Bearer \(key)")) }
-        var request = HTTPRequest(url: "\(baseURL)/chat/completions", headers: headers, body: try? JSONSerialization.data(withJSONObject: body))
+        var request = HTTPRequest(url: "\(baseURL)/chat/completions", headers: headers, body: try ProviderJSON.encode(body))
         request.secrets = key.map { [$0] } ?? []
         request.timeout = timeout
-        request.onChunk = Self.counter(progress, total: maxTokens)
-        let response = try ProviderHTTP.send(request, provider: name, keyVariable: keyVariable, policy: policy)
-        if progress != nil { return try streamed(response.body, model: model) }
-        guard let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any],
-              let message = ((object["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any]),
-              let text = message["content"] as? String
-        else { throw CreativeError(.providerError, "\(name) answered without a message (the body was not the expected JSON).") }
-        let usage = object["usage"] as? [String: Any]
-        let input = usage?["prompt_tokens"] as? Int ?? 0
-        let output = usage?["completion_tokens"] as? Int ?? 0
-        return ChatOutput(text: text, model: model, inputTokens: input, outputTokens: output)
+        let reader = EventStreamReader(Streamed(), progress: Self.eventProgress(progress, total: maxTokens), fold: Streamed.fold)
+        if streaming { request.onChunk = reader.onChunk }
+        let response = try await ProviderHTTP.send(request, provider: name, keyVariable: keyVariable, policy: policy)
+        if streaming {
+            let answer = reader.value
+            guard answer.finished else { throw CreativeError(.providerError, "The answer from \(name) stopped before it was complete; try again.") }
+            return ChatOutput(text: answer.text, model: model, inputTokens: answer.input, outputTokens: answer.output)
+        }
+        guard let answer = try? JSONDecoder().decode(Wire.Response.self, from: response.body), let text = answer.choices.first?.message?.content else {
+            throw CreativeError(.providerError, "\(name) answered without a message (the body was not the expected JSON).")
+        }
+        return ChatOutput(text: text, model: model, inputTokens: answer.usage?.promptTokens ?? 0, outputTokens: answer.usage?.completionTokens ?? 0)
     }
 
-    /// Chat-completion chunks: `choices[0].delta.content` pieces, usage in the last one, `[DONE]` at the end.
-    private func streamed(_ body: Data, model: String) throws(CreativeError) -> ChatOutput {
+    /// A streamed answer so far: `choices[0].delta.content` pieces, usage in the last chunk, `[DONE]` at the end.
+    struct Streamed: Sendable {
         var text = ""
-        var (input, output) = (0, 0)
+        var input = 0
+        var output = 0
         var finished = false
-        for event in ServerSentEvents.parse(body) {
-            if event.data == "[DONE]" { finished = true; continue }
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) as? [String: Any] else { continue }
-            if let delta = ((object["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["content"] as? String { text += delta }
-            if let usage = object["usage"] as? [String: Any] {
-                (input, output) = (usage["prompt_tokens"] as? Int ?? 0, usage["completion_tokens"] as? Int ?? 0)
+
+        static func fold(_ state: inout Streamed, _ event: ServerSentEvent) {
+            if event.data == "[DONE]" { state.finished = true; return }
+            guard let chunk = try? JSONDecoder().decode(Wire.Response.self, from: Data(event.data.utf8)) else { return }
+            if let piece = chunk.choices.first?.delta?.content { state.text += piece }
+            if let usage = chunk.usage { (state.input, state.output) = (usage.promptTokens ?? 0, usage.completionTokens ?? 0) }
+        }
+    }
+
+    /// The chat-completions wire format (the fields this engine sends and reads).
+    enum Wire {
+        struct Message: Codable {
+            /// Absent in streamed deltas after the first.
+            var role: String?
+            var content: String?
+        }
+
+        struct StreamOptions: Encodable {
+            var includeUsage: Bool
+            enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
+        }
+
+        struct Request: Encodable {
+            var model: String
+            var maxTokens: Int
+            var messages: [Message]
+            var stream: Bool?
+            var streamOptions: StreamOptions?
+            enum CodingKeys: String, CodingKey {
+                case model, messages, stream
+                case maxTokens = "max_tokens"
+                case streamOptions = "stream_options"
             }
         }
-        guard finished else { throw CreativeError(.providerError, "The answer from \(name) stopped before it was complete; try again.") }
-        return ChatOutput(text: text, model: model, inputTokens: input, outputTokens: output)
+
+        struct Usage: Decodable {
+            var promptTokens: Int?
+            var completionTokens: Int?
+            enum CodingKeys: String, CodingKey {
+                case promptTokens = "prompt_tokens"
+                case completionTokens = "completion_tokens"
+            }
+        }
+
+        struct Choice: Decodable {
+            var message: Message?
+            var delta: Message?
+        }
+
+        /// A whole answer, or one streamed chunk (`delta` instead of `message`).
+        struct Response: Decodable {
+            var choices: [Choice]
+            var usage: Usage?
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                choices = try container.decodeIfPresent([Choice].self, forKey: .choices) ?? []
+                usage = try? container.decodeIfPresent(Usage.self, forKey: .usage)
+            }
+
+            enum CodingKeys: String, CodingKey { case choices, usage }
+        }
     }
 }
 
@@ -128,56 +171,119 @@ public struct AnthropicMessages: ChatProvider {
     }
 
     public func complete(system: String, prompt: String, model: String, maxTokens: Int,
-                         progress: (@Sendable (Int, Int) -> Void)?) throws(CreativeError) -> ChatOutput {
+                         progress: (@Sendable (Int, Int) -> Void)?) async throws(CreativeError) -> ChatOutput {
         guard let key = environment.anthropicKey else {
             throw CreativeError(.providerAuth, "ANTHROPIC_API_KEY is not set; set it to use \(model), or use model local.")
         }
-        var body: [String: Any] = ["model": model, "max_tokens": maxTokens, "system": system,
-                                   "messages": [["role": "user", "content": prompt]]]
-        if progress != nil { body["stream"] = true }
+        let streaming = progress != nil
+        let body = Wire.Request(model: model, maxTokens: maxTokens, system: system, messages: [.init(role: "user", content: prompt)],
+                                stream: streaming ? true : nil)
         var request = HTTPRequest(url: "\(environment.anthropicBaseURL)/v1/messages",
                                   headers: [("x-api-key", key), ("anthropic-version", "2023-06-01"), ("Content-Type", "application/json")],
-                                  body: try? JSONSerialization.data(withJSONObject: body))
+                                  body: try ProviderJSON.encode(body))
         request.secrets = [key]
         request.timeout = timeout
-        request.onChunk = Self.counter(progress, total: maxTokens)
-        let response = try ProviderHTTP.send(request, provider: name, keyVariable: "ANTHROPIC_API_KEY", policy: policy)
-        if progress != nil { return try streamed(response.body, model: model) }
-        guard let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any],
-              let blocks = object["content"] as? [[String: Any]]
-        else { throw CreativeError(.providerError, "Anthropic answered without content (the body was not the expected JSON).") }
-        let text = blocks.compactMap { $0["type"] as? String == "text" ? $0["text"] as? String : nil }.joined()
-        let usage = object["usage"] as? [String: Any]
-        let input = usage?["input_tokens"] as? Int ?? 0
-        let output = usage?["output_tokens"] as? Int ?? 0
-        return ChatOutput(text: text, model: model, inputTokens: input, outputTokens: output)
+        let reader = EventStreamReader(Streamed(), progress: Self.eventProgress(progress, total: maxTokens), fold: Streamed.fold)
+        if streaming { request.onChunk = reader.onChunk }
+        let response = try await ProviderHTTP.send(request, provider: name, keyVariable: "ANTHROPIC_API_KEY", policy: policy)
+        if streaming {
+            let answer = reader.value
+            if let failure = answer.failure { throw CreativeError(.providerUnavailable, "Anthropic stopped the answer: \(failure).") }
+            guard answer.finished else { throw CreativeError(.providerError, "The answer from Anthropic stopped before it was complete; try again.") }
+            return ChatOutput(text: answer.text, model: model, inputTokens: answer.input, outputTokens: answer.output)
+        }
+        guard let answer = try? JSONDecoder().decode(Wire.Response.self, from: response.body) else {
+            throw CreativeError(.providerError, "Anthropic answered without content (the body was not the expected JSON).")
+        }
+        let text = answer.content.filter { $0.type == "text" }.compactMap(\.text).joined()
+        return ChatOutput(text: text, model: model, inputTokens: answer.usage?.inputTokens ?? 0, outputTokens: answer.usage?.outputTokens ?? 0)
     }
 
-    /// Messages stream events: text in `content_block_delta`, usage in `message_start` and
+    /// A streamed answer so far: text in `content_block_delta`, usage in `message_start` and
     /// `message_delta`, `message_stop` at the end; an `error` event ends it early.
-    private func streamed(_ body: Data, model: String) throws(CreativeError) -> ChatOutput {
+    struct Streamed: Sendable {
         var text = ""
-        var (input, output) = (0, 0)
+        var input = 0
+        var output = 0
         var finished = false
-        for event in ServerSentEvents.parse(body) {
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) as? [String: Any] else { continue }
-            switch object["type"] as? String {
-            case "content_block_delta":
-                if let delta = object["delta"] as? [String: Any], let piece = delta["text"] as? String { text += piece }
-            case "message_start":
-                input = ((object["message"] as? [String: Any])?["usage"] as? [String: Any])?["input_tokens"] as? Int ?? input
-            case "message_delta":
-                output = (object["usage"] as? [String: Any])?["output_tokens"] as? Int ?? output
-            case "message_stop":
-                finished = true
-            case "error":
-                let message = (object["error"] as? [String: Any])?["message"] as? String ?? "an error"
-                throw CreativeError(.providerUnavailable, "Anthropic stopped the answer: \(message).")
-            default:
-                break
+        var failure: String?
+
+        static func fold(_ state: inout Streamed, _ event: ServerSentEvent) {
+            guard let object = try? JSONDecoder().decode(Wire.StreamEvent.self, from: Data(event.data.utf8)) else { return }
+            switch object.type {
+            case "content_block_delta": state.text += object.delta?.text ?? ""
+            case "message_start": state.input = object.message?.usage?.inputTokens ?? state.input
+            case "message_delta": state.output = object.usage?.outputTokens ?? state.output
+            case "message_stop": state.finished = true
+            case "error": state.failure = object.error?.message ?? "an error"
+            default: break
             }
         }
-        guard finished else { throw CreativeError(.providerError, "The answer from Anthropic stopped before it was complete; try again.") }
-        return ChatOutput(text: text, model: model, inputTokens: input, outputTokens: output)
+    }
+
+    /// The Messages wire format (the fields this engine sends and reads).
+    enum Wire {
+        struct Message: Encodable {
+            var role: String
+            var content: String
+        }
+
+        struct Request: Encodable {
+            var model: String
+            var maxTokens: Int
+            var system: String
+            var messages: [Message]
+            var stream: Bool?
+            enum CodingKeys: String, CodingKey {
+                case model, system, messages, stream
+                case maxTokens = "max_tokens"
+            }
+        }
+
+        struct Usage: Decodable {
+            var inputTokens: Int?
+            var outputTokens: Int?
+            enum CodingKeys: String, CodingKey {
+                case inputTokens = "input_tokens"
+                case outputTokens = "output_tokens"
+            }
+        }
+
+        struct Block: Decodable {
+            var type: String?
+            var text: String?
+        }
+
+        struct Response: Decodable {
+            var content: [Block]
+            var usage: Usage?
+        }
+
+        struct ErrorDetail: Decodable {
+            var message: String?
+        }
+
+        struct StartedMessage: Decodable {
+            var usage: Usage?
+        }
+
+        struct StreamEvent: Decodable {
+            var type: String
+            var delta: Block?
+            var message: StartedMessage?
+            var usage: Usage?
+            var error: ErrorDetail?
+        }
+    }
+}
+
+/// JSON for provider request bodies.
+enum ProviderJSON {
+    static func encode(_ value: some Encodable) throws(CreativeError) -> Data {
+        do {
+            return try JSONEncoder().encode(value)
+        } catch {
+            throw CreativeError(.invalidInput, "The request could not be written as JSON: \(error).")
+        }
     }
 }

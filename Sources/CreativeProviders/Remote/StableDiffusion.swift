@@ -23,48 +23,88 @@ public struct SDWebUI: Sendable {
     }
 
     public func generate(prompt: String, negativePrompt: String?, width: Int, height: Int, seed: Int?, steps: Int, guidance: Double,
-                         sampler: String, progress: @escaping @Sendable (Int, Int) -> Void) throws(CreativeError) -> ImageOutput {
-        let body: [String: Any] = [
-            "prompt": prompt, "negative_prompt": negativePrompt ?? "", "width": width, "height": height, "seed": seed ?? -1,
-            "steps": steps, "cfg_scale": guidance, "sampler_name": sampler, "batch_size": 1, "n_iter": 1,
-        ]
-        var request = HTTPRequest(url: "\(baseURL)/sdapi/v1/txt2img", headers: [("Content-Type", "application/json")],
-                                  body: try? JSONSerialization.data(withJSONObject: body))
+                         sampler: String, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> ImageOutput {
+        let body = Wire.Request(prompt: prompt, negativePrompt: negativePrompt ?? "", width: width, height: height, seed: seed ?? -1,
+                                steps: steps, cfgScale: guidance, samplerName: sampler, batchSize: 1, nIter: 1)
+        var request = HTTPRequest(url: "\(baseURL)/sdapi/v1/txt2img", headers: [("Content-Type", "application/json")], body: try ProviderJSON.encode(body))
         request.timeout = timeout
-        // The render blocks this thread; a second one reads progress until it is done.
-        let done = StopSignal()
-        let finished = DispatchSemaphore(value: 0)
-        let poller = Thread { [baseURL, pollInterval] in
-            defer { finished.signal() }
-            while !done.isSet {
+        // Progress is read from the web UI's progress route while the render runs; the reader
+        // is a child task, cancelled (and awaited) when the render ends.
+        let reader = Task { [baseURL, pollInterval] in
+            while !Task.isCancelled {
                 var probe = HTTPRequest(method: "GET", url: "\(baseURL)/sdapi/v1/progress?skip_current_image=true")
                 probe.timeout = 5
-                if case .success(let answer) = HTTPClient.perform(probe), answer.status == 200,
-                   let object = (try? JSONSerialization.jsonObject(with: answer.body)) as? [String: Any],
-                   let state = object["state"] as? [String: Any],
-                   let step = state["sampling_step"] as? Int, let total = state["sampling_steps"] as? Int, total > 0 {
+                if case .success(let answer) = await HTTPClient.perform(probe), answer.status == 200,
+                   let state = (try? JSONDecoder().decode(Wire.Progress.self, from: answer.body))?.state,
+                   let step = state.samplingStep, let total = state.samplingSteps, total > 0 {
                     progress(min(step, total), total)
                 }
-                done.wait(pollInterval)
+                try? await Task.sleep(for: .seconds(pollInterval))
             }
         }
-        poller.start()
-        // Stop the poller and wait for it, so no progress arrives after this call returns.
-        defer {
-            done.set()
-            finished.wait()
+        let response: HTTPResponse
+        do {
+            response = try await ProviderHTTP.send(request, provider: "Stable Diffusion web UI", keyVariable: nil, policy: policy)
+            reader.cancel()
+            await reader.value
+        } catch {
+            reader.cancel()
+            await reader.value
+            throw error
         }
-        let response = try ProviderHTTP.send(request, provider: "Stable Diffusion web UI", keyVariable: nil, policy: policy)
-        guard let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any],
-              let first = (object["images"] as? [String])?.first, let image = Data(base64Encoded: first)
+        guard let answer = try? JSONDecoder().decode(Wire.Response.self, from: response.body),
+              let first = answer.images.first, let image = Data(base64Encoded: first)
         else { throw CreativeError(.providerError, "The Stable Diffusion web UI answered without an image.") }
-        var usedSeed = seed
-        if let info = object["info"] as? String, let data = info.data(using: .utf8),
-           let parsed = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], let s = parsed["seed"] as? Int {
-            usedSeed = s
-        }
+        // `info` is a JSON document inside a string.
+        let info = answer.info.flatMap { try? JSONDecoder().decode(Wire.Info.self, from: Data($0.utf8)) }
         progress(steps, steps)
-        return ImageOutput(image: image, seed: usedSeed, cost: 0)
+        return ImageOutput(image: image, seed: info?.seed ?? seed, cost: 0)
+    }
+
+    /// The A1111 API wire format (the fields this engine sends and reads).
+    enum Wire {
+        struct Request: Encodable {
+            var prompt: String
+            var negativePrompt: String
+            var width: Int
+            var height: Int
+            var seed: Int
+            var steps: Int
+            var cfgScale: Double
+            var samplerName: String
+            var batchSize: Int
+            var nIter: Int
+            enum CodingKeys: String, CodingKey {
+                case prompt, width, height, seed, steps
+                case negativePrompt = "negative_prompt"
+                case cfgScale = "cfg_scale"
+                case samplerName = "sampler_name"
+                case batchSize = "batch_size"
+                case nIter = "n_iter"
+            }
+        }
+
+        struct Response: Decodable {
+            var images: [String]
+            var info: String?
+        }
+
+        struct Info: Decodable {
+            var seed: Int?
+        }
+
+        struct State: Decodable {
+            var samplingStep: Int?
+            var samplingSteps: Int?
+            enum CodingKeys: String, CodingKey {
+                case samplingStep = "sampling_step"
+                case samplingSteps = "sampling_steps"
+            }
+        }
+
+        struct Progress: Decodable {
+            var state: State?
+        }
     }
 }
 
@@ -81,7 +121,7 @@ public struct StabilityImages: Sendable {
         (self.key, self.baseURL, self.policy) = (key, baseURL, policy)
     }
 
-    public func generate(prompt: String, negativePrompt: String?, model: String, width: Int, height: Int, seed: Int?) throws(CreativeError) -> ImageOutput {
+    public func generate(prompt: String, negativePrompt: String?, model: String, width: Int, height: Int, seed: Int?) async throws(CreativeError) -> ImageOutput {
         guard let key else { throw CreativeError(.providerAuth, "STABILITY_API_KEY is not set; set it to use \(model), or use model local.") }
         let endpoint = model.contains("ultra") ? "ultra" : (model.hasPrefix("sd3") ? "sd3" : "core")
         var fields = [("prompt", prompt), ("output_format", "png"), ("aspect_ratio", Self.aspect(width, height))]
@@ -99,7 +139,7 @@ public struct StabilityImages: Sendable {
                                             ("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: body)
         request.secrets = [key]
         request.timeout = timeout
-        let response = try ProviderHTTP.send(request, provider: "Stability AI", keyVariable: "STABILITY_API_KEY", policy: policy)
+        let response = try await ProviderHTTP.send(request, provider: "Stability AI", keyVariable: "STABILITY_API_KEY", policy: policy)
         let reason = response.headers["finish-reason"] ?? "SUCCESS"
         guard reason != "CONTENT_FILTERED" else {
             throw CreativeError(.providerRefused, "Stability AI filtered the image for content; change the prompt.")
@@ -114,32 +154,5 @@ public struct StabilityImages: Sendable {
         let ratios: [String: Double] = ["21:9": 21.0 / 9, "16:9": 16.0 / 9, "3:2": 1.5, "5:4": 1.25, "1:1": 1, "4:5": 0.8, "2:3": 2.0 / 3, "9:16": 9.0 / 16, "9:21": 9.0 / 21]
         let target = Double(width) / Double(max(height, 1))
         return ratios.min { abs($0.value - target) < abs($1.value - target) }?.key ?? "1:1"
-    }
-}
-
-/// A one-way flag shared with a helper thread, which can sleep until it is set.
-final class StopSignal: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var value = false
-
-    var isSet: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return value
-    }
-
-    func set() {
-        condition.lock()
-        value = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Sleeps up to `seconds`, waking early when the flag is set.
-    func wait(_ seconds: Double) {
-        let deadline = Date().addingTimeInterval(seconds)
-        condition.lock()
-        while !value, condition.wait(until: deadline) {}
-        condition.unlock()
     }
 }
