@@ -86,6 +86,10 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as CreativeError {
             return APIError.response(error)
+        } catch is CancellationError {
+            // The client hung up while its request waited; nobody reads this answer.
+            context.logger.info("request cancelled: the client went away")
+            return APIError.response(CreativeError(.cancelled, "The request was cancelled."))
         } catch let error as HTTPError {
             let code: CreativeError.Code = error.status == .notFound ? .notFound : (error.status == .contentTooLarge ? .tooLarge : .invalidInput)
             let message = error.body ?? (error.status == .notFound ? "There is no such route." : "The request could not be read.")

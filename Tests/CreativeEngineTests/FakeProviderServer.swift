@@ -36,7 +36,14 @@ final class FakeProviderServer: @unchecked Sendable {
     private var recorded: [Request] = []
     private let handler: @Sendable (Request, Int) -> Response
 
+    private var closed: [(path: String, at: Date)] = []
+    private var delaying = 0
+
     var requests: [Request] { lock.withLock { recorded } }
+    /// Requests whose client hung up while their answer was delayed, with when it was seen.
+    var hangUps: [(path: String, at: Date)] { lock.withLock { closed } }
+    /// Requests being delayed right now.
+    var delayedNow: Int { lock.withLock { delaying } }
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// `handler` gets the request and its 0-based number.
@@ -107,11 +114,37 @@ final class FakeProviderServer: @unchecked Sendable {
             return recorded.count - 1
         }
         let response = handler(request, number)
-        if response.delay > 0 { Thread.sleep(forTimeInterval: response.delay) }
+        if response.delay > 0 {
+            lock.withLock { delaying += 1 }
+            let answered = waitUnlessHungUp(client, seconds: response.delay)
+            lock.withLock { delaying -= 1 }
+            guard answered else {
+                lock.withLock { closed.append((request.path, Date())) }
+                return
+            }
+        }
         var text = "HTTP/1.1 \(response.status) Fake\r\nContent-Length: \(response.body.count)\r\nConnection: close\r\n"
         for (k, v) in response.headers { text += "\(k): \(v)\r\n" }
         var out = Data((text + "\r\n").utf8)
         out.append(response.truncateAt.map { response.body.prefix($0) } ?? response.body)
         _ = out.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+    }
+
+    /// POLLRDHUP (Linux; Glibc hides it behind _GNU_SOURCE).
+    static let peerClosed: Int16 = 0x2000
+
+    /// Waits `seconds`; false as soon as the client closes its end of the connection.
+    private func waitUnlessHungUp(_ client: Int32, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0 else { return true }
+            var entry = pollfd(fd: client, events: Int16(POLLIN) | Self.peerClosed, revents: 0)
+            guard poll(&entry, 1, Int32(min(left, 0.05) * 1000)) > 0 else { continue }
+            var byte: UInt8 = 0
+            if recv(client, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0 { return false }
+            if entry.revents & (Int16(POLLHUP) | Self.peerClosed) != 0 { return false }
+            Thread.sleep(forTimeInterval: 0.01)  // bytes of a next request: not a hang-up
+        }
     }
 }

@@ -1,0 +1,104 @@
+import CreativeJobs
+import CreativeModels
+import CreativeProviders
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The server stays responsive whatever a request waits on: a FIFO planted in the library, slow
+/// providers; and a client that hangs up cancels the provider call it was waiting for.
+@Suite("Server concurrency")
+struct ServerConcurrencyTests {
+    typealias Client = APITests.Client
+
+    /// Polls `condition` (a state of a fake or of the library, not a duration being measured).
+    static func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) async rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return try condition()
+    }
+
+    @Test func fifosWhereMediaAndSidecarsBelongNeverStallTheServer() async throws {
+        let lib = try TempLibrary()
+        let media = try lib.savePNG(user: "local", title: "Media is a FIFO")
+        let sidecar = try lib.savePNG(user: "local", title: "Sidecar is a FIFO")
+        let keep = try lib.savePNG(user: "local", title: "Untouched")
+        let mediaFolder = try lib.folder(of: media, user: "local")
+        let sidecarFolder = try lib.folder(of: sidecar, user: "local")
+        // rsync copies FIFOs: one where an image belongs, one where a sidecar belongs.
+        for path in ["\(mediaFolder)/image.png", "\(sidecarFolder)/asset.json"] {
+            try FileManager.default.removeItem(atPath: path)
+            #expect(mkfifo(path, 0o644) == 0)
+        }
+        try await APITests.withAPI(lib) { base in
+            let api = Client(base: base)
+            let stuck = (0..<4).map { _ in Task { await api.call("GET", "/api/creative/asset/\(media)/file") } }
+                + (0..<4).map { _ in Task { await api.call("GET", "/api/creative/asset/\(sidecar)") } }
+            // While those are in flight, the server answers everything else.
+            #expect(await api.call("GET", "/healthz").status == 200)
+            let listing = await api.call("GET", "/api/creative/assets?limit=50")
+            #expect(listing.status == 200)
+            #expect((listing.json["items"] as? [[String: Any]])?.contains { $0["id"] as? String == keep } == true)
+            #expect(await api.call("GET", "/api/creative/asset/\(keep)/file").status == 200)
+            // And the requests for the FIFOs end with an error instead of waiting for a writer.
+            for request in stuck {
+                let reply = await request.value
+                #expect((400..<600).contains(reply.status), "\(reply.status) \(String(decoding: reply.body, as: UTF8.self))")
+            }
+            let media = await api.call("GET", "/api/creative/asset/\(media)/file")
+            #expect(media.status == 404 && media.code == "not_found")
+        }
+    }
+
+    @Test func slowProvidersDoNotHoldUpOtherRequests() async throws {
+        let server = try FakeProviderServer { _, _ in
+            var answer = FakeProviderServer.Response.json(200, ["choices": [["message": ["role": "assistant", "content": "Hello."]]]])
+            answer.delay = 30
+            return answer
+        }
+        let lib = try TempLibrary()
+        try await APITests.withAPI(lib, environment: ProviderTests.env(server)) { base in
+            let api = Client(base: base)
+            let calls = (0..<8).map { n in
+                Task { await api.call("POST", "/api/creative/content/generate", json: #"{"contentType": "email", "prompt": "sale \#(n)", "model": "gpt-4o"}"#) }
+            }
+            #expect(await Self.eventually { server.delayedNow == 8 })
+            #expect(await api.call("GET", "/healthz").status == 200)
+            #expect(await api.call("GET", "/api/creative/assets").status == 200)
+            #expect(await api.call("GET", "/api/creative/templates").status == 200)
+            // All eight were still waiting on the provider when those answered.
+            #expect(server.delayedNow == 8)
+            for call in calls { call.cancel() }
+            #expect(await Self.eventually { server.hangUps.count == 8 })
+        }
+    }
+
+    @Test func aClientThatHangsUpCancelsTheProviderCall() async throws {
+        let server = try FakeProviderServer { _, _ in
+            var answer = FakeProviderServer.Response.json(200, ["choices": [["message": ["role": "assistant", "content": "Too late."]]]])
+            answer.delay = 30
+            return answer
+        }
+        let lib = try TempLibrary()
+        try await APITests.withAPI(lib, environment: ProviderTests.env(server)) { base in
+            let api = Client(base: base)
+            let call = Task { await api.call("POST", "/api/creative/content/generate", json: #"{"contentType": "email", "prompt": "spring sale", "model": "gpt-4o"}"#) }
+            #expect(await Self.eventually { server.delayedNow == 1 })
+            let hungUp = Date()
+            call.cancel()
+            #expect(await Self.eventually { !server.hangUps.isEmpty })
+            let seen = try #require(server.hangUps.first)
+            #expect(seen.path.hasSuffix("/chat/completions"))
+            #expect(seen.at.timeIntervalSince(hungUp) < 1.0, "the provider saw its connection close \(seen.at.timeIntervalSince(hungUp)) s after the client hung up")
+            // The job records why it ended.
+            let store = lib.library.store
+            #expect(await Self.eventually { store.readAll(GenerationJob.self).entities.first?.0.status == .cancelled })
+            #expect(server.requests.count == 1)
+        }
+    }
+}
