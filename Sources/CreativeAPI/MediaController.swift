@@ -31,7 +31,7 @@ struct MediaController {
     }
 
     /// Bytes read from disk per write to the client: memory per download stays at about this.
-    static let chunkSize = 256 * 1024
+    static let chunkSize = 64 * 1024
 
     private func serve(_ request: Request, _ context: APIContext, thumbnail: Bool) async throws -> Response {
         let (id, user) = (try context.parameters.require("id"), context.userId)
