@@ -1,11 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// The layout shows the architecture: models → store → (index, media) → the four seed libraries →
-// doors (CLI, later the REST API and the inbox watcher). See README.md "Architecture".
+// The layout shows the architecture: catalog → generation → the four seed libraries; the daemon
+// (watcher, engine) and the doors (REST API, CLI) on top. See README.md "Architecture".
 let package = Package(
     name: "CreativeEngine",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "creative", targets: ["CreativeCLI"]),
         .library(name: "CreativeLibraries", targets: ["CreativeLibraries"]),
@@ -29,48 +28,50 @@ let package = Package(
         .systemLibrary(name: "CInotify", providers: [.apt(["libinotifytools0-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
 
-        // Sidecar models, request types, the one error type. No I/O.
-        .target(name: "CreativeModels", resources: [.copy("Schemas")]),
-        // The only code that touches library files: atomic writes, locks, ids, trash.
-        .target(name: "CreativeStore", dependencies: ["CreativeModels", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
-        // The SQLite (FTS5) index: a cache of the sidecars, rebuilt from them at any time.
+        // What a library folder holds and how it is kept: models and the one error type, the
+        // atomic store, the SQLite/FTS5 index, image probing, the blocking pools, and the
+        // catalog's blocking operations on assets and templates.
         .target(
-            name: "CreativeIndex",
+            name: "CreativeCatalog",
             dependencies: [
-                "CreativeModels", "CreativeStore",
+                "CVips",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            resources: [.copy("Models/Schemas")]
+        ),
+        // Making things: the providers (libcurl's multi interface, built-in offline ones) and the
+        // job runner that turns a job into an asset.
+        .target(
+            name: "CreativeGeneration",
+            dependencies: [
+                "CreativeCatalog", "CCurl", "CVips",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Image probing and thumbnails through libvips.
-        .target(name: "CreativeMedia", dependencies: ["CreativeModels", "CVips"]),
-        // Built-in offline providers (and, with issue 5, the real ones over libcurl).
+        // The public face: the seed's ImageGenerator, ContentCreator, TemplateManager and
+        // AssetManager, async, for any Swift program (no watcher, HTTP server or CLI inside).
+        .target(name: "CreativeLibraries", dependencies: ["CreativeCatalog", "CreativeGeneration"]),
+        // The folder door: inotify or polling, inbox intake, and the Engine service.
         .target(
-            name: "CreativeProviders",
-            dependencies: ["CreativeModels", "CreativeMedia", "CVips", "CCurl", .product(name: "Logging", package: "swift-log")]
-        ),
-        // Watching folders: inotify (libinotifytools, one owner thread) and polling, one interface.
-        .target(
-            name: "CreativeWatcher",
-            dependencies: ["CInotify", .product(name: "Logging", package: "swift-log")]
-        ),
-        // The inbox, generation jobs (claims, leases, retries) and the services that run them.
-        .target(
-            name: "CreativeJobs",
+            name: "CreativeDaemon",
             dependencies: [
-                "CreativeModels", "CreativeStore", "CreativeIndex", "CreativeLibraries", "CreativeProviders",
-                "CreativeWatcher",
+                "CreativeCatalog", "CreativeGeneration", "CInotify",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        // The REST API: the 19 seed endpoints on Hummingbird.
+        // The REST API: the 19 seed endpoints and media on Hummingbird.
         .target(
             name: "CreativeAPI",
             dependencies: [
-                "CreativeModels", "CreativeStore", "CreativeIndex", "CreativeLibraries", "CreativeJobs", "CCrypt",
+                "CreativeCatalog", "CreativeGeneration", "CreativeLibraries", "CCrypt",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -78,20 +79,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The seed's AssetManager and TemplateManager.
-        .target(
-            name: "CreativeLibraries",
-            dependencies: [
-                "CreativeModels", "CreativeStore", "CreativeIndex", "CreativeMedia",
-                .product(name: "Mustache", package: "swift-mustache"),
-            ]
-        ),
         // The `creative` command.
         .executableTarget(
             name: "CreativeCLI",
             dependencies: [
-                "CreativeLibraries", "CreativeStore", "CreativeIndex", "CreativeJobs", "CreativeProviders", "CreativeWatcher",
-                "CreativeAPI",
+                "CreativeCatalog", "CreativeGeneration", "CreativeLibraries", "CreativeDaemon", "CreativeAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -101,8 +93,7 @@ let package = Package(
         .testTarget(
             name: "CreativeEngineTests",
             dependencies: [
-                "CreativeLibraries", "CreativeIndex", "CreativeJobs", "CreativeProviders", "CreativeWatcher", "CreativeCLI",
-                "CreativeAPI",
+                "CreativeCatalog", "CreativeGeneration", "CreativeLibraries", "CreativeDaemon", "CreativeAPI", "CreativeCLI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

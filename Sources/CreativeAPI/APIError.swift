@@ -1,4 +1,4 @@
-import CreativeModels
+import CreativeCatalog
 import Foundation
 import Hummingbird
 
@@ -73,12 +73,12 @@ enum JSON {
 
     /// A request body as a request type: JSON only (415 otherwise), within the size limit (413),
     /// strictly decoded (unknown fields refused).
-    static func decode<T: CreativeModels.Request>(_ type: T.Type, from request: Hummingbird.Request, limit: Int) async throws -> T {
+    static func decode<T: CreativeCatalog.Request>(_ type: T.Type, from request: Hummingbird.Request, limit: Int) async throws -> T {
         try await decode(type, from: request.body, headers: request.headers, limit: limit)
     }
 
     /// The same for a body already taken from its request (see `GenerationController.untilClientLeaves`).
-    static func decode<T: CreativeModels.Request>(_ type: T.Type, from body: RequestBody, headers: HTTPFields, limit: Int) async throws -> T {
+    static func decode<T: CreativeCatalog.Request>(_ type: T.Type, from body: RequestBody, headers: HTTPFields, limit: Int) async throws -> T {
         let contentType = headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") else {
             throw HTTPError(.unsupportedMediaType, message: "Send the body as application/json.")

@@ -1,7 +1,6 @@
-import CreativeJobs
+import CreativeGeneration
 import CreativeLibraries
-import CreativeModels
-import CreativeStore
+import CreativeCatalog
 import Foundation
 import Hummingbird
 import Logging
@@ -46,9 +45,9 @@ public func buildRouter(library: CreativeLibrary, configuration: APIConfiguratio
     let generation = Generation(library: library, runner: runner)
     let api = router.group("api/creative")
     let responses = AssetResponses()
-    AssetController(library: library, responses: responses, limit: configuration.maxBody).add(to: api)
+    AssetController(assets: AssetManager(library: library), responses: responses, limit: configuration.maxBody).add(to: api)
     MediaController(library: library).add(to: api)
-    TemplateController(library: library, limit: configuration.maxBody).add(to: api)
+    TemplateController(templates: TemplateManager(library: library), limit: configuration.maxBody).add(to: api)
     let generating = api.group()
     if let perMinute = configuration.generationsPerMinute { generating.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perMinute: perMinute))) }
     GenerationController(images: ImageGenerator(generation: generation), content: ContentCreator(generation: generation),

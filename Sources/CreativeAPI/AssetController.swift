@@ -1,48 +1,37 @@
+import CreativeCatalog
 import CreativeLibraries
-import CreativeModels
-import CreativeStore
 import Foundation
 import Hummingbird
 
 /// Assets: GET|PATCH|DELETE /asset/:id, GET /assets, POST /asset/:id/favorite, POST /asset/:id/tags.
-/// The library's calls read and write files, so they run on the io pool.
 struct AssetController {
-    let library: CreativeLibrary
+    let assets: AssetManager
     let responses: AssetResponses
     let limit: Int
 
     func add(to group: RouterGroup<APIContext>) {
-        let assets = library.assets
         group.get("asset/:id") { _, context in
-            let (id, user) = (try context.parameters.require("id"), context.userId)
-            guard let asset = try await BlockingPool.io.run({ () throws(CreativeError) in try assets.getAsset(id, userId: user) }) else {
-                throw CreativeError.notFound("asset", id)
-            }
+            let id = try context.parameters.require("id")
+            guard let asset = try await assets.getAsset(id, userId: context.userId) else { throw CreativeError.notFound("asset", id) }
             return responses.one(asset)
         }
         group.get("assets") { request, context in
-            let (filters, user) = (try QueryRequest.decode(AssetFilters.self, from: request), context.userId)
-            return responses.page(try await BlockingPool.io.run { () throws(CreativeError) in try assets.listAssets(userId: user, filters: filters) })
+            responses.page(try await assets.listAssets(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request)))
         }
         group.patch("asset/:id") { request, context in
             let updates = try await JSON.decode(AssetUpdates.self, from: request, limit: limit)
-            let (id, user, expected) = (try context.parameters.require("id"), context.userId, try Version.expected(request))
-            return JSON.response(try await BlockingPool.io.run { () throws(CreativeError) in
-                try assets.updateAsset(id, userId: user, updates: updates, expectedUpdatedAt: expected)
-            })
+            return JSON.response(try await assets.updateAsset(try context.parameters.require("id"), userId: context.userId, updates: updates,
+                                                              expectedUpdatedAt: try Version.expected(request)))
         }
         group.delete("asset/:id") { _, context in
-            let (id, user) = (try context.parameters.require("id"), context.userId)
-            return JSON.response(try await BlockingPool.io.run { () throws(CreativeError) in try assets.deleteAsset(id, userId: user) })
+            JSON.response(try await assets.deleteAsset(try context.parameters.require("id"), userId: context.userId))
         }
         group.post("asset/:id/favorite") { _, context in
-            let (id, user) = (try context.parameters.require("id"), context.userId)
-            return JSON.response(try await BlockingPool.io.run { () throws(CreativeError) in try assets.toggleFavorite(id, userId: user) })
+            JSON.response(try await assets.toggleFavorite(try context.parameters.require("id"), userId: context.userId))
         }
         group.post("asset/:id/tags") { request, context in
             let body = try await JSON.decode(TagsRequest.self, from: request, limit: limit)
-            let (id, user) = (try context.parameters.require("id"), context.userId)
-            return JSON.response(try await BlockingPool.io.run { () throws(CreativeError) in try assets.addTags(id, userId: user, tags: body.tags) })
+            return JSON.response(try await assets.addTags(try context.parameters.require("id"), userId: context.userId, tags: body.tags))
         }
     }
 }

@@ -1,5 +1,4 @@
-import CreativeModels
-import CreativeStore
+import CreativeCatalog
 import Foundation
 import Hummingbird
 

@@ -1,6 +1,6 @@
-import CreativeJobs
+import CreativeGeneration
 import CreativeLibraries
-import CreativeModels
+import CreativeCatalog
 import Foundation
 import Hummingbird
 

@@ -1,6 +1,5 @@
-import CreativeIndex
+import CreativeCatalog
 import CreativeLibraries
-import CreativeModels
 import Foundation
 import Hummingbird
 import Prometheus

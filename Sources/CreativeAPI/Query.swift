@@ -1,4 +1,4 @@
-import CreativeModels
+import CreativeCatalog
 import Foundation
 import Hummingbird
 
@@ -9,7 +9,7 @@ enum QueryRequest {
     static let integers: Set<String> = ["limit", "count"]
     static let lists: Set<String> = ["tags"]
 
-    static func decode<T: CreativeModels.Request>(_ type: T.Type, from request: Hummingbird.Request) throws(CreativeError) -> T {
+    static func decode<T: CreativeCatalog.Request>(_ type: T.Type, from request: Hummingbird.Request) throws(CreativeError) -> T {
         var object: [String: JSONValue] = [:]
         for (key, value) in request.uri.queryParameters {
             let name = String(key)

@@ -1,4 +1,4 @@
-import CreativeModels
+import CreativeCatalog
 import Foundation
 import Hummingbird
 import Synchronization

@@ -1,5 +1,5 @@
 import CCrypt
-import CreativeModels
+import CreativeCatalog
 import Foundation
 import Synchronization
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CreativeModels
+import CreativeCatalog
 import Foundation
 
 extension MediaType: ExpressibleByArgument {}

@@ -1,6 +1,6 @@
 import ArgumentParser
+import CreativeCatalog
 import CreativeLibraries
-import CreativeModels
 import Foundation
 
 struct AssetCommand: ParsableCommand {

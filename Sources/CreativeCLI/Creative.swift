@@ -1,7 +1,7 @@
 import ArgumentParser
 import Logging
 import Foundation
-import CreativeModels
+import CreativeCatalog
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,7 +1,8 @@
 import ArgumentParser
-import CreativeJobs
+import CreativeGeneration
 import CreativeLibraries
-import CreativeModels
+import CreativeDaemon
+import CreativeCatalog
 import Foundation
 
 /// The seed libraries that generate, built on an opened library.

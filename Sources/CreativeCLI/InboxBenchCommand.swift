@@ -1,7 +1,7 @@
 import ArgumentParser
+import CreativeCatalog
 import CreativeLibraries
-import CreativeModels
-import CreativeWatcher
+import CreativeDaemon
 import Foundation
 #if canImport(Glibc)
 import Glibc

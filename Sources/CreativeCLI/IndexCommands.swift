@@ -1,8 +1,6 @@
 import ArgumentParser
-import CreativeIndex
+import CreativeCatalog
 import CreativeLibraries
-import CreativeModels
-import CreativeStore
 import Foundation
 
 struct IndexCommand: ParsableCommand {

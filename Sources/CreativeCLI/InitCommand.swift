@@ -1,4 +1,5 @@
 import ArgumentParser
+import CreativeCatalog
 import CreativeLibraries
 
 struct InitCommand: ParsableCommand, JSONOutput {

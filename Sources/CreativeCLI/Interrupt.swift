@@ -1,4 +1,4 @@
-import CreativeModels
+import CreativeCatalog
 import UnixSignals
 
 /// Runs `body`, cancelling it when the user presses Ctrl-C (SIGINT): a provider call in flight is

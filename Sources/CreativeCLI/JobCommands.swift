@@ -1,8 +1,8 @@
 import ArgumentParser
-import CreativeJobs
+import CreativeGeneration
 import CreativeLibraries
-import CreativeModels
-import CreativeStore
+import CreativeDaemon
+import CreativeCatalog
 import Foundation
 
 struct JobCommand: AsyncParsableCommand {

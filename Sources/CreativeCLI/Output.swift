@@ -1,5 +1,5 @@
+import CreativeCatalog
 import CreativeLibraries
-import CreativeModels
 import Foundation
 
 /// Printing results: JSON with `--json` (the same shapes the REST API returns), short text otherwise.

@@ -1,6 +1,5 @@
+import CreativeCatalog
 import CreativeLibraries
-import CreativeModels
-import CreativeStore
 import Foundation
 
 /// Realistic synthetic asset sidecars for benchmarks: prompts, tags and parameters like the ones

@@ -1,7 +1,9 @@
 import ArgumentParser
 import CreativeAPI
-import CreativeJobs
+import CreativeGeneration
 import CreativeLibraries
+import CreativeDaemon
+import CreativeCatalog
 import Foundation
 import Logging
 import ServiceLifecycle

@@ -1,193 +1,75 @@
-import CreativeIndex
-import CreativeMedia
-import CreativeModels
-import CreativeStore
+import CreativeCatalog
 import Foundation
 
-/// The seed's asset-manager: saves, reads, lists, updates and deletes assets. Every function takes
-/// the acting user: others' private assets behave exactly like unknown ids.
+/// The seed's asset-manager: save, read, list, update, delete, favourite and tag assets.
+///
+/// Every function takes the acting user: another user's private asset behaves exactly like an
+/// unknown id (`nil` or `not_found`). The work reads and writes the library's files, so it runs on
+/// ``BlockingPool/io`` (``saveAsset(userId:asset:)`` on ``BlockingPool/media``: it probes the
+/// media and writes a thumbnail with libvips); the caller's task only awaits.
+///
+/// ```swift
+/// let assets = AssetManager(library: try CreativeLibrary.open("./library"))
+/// let saved = try await assets.saveAsset(userId: "local", asset: AssetInput(media: .file(path: "fox.png")))
+/// _ = try await assets.toggleFavorite(saved.assetId, userId: "local")
+/// ```
 public struct AssetManager: Sendable {
-    public let store: LibraryStore
-    public let index: LibraryIndex
+    let catalog: AssetCatalog
 
-    public init(store: LibraryStore, index: LibraryIndex) {
-        self.store = store
-        self.index = index
+    public init(library: CreativeLibrary) {
+        catalog = library.assets
     }
 
-    /// Saves media plus metadata as a new asset folder `assets/<yyyy-mm>/<slug>--<id>/`.
-    /// fileSize, width, height and format are measured from the bytes; images get a WebP thumbnail.
+    /// Saves media plus metadata as a new asset folder `assets/<yyyy-mm>/<slug>--<id>/`; size,
+    /// dimensions and format are measured from the bytes, images get a WebP thumbnail.
     /// - Throws: `invalid_input` for bad fields, `unsupported_media` when the media does not match
     ///   its type, `too_large` over 512 MiB.
-    /// - Parameter id: the new asset's id; a job passes its own id so that a rerun after a crash
-    ///   finds the asset it already made instead of making a second one.
-    public func saveAsset(userId: String, asset input: AssetInput, id fixedId: String? = nil) throws(CreativeError) -> SaveAssetResult {
-        let userId = try Validation.userId(userId)
-        let (data, fileName) = try loadMedia(try input.media())
-        let info = MediaProbe.inspect(data, fileName: fileName)
-        guard let type = input.type ?? info.type else {
-            throw .invalid("type", "Could not tell what kind of media this is; set type to image, video, audio or text.")
-        }
-        if type == .image, info.type != .image {
-            throw CreativeError(.unsupportedMedia, "The media is not an image libvips can read (PNG, JPEG, WebP, GIF, SVG, TIFF, HEIF).", field: "type")
-        }
-        if type != .image, info.type == .image {
-            throw CreativeError(.unsupportedMedia, "The media is an image, but type says \(type.rawValue).", field: "type")
-        }
-        let now = Timestamp.now()
-        let id = try fixedId.map { (given) throws(CreativeError) in try Validation.id(given) } ?? ULID.make(at: now)
-        let fallbackTitle = input.prompt.map { String($0.prefix(80)) }
-            ?? fileName.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
-        let title = try Validation.required(input.title ?? fallbackTitle ?? "Untitled", field: "title", max: Validation.maxTitle)
-        let mediaName = "\(type == .text ? "content" : type.rawValue).\(info.fileExtension)"
-
-        var asset = CreativeAsset(id: id, userId: userId, type: type, title: title, url: mediaName,
-                                  status: input.status ?? .ready, createdAt: now, updatedAt: now)
-        asset.generationId = try input.generationId.map { (g) throws(CreativeError) in try Validation.id(g, field: "generationId") }
-        asset.fileSize = info.fileSize
-        asset.width = info.width
-        asset.height = info.height
-        asset.format = info.format
-        asset.duration = try Validation.nonNegative(input.duration, field: "duration")
-        asset.isPublic = input.isPublic ?? false
-        asset.isFavorite = input.isFavorite ?? false
-        try apply(Fields(input), to: &asset)
-
-        var files = [EntityFile(name: mediaName, data: data)]
-        if type == .image, let thumbnail = MediaProbe.thumbnail(data) {
-            files.append(EntityFile(name: "thumbnail.webp", data: thumbnail))
-            asset.thumbnailUrl = "thumbnail.webp"
-        }
-        try store.create(asset, in: "assets/\(Self.month(now))", files: files)
-        return SaveAssetResult(assetId: id)
+    public func saveAsset(userId: String, asset: AssetInput) async throws(CreativeError) -> SaveAssetResult {
+        try await BlockingPool.media.run { [catalog] () throws(CreativeError) in try catalog.saveAsset(userId: userId, asset: asset) }
     }
 
-    /// The asset, if the user owns it or it is public; nil otherwise.
-    /// - Throws: `invalid_input` for a malformed id, `invalid_sidecar` when its sidecar is broken.
-    public func getAsset(_ assetId: String, userId: String) throws(CreativeError) -> CreativeAsset? {
-        _ = try Validation.id(assetId)
-        guard let asset = try index.current(CreativeAsset.self, id: assetId), Self.visible(asset, to: userId) else { return nil }
-        return asset
+    /// The asset, or nil for an unknown id or another user's private asset.
+    /// - Throws: `invalid_sidecar` when its sidecar is broken.
+    public func getAsset(_ assetId: String, userId: String) async throws(CreativeError) -> CreativeAsset? {
+        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.getAsset(assetId, userId: userId) }
     }
 
-    static func visible(_ asset: CreativeAsset, to userId: String) -> Bool {
-        asset.userId == userId || asset.isPublic
+    /// A page of the user's assets and public ones, filtered and sorted as `filters` says.
+    /// - Throws: `invalid_input` for a bad filter or cursor.
+    public func listAssets(userId: String, filters: AssetFilters = AssetFilters()) async throws(CreativeError) -> Page<CreativeAsset> {
+        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.listAssets(userId: userId, filters: filters) }
     }
 
-    /// The asset and where its folder is (library-relative), if the user may see it; one lookup for callers that serve its files.
-    public func find(_ assetId: String, userId: String) throws(CreativeError) -> (asset: CreativeAsset, location: EntityLocation)? {
-        guard let (asset, location) = try store.read(CreativeAsset.self, id: assetId), Self.visible(asset, to: userId) else { return nil }
-        return (asset, location)
-    }
-
-    /// The user's assets, filtered, searched (FTS5), sorted (newest first by default; by relevance
-    /// when searching) and paged — answered from the index.
-    public func listAssets(userId: String, filters: AssetFilters = AssetFilters()) throws(CreativeError) -> Page<CreativeAsset> {
-        try index.listAssets(userId: try Validation.userId(userId), filters: filters)
-    }
-
-    /// Changes the given fields; updatedAt bumps. id, userId, createdAt and measured media fields
-    /// cannot change.
-    /// - Parameter expectedUpdatedAt: when given (an API client's If-Match), the update is refused
-    ///   with `conflict` if the asset changed since the client read it.
-    public func updateAsset(_ assetId: String, userId: String, updates: AssetUpdates, expectedUpdatedAt: Date? = nil) throws(CreativeError) -> SuccessResult {
-        let fields = Fields(updates)
-        try mutate(assetId, userId: userId) { (asset: inout CreativeAsset) throws(CreativeError) in
-            if let expected = expectedUpdatedAt, Timestamp.format(expected) != Timestamp.format(asset.updatedAt) {
-                throw CreativeError(.conflict, "Asset \(assetId) changed since it was read (now \(Timestamp.format(asset.updatedAt))); read it again and retry.")
-            }
-            if let title = updates.title { asset.title = try Validation.required(title, field: "title", max: Validation.maxTitle) }
-            if let duration = updates.duration { asset.duration = try Validation.nonNegative(duration, field: "duration") }
-            if let isPublic = updates.isPublic { asset.isPublic = isPublic }
-            if let isFavorite = updates.isFavorite { asset.isFavorite = isFavorite }
-            if let status = updates.status { asset.status = status }
-            try apply(fields, to: &asset)
-        }
-        return SuccessResult()
-    }
-
-    /// Moves the asset folder to `.trash/`; `restoreAsset` brings it back.
-    public func deleteAsset(_ assetId: String, userId: String) throws(CreativeError) -> SuccessResult {
-        try requireOwner(assetId, userId: userId)
-        guard try store.moveToTrash(.asset, id: assetId) else { throw .notFound("asset", assetId) }
-        return SuccessResult()
-    }
-
-    /// Brings a deleted asset back from `.trash/` to the folder it was in.
-    public func restoreAsset(_ assetId: String, userId: String) throws(CreativeError) -> SuccessResult {
-        guard let (asset, _) = try store.readFromTrash(CreativeAsset.self, id: assetId), asset.userId == userId else {
-            throw CreativeError(.notFound, "No deleted asset with id \(assetId) is in the trash.")
-        }
-        try store.restoreFromTrash(.asset, id: assetId)
-        return SuccessResult()
-    }
-
-    /// Flips isFavorite under the asset's lock, so concurrent toggles never lose one.
-    public func toggleFavorite(_ assetId: String, userId: String) throws(CreativeError) -> FavoriteResult {
-        let asset = try mutate(assetId, userId: userId) { (asset: inout CreativeAsset) throws(CreativeError) in
-            asset.isFavorite.toggle()
-        }
-        return FavoriteResult(isFavorite: asset.isFavorite)
-    }
-
-    /// Adds tags (trimmed, de-duplicated case-insensitively, at most 50 of 50 characters).
-    public func addTags(_ assetId: String, userId: String, tags: [String]) throws(CreativeError) -> TagsResult {
-        let new = try Validation.tags(tags)
-        guard !new.isEmpty else { throw .invalid("tags", "Give at least one tag to add.") }
-        let asset = try mutate(assetId, userId: userId) { (asset: inout CreativeAsset) throws(CreativeError) in
-            asset.tags = try Validation.tags(asset.tags + new)
-        }
-        return TagsResult(tags: asset.tags)
-    }
-
-    // MARK: Helpers
-
-    private func requireOwner(_ assetId: String, userId: String) throws(CreativeError) {
-        guard let (asset, _) = try store.read(CreativeAsset.self, id: assetId), asset.userId == userId else {
-            throw .notFound("asset", assetId)
+    /// Changes the fields `updates` sets. With `expectedUpdatedAt` (an ETag's time), a change made
+    /// in between is a `conflict` instead of being overwritten.
+    /// - Throws: `not_found`, `invalid_input`, `conflict`.
+    public func updateAsset(_ assetId: String, userId: String, updates: AssetUpdates, expectedUpdatedAt: Date? = nil) async throws(CreativeError) -> SuccessResult {
+        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in
+            try catalog.updateAsset(assetId, userId: userId, updates: updates, expectedUpdatedAt: expectedUpdatedAt)
         }
     }
 
-    /// Read-modify-write under the asset's lock; bumps updatedAt when something changed.
-    @discardableResult
-    private func mutate(
-        _ assetId: String, userId: String, _ change: (inout CreativeAsset) throws(CreativeError) -> Void
-    ) throws(CreativeError) -> CreativeAsset {
-        let updated = try store.update(CreativeAsset.self, id: assetId) { (asset: inout CreativeAsset) throws(CreativeError) in
-            guard asset.userId == userId else { throw .notFound("asset", assetId) }
-            let before = asset
-            try change(&asset)
-            if asset != before { asset.updatedAt = max(Timestamp.now(), before.updatedAt) }
-        }
-        guard let updated else { throw .notFound("asset", assetId) }
-        return updated
+    /// Moves the asset's folder to `.trash/` (``restoreAsset(_:userId:)`` brings it back).
+    /// - Throws: `not_found`.
+    public func deleteAsset(_ assetId: String, userId: String) async throws(CreativeError) -> SuccessResult {
+        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.deleteAsset(assetId, userId: userId) }
     }
 
-    private func loadMedia(_ media: AssetMedia) throws(CreativeError) -> (Data, String?) {
-        switch media {
-        case .bytes(let data, let name):
-            guard data.count <= Validation.maxMediaBytes else {
-                throw CreativeError(.tooLarge, "The media is \(data.count) bytes; the limit is \(Validation.maxMediaBytes).", field: "data")
-            }
-            guard !data.isEmpty else { throw .invalid("data", "The media is empty.") }
-            return (data, name)
-        case .file(let path):
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            guard let size = attributes?[.size] as? Int, attributes?[.type] as? FileAttributeType == .typeRegular else {
-                throw .invalid("file", "\(path) is not a readable file.")
-            }
-            guard size <= Validation.maxMediaBytes else {
-                throw CreativeError(.tooLarge, "\(path) is \(size) bytes; the limit is \(Validation.maxMediaBytes).", field: "file")
-            }
-            guard size > 0, let data = FileManager.default.contents(atPath: path) else {
-                throw .invalid("file", "\(path) is empty or cannot be read.")
-            }
-            return (data, path)
-        }
+    /// Brings a deleted asset back from `.trash/`.
+    /// - Throws: `not_found` when it is not in the trash.
+    public func restoreAsset(_ assetId: String, userId: String) async throws(CreativeError) -> SuccessResult {
+        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.restoreAsset(assetId, userId: userId) }
     }
 
-    static func month(_ date: Date) -> String {
-        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC") ?? .current, from: date)
-        return String(format: "%04d-%02d", c.year ?? 1970, c.month ?? 1)
+    /// Flips `isFavorite` and returns the new value.
+    /// - Throws: `not_found`.
+    public func toggleFavorite(_ assetId: String, userId: String) async throws(CreativeError) -> FavoriteResult {
+        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.toggleFavorite(assetId, userId: userId) }
+    }
+
+    /// Adds tags (trimmed, deduplicated) and returns the asset's tags.
+    /// - Throws: `not_found`, `invalid_input` for a blank tag or one with control characters.
+    public func addTags(_ assetId: String, userId: String, tags: [String]) async throws(CreativeError) -> TagsResult {
+        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.addTags(assetId, userId: userId, tags: tags) }
     }
 }

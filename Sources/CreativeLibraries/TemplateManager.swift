@@ -1,168 +1,61 @@
-import CreativeIndex
-import CreativeModels
-import CreativeStore
+import CreativeCatalog
 import Foundation
 
-/// The seed's template-manager. A user sees their own templates, public ones and the defaults;
-/// only the owner changes or deletes one.
+/// The seed's template-manager: create, read, list, update, delete and use templates.
+///
+/// A user sees their own templates, public ones and the shipped defaults; only the owner changes
+/// or deletes one. The work reads and writes the library's files on ``BlockingPool/io``; the
+/// caller's task only awaits.
+///
+/// ```swift
+/// let templates = TemplateManager(library: try CreativeLibrary.open("./library"))
+/// let made = try await templates.createTemplate(userId: "local", template: TemplateInput(name: "Poster", type: .image, prompt: "A poster for {{event}}"))
+/// ```
 public struct TemplateManager: Sendable {
-    public let store: LibraryStore
-    public let index: LibraryIndex
+    let catalog: TemplateCatalog
 
-    public init(store: LibraryStore, index: LibraryIndex) {
-        self.store = store
-        self.index = index
+    public init(library: CreativeLibrary) {
+        catalog = library.templates
     }
 
     /// Creates a template folder `templates/<slug>--<id>/`.
     /// - Throws: `invalid_input` for bad fields, `invalid_template` when a prompt is not valid Mustache.
-    public func createTemplate(userId: String, template input: TemplateInput) throws(CreativeError) -> CreateTemplateResult {
-        let userId = try Validation.userId(userId)
-        let now = Timestamp.now()
-        var template = CreativeTemplate(id: ULID.make(at: now), userId: userId, name: "", type: input.type,
-                                        prompt: "", createdAt: now, updatedAt: now)
-        var updates = TemplateUpdates()
-        (updates.name, updates.description, updates.category, updates.prompt, updates.negativePrompt) =
-            (input.name, input.description, input.category, input.prompt, input.negativePrompt)
-        (updates.model, updates.parameters, updates.isPublic, updates.tags) = (input.model, input.parameters, input.isPublic, input.tags)
-        try Self.apply(updates, to: &template)
-        try store.create(template, in: "templates")
-        return CreateTemplateResult(templateId: template.id)
+    public func createTemplate(userId: String, template: TemplateInput) async throws(CreativeError) -> CreateTemplateResult {
+        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.createTemplate(userId: userId, template: template) }
     }
 
-    /// The template, if the user owns it or it is public or a default; nil otherwise.
-    public func getTemplate(_ templateId: String, userId: String) throws(CreativeError) -> CreativeTemplate? {
-        guard let template = try index.current(CreativeTemplate.self, id: templateId), Self.visible(template, to: userId) else { return nil }
-        return template
+    /// The template, or nil for an unknown id or another user's private template.
+    public func getTemplate(_ templateId: String, userId: String) async throws(CreativeError) -> CreativeTemplate? {
+        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.getTemplate(templateId, userId: userId) }
     }
 
-    /// Templates the user can see, filtered, searched, sorted (most used first by default) and
-    /// paged — answered from the index.
-    public func listTemplates(userId: String, filters: TemplateFilters = TemplateFilters()) throws(CreativeError) -> Page<CreativeTemplate> {
-        try index.listTemplates(userId: try Validation.userId(userId), filters: filters)
+    /// A page of the templates the user can see, filtered as `filters` says.
+    public func listTemplates(userId: String, filters: TemplateFilters = TemplateFilters()) async throws(CreativeError) -> Page<CreativeTemplate> {
+        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.listTemplates(userId: userId, filters: filters) }
     }
 
-    /// Changes the given fields of the user's own template; prompts are checked as Mustache.
-    /// - Parameter expectedUpdatedAt: as for updateAsset: refuses with `conflict` if the template changed.
-    public func updateTemplate(_ templateId: String, userId: String, updates: TemplateUpdates, expectedUpdatedAt: Date? = nil) throws(CreativeError) -> SuccessResult {
-        let updated = try store.update(CreativeTemplate.self, id: templateId) { (t: inout CreativeTemplate) throws(CreativeError) in
-            guard t.userId == userId else { throw Self.notFound(templateId) }
-            if let expected = expectedUpdatedAt, Timestamp.format(expected) != Timestamp.format(t.updatedAt) {
-                throw CreativeError(.conflict, "Template \(templateId) changed since it was read (now \(Timestamp.format(t.updatedAt))); read it again and retry.")
-            }
-            let before = t
-            try Self.apply(updates, to: &t)
-            if t != before { t.updatedAt = max(Timestamp.now(), before.updatedAt) }
+    /// Changes the fields `updates` sets; with `expectedUpdatedAt`, a change made in between is a `conflict`.
+    /// - Throws: `not_found`, `invalid_input`, `invalid_template`, `conflict`.
+    public func updateTemplate(_ templateId: String, userId: String, updates: TemplateUpdates, expectedUpdatedAt: Date? = nil) async throws(CreativeError) -> SuccessResult {
+        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in
+            try catalog.updateTemplate(templateId, userId: userId, updates: updates, expectedUpdatedAt: expectedUpdatedAt)
         }
-        guard updated != nil else { throw Self.notFound(templateId) }
-        return SuccessResult()
     }
 
-    /// Moves the user's template to `.trash/`. A default template needs `force: true`.
-    /// - Throws: `protected` for a default template without force.
-    public func deleteTemplate(_ templateId: String, userId: String, force: Bool = false) throws(CreativeError) -> SuccessResult {
-        guard let (template, _) = try store.read(CreativeTemplate.self, id: templateId), Self.visible(template, to: userId) else {
-            throw Self.notFound(templateId)
-        }
-        if template.isDefault && !force {
-            throw CreativeError(.protected, "\"\(template.name)\" is a default template; delete it with force (CLI: --force) if you really mean to. It can be restored from the trash.")
-        }
-        guard template.userId == userId else { throw Self.notFound(templateId) }
-        guard try store.moveToTrash(.template, id: templateId) else { throw Self.notFound(templateId) }
-        return SuccessResult()
+    /// Moves the template to `.trash/`; a shipped default needs `force`.
+    /// - Throws: `not_found`, `protected`.
+    public func deleteTemplate(_ templateId: String, userId: String, force: Bool = false) async throws(CreativeError) -> SuccessResult {
+        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.deleteTemplate(templateId, userId: userId, force: force) }
     }
 
     /// Brings a deleted template back from `.trash/`.
-    public func restoreTemplate(_ templateId: String, userId: String) throws(CreativeError) -> SuccessResult {
-        guard let (template, _) = try store.readFromTrash(CreativeTemplate.self, id: templateId), template.userId == userId else {
-            throw CreativeError(.notFound, "No deleted template with id \(templateId) is in the trash.")
-        }
-        try store.restoreFromTrash(.template, id: templateId)
-        return SuccessResult()
+    public func restoreTemplate(_ templateId: String, userId: String) async throws(CreativeError) -> SuccessResult {
+        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.restoreTemplate(templateId, userId: userId) }
     }
 
-    /// Counts one use: usageCount rises by exactly one per call, under the template's lock, even
-    /// with many processes at once. updatedAt is left alone (a use is not an edit).
-    public func useTemplate(_ templateId: String, userId: String) throws(CreativeError) -> UseTemplateResult {
-        let updated = try store.update(CreativeTemplate.self, id: templateId) { (t: inout CreativeTemplate) throws(CreativeError) in
-            guard Self.visible(t, to: userId) else { throw Self.notFound(templateId) }
-            t.usageCount += 1
-        }
-        guard let updated else { throw Self.notFound(templateId) }
-        return UseTemplateResult(usageCount: updated.usageCount)
-    }
-
-    // MARK: Helpers
-
-    static func visible(_ t: CreativeTemplate, to userId: String) -> Bool {
-        t.userId == userId || t.isPublic || t.isDefault
-    }
-
-    static func notFound(_ id: String) -> CreativeError { .notFound("template", id) }
-
-    /// Validates and sets the given fields; an empty string clears an optional text field.
-    static func apply(_ u: TemplateUpdates, to t: inout CreativeTemplate) throws(CreativeError) {
-        let short = Validation.maxShortText
-        if let name = u.name { t.name = try Validation.required(name, field: "name", max: Validation.maxTitle) }
-        if let type = u.type { t.type = type }
-        if let prompt = u.prompt {
-            t.prompt = try Validation.required(prompt, field: "prompt", max: Validation.maxPrompt)
-            try TemplateSyntax.check(t.prompt, field: "prompt")
-        }
-        if u.negativePrompt != nil {
-            t.negativePrompt = try Validation.optional(u.negativePrompt, field: "negativePrompt", max: Validation.maxPrompt)
-            if let negative = t.negativePrompt { try TemplateSyntax.check(negative, field: "negativePrompt") }
-        }
-        if u.description != nil { t.description = try Validation.optional(u.description, field: "description", max: Validation.maxDescription) }
-        if u.category != nil { t.category = try Validation.optional(u.category, field: "category", max: short) }
-        if u.model != nil { t.model = try Validation.optional(u.model, field: "model", max: short) }
-        if let parameters = u.parameters { t.parameters = parameters.isEmpty ? nil : parameters }
-        if let isPublic = u.isPublic { t.isPublic = isPublic }
-        if let tags = u.tags { t.tags = try Validation.tags(tags) }
-        if t.name.isEmpty { throw .invalid("name", "name must not be empty.") }
-        if t.prompt.isEmpty { throw .invalid("prompt", "prompt must not be empty.") }
-    }
-}
-
-extension TemplateManager {
-    /// A template's prompts with the variables filled in (createFromTemplate's first half).
-    /// Values come from `variables`, then from `parameters.defaults`; a placeholder with neither
-    /// is an error (write `{{=<% %>=}}` at the start of a prompt to use literal braces).
-    /// - Throws: `not_found` for an unknown or invisible template, `invalid_input` naming a
-    ///   variable that has no value.
-    public func render(_ templateId: String, userId: String, variables: [String: JSONValue]) throws(CreativeError)
-        -> (template: CreativeTemplate, prompt: String, negativePrompt: String?)
-    {
-        guard let template = try getTemplate(templateId, userId: userId) else {
-            throw CreativeError(.notFound, "templateId \(templateId) is not a template you can use; `creative template list` shows the ids.", field: "templateId")
-        }
-        var values: [String: Any] = [:]
-        if case .object(let defaults)? = template.parameters?["defaults"] {
-            for (key, value) in defaults { values[key] = Self.mustacheValue(value) }
-        }
-        for (key, value) in variables { values[key] = Self.mustacheValue(value) }
-        let needed = TemplateSyntax.variables(template.prompt) + TemplateSyntax.variables(template.negativePrompt ?? "")
-        let missing = needed.filter { values[$0] == nil }
-        if let first = missing.first {
-            throw .invalid("variables.\(first)", "The template \"\(template.name)\" needs a value for \(missing.joined(separator: ", ")); add \(missing.count == 1 ? "it" : "them") to variables.")
-        }
-        let prompt = try TemplateSyntax.render(template.prompt, values)
-        let negative = try template.negativePrompt.map { (text) throws(CreativeError) in try TemplateSyntax.render(text, values) }
-        return (template, prompt.trimmingCharacters(in: .whitespacesAndNewlines), negative)
-    }
-
-    private static func mustacheValue(_ value: JSONValue) -> Any {
-        switch value {
-        case .null: return ""
-        case .bool(let b): return b
-        case .int(let i): return i
-        case .double(let d): return d
-        case .string(let s):
-            // "true"/"false" switch a section on or off ({{#hashtags}}…{{/hashtags}}).
-            if s == "true" || s == "false" { return s == "true" }
-            return s
-        case .array(let a): return a.map(mustacheValue)
-        case .object(let o): return o.mapValues(mustacheValue)
-        }
+    /// Counts one use (`usageCount` + 1).
+    /// - Throws: `not_found`.
+    public func useTemplate(_ templateId: String, userId: String) async throws(CreativeError) -> UseTemplateResult {
+        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.useTemplate(templateId, userId: userId) }
     }
 }

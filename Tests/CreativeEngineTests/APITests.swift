@@ -1,8 +1,8 @@
 import CreativeAPI
-import CreativeJobs
+import CreativeGeneration
 import CreativeLibraries
-import CreativeModels
-import CreativeProviders
+import CreativeDaemon
+import CreativeCatalog
 import Foundation
 import Logging
 import ServiceLifecycle

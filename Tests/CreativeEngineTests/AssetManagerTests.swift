@@ -1,9 +1,9 @@
+import CreativeCatalog
 import CreativeLibraries
-import CreativeModels
 import Foundation
 import Testing
 
-@Suite("AssetManager")
+@Suite("AssetCatalog")
 struct AssetManagerTests {
     @Test func saveAssetMeasuresMediaAndWritesThumbnail() async throws {
         let lib = try TempLibrary()

@@ -1,5 +1,5 @@
+import CreativeCatalog
 import CreativeLibraries
-import CreativeModels
 import Foundation
 import Testing
 

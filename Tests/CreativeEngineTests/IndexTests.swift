@@ -1,11 +1,9 @@
 import CreativeLibraries
-import CreativeModels
-import CreativeStore
 import Foundation
 import GRDB
 import Testing
 
-@testable import CreativeIndex
+@testable import CreativeCatalog
 
 @Suite("LibraryIndex")
 struct IndexTests {

@@ -1,6 +1,5 @@
-import CreativeMedia
-import CreativeModels
-import CreativeProviders
+import CreativeCatalog
+import CreativeGeneration
 import Foundation
 import Testing
 

@@ -1,4 +1,4 @@
-import CreativeProviders
+import CreativeGeneration
 import Foundation
 import Testing
 

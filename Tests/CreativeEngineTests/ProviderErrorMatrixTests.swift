@@ -1,5 +1,5 @@
-import CreativeModels
-import CreativeProviders
+import CreativeCatalog
+import CreativeGeneration
 import Foundation
 import Testing
 

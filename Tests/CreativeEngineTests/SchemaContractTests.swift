@@ -1,7 +1,6 @@
 import CreativeAPI
+import CreativeCatalog
 import CreativeLibraries
-import CreativeModels
-import CreativeStore
 import Foundation
 import Testing
 

@@ -1,7 +1,7 @@
-import CreativeJobs
+import CreativeGeneration
 import CreativeLibraries
-import CreativeModels
-import CreativeProviders
+import CreativeDaemon
+import CreativeCatalog
 import Foundation
 import Testing
 
@@ -138,4 +138,52 @@ final class StepLog: @unchecked Sendable {
     private var steps: [Int] = []
     var count: Int { lock.withLock { steps.count } }
     @Sendable func record(_ step: Int, _ total: Int) { lock.withLock { steps.append(step) } }
+}
+
+/// AssetManager and TemplateManager, the async faces of the catalog, as a Swift program uses them.
+@Suite("AssetManager and TemplateManager")
+struct SeedManagersTests {
+    @Test func assetManagerCoversTheSeedFunctions() async throws {
+        let lib = try TempLibrary()
+        let assets = AssetManager(library: lib.library)
+        var input = AssetInput(media: .bytes(Fixtures.png, fileName: "fox.png"))
+        (input.title, input.tags) = ("Red fox", ["fox"])
+        let saved = try await assets.saveAsset(userId: "alice", asset: input)
+        let id = saved.assetId
+        let asset = try #require(try await assets.getAsset(id, userId: "alice"))
+        #expect(asset.title == "Red fox" && asset.width == 48 && asset.thumbnailUrl != nil)
+        #expect(try await assets.getAsset(id, userId: "bob") == nil)
+        #expect(try await assets.toggleFavorite(id, userId: "alice").isFavorite)
+        #expect(try await assets.addTags(id, userId: "alice", tags: ["snow", "fox"]).tags == ["fox", "snow"])
+        var updates = AssetUpdates()
+        updates.description = "For the winter campaign"
+        _ = try await assets.updateAsset(id, userId: "alice", updates: updates)
+        #expect(try await assets.listAssets(userId: "alice").items.map(\.description) == ["For the winter campaign"])
+        _ = try await assets.deleteAsset(id, userId: "alice")
+        #expect(try await assets.getAsset(id, userId: "alice") == nil)
+        await expectError(.notFound) { try await assets.toggleFavorite(id, userId: "alice") }
+        _ = try await assets.restoreAsset(id, userId: "alice")
+        #expect(try await assets.getAsset(id, userId: "alice")?.isFavorite == true)
+    }
+
+    @Test func templateManagerCoversTheSeedFunctions() async throws {
+        let lib = try TempLibrary()
+        let templates = TemplateManager(library: lib.library)
+        let made = try await templates.createTemplate(userId: "alice", template: TemplateInput(name: "Poster", type: .image, prompt: "A poster for {{event}}"))
+        let id = made.templateId
+        #expect(try await templates.getTemplate(id, userId: "alice")?.name == "Poster")
+        #expect(try await templates.getTemplate(id, userId: "bob") == nil)
+        #expect(try await templates.useTemplate(id, userId: "alice").usageCount == 1)
+        var updates = TemplateUpdates()
+        updates.name = "Event poster"
+        _ = try await templates.updateTemplate(id, userId: "alice", updates: updates)
+        #expect(try await templates.listTemplates(userId: "alice").items.contains { $0.name == "Event poster" })
+        await expectError(.invalidTemplate) {
+            try await templates.createTemplate(userId: "alice", template: TemplateInput(name: "Broken", type: .image, prompt: "A {{#open}}"))
+        }
+        _ = try await templates.deleteTemplate(id, userId: "alice")
+        #expect(try await templates.getTemplate(id, userId: "alice") == nil)
+        _ = try await templates.restoreTemplate(id, userId: "alice")
+        #expect(try await templates.getTemplate(id, userId: "alice")?.usageCount == 1)
+    }
 }

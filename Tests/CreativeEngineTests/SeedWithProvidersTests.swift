@@ -1,7 +1,7 @@
-import CreativeJobs
+import CreativeGeneration
 import CreativeLibraries
-import CreativeModels
-import CreativeProviders
+import CreativeDaemon
+import CreativeCatalog
 import Foundation
 import Testing
 

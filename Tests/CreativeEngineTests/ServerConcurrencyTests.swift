@@ -1,6 +1,7 @@
-import CreativeJobs
-import CreativeModels
-import CreativeProviders
+import CreativeGeneration
+import CreativeLibraries
+import CreativeDaemon
+import CreativeCatalog
 import Foundation
 import Testing
 #if canImport(Glibc)

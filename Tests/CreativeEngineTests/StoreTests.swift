@@ -1,6 +1,5 @@
+import CreativeCatalog
 import CreativeLibraries
-import CreativeModels
-import CreativeStore
 import Foundation
 import Testing
 

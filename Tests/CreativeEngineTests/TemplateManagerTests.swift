@@ -1,9 +1,9 @@
+import CreativeCatalog
 import CreativeLibraries
-import CreativeModels
 import Foundation
 import Testing
 
-@Suite("TemplateManager")
+@Suite("TemplateCatalog")
 struct TemplateManagerTests {
     func input(_ name: String = "Poster", prompt: String = "A poster for {{event}} in {{city}}") -> TemplateInput {
         var t = TemplateInput(name: name, type: .image, prompt: prompt)

@@ -1,5 +1,5 @@
+import CreativeCatalog
 import CreativeLibraries
-import CreativeModels
 import Foundation
 import Testing
 
@@ -16,8 +16,8 @@ final class TempLibrary: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
-    var assets: AssetManager { library.assets }
-    var templates: TemplateManager { library.templates }
+    var assets: AssetCatalog { library.assets }
+    var templates: TemplateCatalog { library.templates }
 
     func url(_ relative: String) -> URL { URL(fileURLWithPath: path).appendingPathComponent(relative) }
 

@@ -1,0 +1,194 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// What a rebuild or reconcile did.
+public struct IndexReport: Codable, Sendable {
+    public var success = true
+    /// Entities indexed, by kind (rebuild), or changes made (reconcile).
+    public var assets = 0
+    public var templates = 0
+    public var jobs = 0
+    public var added = 0
+    public var updated = 0
+    public var removed = 0
+    /// Sidecars skipped because they cannot be read or parsed, with the reason.
+    public var problems: [SidecarProblem] = []
+    public var seconds = 0.0
+}
+
+extension IndexReport {
+    mutating func count(_ kind: EntityKind, _ change: Int) {
+        switch kind {
+        case .asset: assets += change
+        case .template: templates += change
+        case .job: jobs += change
+        }
+    }
+}
+
+/// Progress of long index work: entities done of the total.
+public typealias IndexProgress = @Sendable (_ done: Int, _ total: Int) -> Void
+
+extension LibraryIndex {
+    static let kinds: [EntityKind] = [.asset, .template, .job]
+
+    /// Rebuilds the whole index from the sidecars into a new generation file, then switches to
+    /// it. Sidecars are read and decoded in parallel; one writer inserts in a single transaction
+    /// with no journal (the file is not in use until the switch). A sidecar that cannot be read
+    /// or parsed is skipped and reported, never fatal. Blocks the calling thread.
+    @discardableResult
+    public func rebuild(progress: IndexProgress? = nil) throws(CreativeError) -> IndexReport {
+        let start = Date()
+        let entries = Self.kinds.flatMap { kind in store.scan(kind).map { (kind, $0) } }
+        let name = "index-\(ULID.make()).sqlite"
+        let path = "\(directory)/\(name)"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var report = IndexReport()
+        do {
+            var config = Configuration()
+            config.prepareDatabase { db in
+                // 16 KiB pages keep a ~1 KB sidecar inside its row (no overflow page).
+                try db.execute(sql: "PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -32768")
+            }
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            try IndexSchema.migrator.migrate(queue, upTo: "\(IndexSchema.version)-tables")
+            try queue.writeWithoutTransaction { db in
+                try db.inTransaction {
+                    var ids = Duplicates.Seen()
+                    try Self.decodeInParallel(entries, store: store, progress: progress) { rows, problems in
+                        for row in rows where try ids.admit(row, db, &report) {
+                            try IndexWriter.insert(row, db)
+                            report.count(row.kind, 1)
+                        }
+                        report.problems += problems
+                    }
+                    try ids.finish(db)
+                    try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('builtAt', ?)", arguments: [Timestamp.format(Date())])
+                    return .commit
+                }
+            }
+            try IndexSchema.migrator.migrate(queue)
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+            try queue.close()
+            try Self.fsync(path)
+        } catch let error as CreativeError {
+            Self.removeGeneration(at: directory, name)
+            throw error
+        } catch {
+            Self.removeGeneration(at: directory, name)
+            throw CreativeError(.storage, "The index could not be rebuilt: \(Self.describe(error)).")
+        }
+        try switchTo(name)
+        memo.forgetAll()
+        report.problems.sort { $0.path < $1.path }
+        report.seconds = Date().timeIntervalSince(start)
+        for line in SidecarProblem.summary(report.problems, verb: "skipped") { logger.warning("\(line)") }
+        return report
+    }
+
+    /// Points `.index/current` at a new generation (atomically) and removes the old ones.
+    private func switchTo(_ name: String) throws(CreativeError) {
+        let pointer = "\(directory)/\(Self.pointerName)"
+        do {
+            try Data((name + "\n").utf8).write(to: URL(fileURLWithPath: pointer), options: .atomic)
+        } catch {
+            throw CreativeError(.storage, "Could not switch the index to its new file: \(error.localizedDescription)")
+        }
+        state.withLock { $0 = nil }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for file in files where Self.isGenerationName(file.replacingOccurrences(of: "-wal", with: "").replacingOccurrences(of: "-shm", with: "")) {
+            // Processes still reading an old generation keep its open inode until they switch.
+            if !file.hasPrefix(name) { try? FileManager.default.removeItem(atPath: "\(directory)/\(file)") }
+        }
+    }
+
+    static func removeGeneration(at directory: String, _ name: String) {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            try? FileManager.default.removeItem(atPath: "\(directory)/\(name)\(suffix)")
+        }
+    }
+
+    static func fsync(_ path: String) throws {
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        try handle.synchronize()
+        try handle.close()
+    }
+
+    /// Reads and decodes sidecars on all cores in chunks; hands each finished chunk to `consume`
+    /// on the calling thread (the database writer) while the others are still being decoded.
+    static func decodeInParallel(
+        _ entries: [(EntityKind, SidecarStat)], store: LibraryStore, progress: IndexProgress?,
+        consume: ([IndexRow], [SidecarProblem]) throws -> Void
+    ) throws {
+        let chunkSize = 1000
+        let chunkCount = (entries.count + chunkSize - 1) / chunkSize
+        let pipe = ChunkPipe(count: chunkCount)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, chunkCount))
+        for _ in 0..<workers {
+            DispatchQueue.global(qos: .userInitiated).async {
+                while let chunk = pipe.nextChunk() {
+                    var rows: [IndexRow] = []
+                    var problems: [SidecarProblem] = []
+                    rows.reserveCapacity(chunkSize)
+                    for (kind, stat) in entries[(chunk * chunkSize)..<min(entries.count, (chunk + 1) * chunkSize)] {
+                        do throws(CreativeError) {
+                            rows.append(try IndexRow.make(kind, sidecar: try store.readScanned(kind, stat), stat: stat))
+                        } catch {
+                            problems.append(SidecarProblem(path: "\(stat.path)/\(kind.sidecarName)", reason: error.message))
+                        }
+                    }
+                    pipe.finish(rows, problems)
+                }
+            }
+        }
+        var done = 0
+        progress?(0, entries.count)
+        while let (rows, problems) = pipe.take() {
+            try consume(rows, problems)
+            done += rows.count + problems.count
+            progress?(done, entries.count)
+        }
+    }
+}
+
+/// Hands chunk numbers to decoding workers and their results to the one writer.
+final class ChunkPipe: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var next = 0
+    private var taken = 0
+    private var ready: [([IndexRow], [SidecarProblem])] = []
+    private let count: Int
+
+    init(count: Int) { self.count = count }
+
+    func nextChunk() -> Int? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    /// Chunks decoded ahead of the writer; more would only hold memory (peak RSS).
+    private let maxReady = 4
+
+    func finish(_ rows: [IndexRow], _ problems: [SidecarProblem]) {
+        condition.lock()
+        while ready.count >= maxReady { condition.wait() }
+        ready.append((rows, problems))
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next finished chunk, waiting for one; nil when all were taken.
+    func take() -> ([IndexRow], [SidecarProblem])? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard taken < count else { return nil }
+        while ready.isEmpty { condition.wait() }
+        taken += 1
+        defer { condition.broadcast() }
+        return ready.removeFirst()
+    }
+}

@@ -1,0 +1,85 @@
+import CVips
+import Foundation
+
+/// What the bytes of a media file say about it. Never trusted from a request.
+public struct MediaInfo: Sendable, Equatable {
+    public var type: MediaType?
+    /// png, jpeg, webp, gif, svg, tiff, heif … for images; the extension for other media.
+    public var format: String?
+    public var width: Int?
+    public var height: Int?
+    public var fileSize: Int
+    /// The file extension to store the media under.
+    public var fileExtension: String
+}
+
+/// Image probing and thumbnails through libvips.
+public enum MediaProbe {
+    private static let initialized: Bool = vips_init("creative") == 0
+
+    /// Inspects media bytes. Images are recognised by libvips from their content; other media
+    /// by the extension of `fileName`.
+    public static func inspect(_ data: Data, fileName: String?) -> MediaInfo {
+        let ext = fileName.map { URL(fileURLWithPath: $0).pathExtension.lowercased() } ?? ""
+        if let image = imageInfo(data) {
+            return MediaInfo(type: .image, format: image.format, width: image.width, height: image.height,
+                             fileSize: data.count, fileExtension: image.format == "jpeg" ? "jpg" : image.format)
+        }
+        let safeExt = ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) && (1...8).contains(ext.count) ? ext : "bin"
+        return MediaInfo(type: mediaType(forExtension: safeExt), format: safeExt == "bin" ? nil : safeExt,
+                         width: nil, height: nil, fileSize: data.count, fileExtension: safeExt)
+    }
+
+    static func mediaType(forExtension ext: String) -> MediaType? {
+        switch ext {
+        case "mp4", "webm", "mov", "mkv", "avi", "m4v": .video
+        case "mp3", "wav", "ogg", "oga", "flac", "m4a", "aac", "opus": .audio
+        case "txt", "md", "markdown", "html", "json": .text
+        default: nil
+        }
+    }
+
+    private static func imageInfo(_ data: Data) -> (format: String, width: Int, height: Int)? {
+        guard initialized, !data.isEmpty else { return nil }
+        return data.withUnsafeBytes { raw -> (String, Int, Int)? in
+            guard let base = raw.baseAddress, let loader = vips_foreign_find_load_buffer(base, raw.count) else {
+                vips_error_clear()
+                return nil
+            }
+            let name = String(cString: loader).lowercased()
+            guard let image = cv_image_new_from_buffer(base, raw.count) else {
+                vips_error_clear()
+                return nil
+            }
+            defer { cv_unref(image) }
+            let formats = ["png", "jpeg", "webp", "gif", "svg", "tiff", "heif", "jp2k", "jxl", "pdf"]
+            let format = formats.first { name.contains($0) } ?? "image"
+            return (format, Int(vips_image_get_width(image)), Int(vips_image_get_height(image)))
+        }
+    }
+
+    /// A WebP thumbnail that fits inside `size` × `size` (never enlarged); nil when the bytes are
+    /// not an image libvips can read.
+    public static func thumbnail(_ data: Data, size: Int = 512) -> Data? {
+        guard initialized, !data.isEmpty else { return nil }
+        var copy = data
+        // vips evaluates lazily: thumbnail and encode while the input bytes are still borrowed.
+        return copy.withUnsafeMutableBytes { raw -> Data? in
+            guard let base = raw.baseAddress else { return nil }
+            var thumb: UnsafeMutablePointer<VipsImage>?
+            guard cv_thumbnail_buffer(base, raw.count, &thumb, Int32(size), Int32(size)) == 0, let thumb else {
+                vips_error_clear()
+                return nil
+            }
+            defer { cv_unref(thumb) }
+            var out: UnsafeMutableRawPointer?
+            var length = 0
+            guard cv_webpsave_buffer(thumb, &out, &length, 80) == 0, let out else {
+                vips_error_clear()
+                return nil
+            }
+            defer { cv_free(out) }
+            return Data(bytes: out, count: length)
+        }
+    }
+}

@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// A request file waiting in `inbox/` (or `inbox/<userId>/`).
+public struct InboxFile: Sendable, Hashable {
+    /// Library-relative (`inbox/alice/fox.txt`).
+    public var path: String
+    public var name: String
+    /// The per-user sub-folder it sits in, if any.
+    public var userFolder: String?
+    public var size: Int
+    /// Nanoseconds since 1970.
+    public var mtime: Int64
+}
+
+/// An inbox file taken for intake: renamed to `.NAME.<jobId>.<host>.<pid>.intake` beside where
+/// it was, so no other process takes it too, and read.
+public struct ClaimedInboxFile: Sendable {
+    public var file: InboxFile
+    public var jobId: String
+    /// The content, or nil when the file is larger than the limit.
+    public var data: Data?
+    var intakeName: String
+    var folder: String
+}
+
+extension LibraryStore {
+    /// Largest request file read (1 MiB).
+    public static let inboxLimit = 1024 * 1024
+
+    /// Files waiting in `inbox/` and its per-user folders, oldest first. Names other programs use
+    /// for temporaries, dotfiles and `inbox/failed/` are skipped.
+    public func inboxFiles(ignoring ignores: (String) -> Bool) -> [InboxFile] {
+        guard let inbox = try? POSIX.openPath(rootDir, "inbox") else { return [] }
+        var files: [InboxFile] = []
+        func collect(_ dir: Descriptor, _ path: String, user: String?) {
+            for entry in POSIX.entries(dir) where !ignores(entry.name) {
+                if entry.isDirectory {
+                    guard user == nil, entry.name != "failed", (try? Validation.userId(entry.name)) != nil,
+                          let sub = try? POSIX.openDirectory(dir, entry.name) else { continue }
+                    collect(sub, "\(path)/\(entry.name)", user: entry.name)
+                } else if let st = POSIX.info(dir, entry.name), st.isRegular {
+                    files.append(InboxFile(path: "\(path)/\(entry.name)", name: entry.name, userFolder: user,
+                                           size: st.size, mtime: st.mtimeNanoseconds))
+                }
+            }
+        }
+        collect(inbox, "inbox", user: nil)
+        return files.sorted { ($0.mtime, $0.path) < ($1.mtime, $1.path) }
+    }
+
+    /// Takes a file for intake with one rename; nil when another process took it first (or it is
+    /// gone). The job id travels in the temporary name, so a crash mid-intake can be undone.
+    public func claimInboxFile(_ file: InboxFile, jobId: String) throws(CreativeError) -> ClaimedInboxFile? {
+        let folder = String(file.path.dropLast(file.name.count + 1))
+        guard let dir = try POSIX.openPath(rootDir, folder) else { return nil }
+        let intake = ".\(file.name).\(jobId).\(POSIX.hostName).\(getpid()).intake"
+        guard renameat(dir.fd, file.name, dir.fd, intake) == 0 else {
+            if errno == ENOENT { return nil }
+            throw POSIX.failure("take", file.path)
+        }
+        let data = try? POSIX.readFile(dir, intake, limit: Self.inboxLimit)
+        return ClaimedInboxFile(file: file, jobId: jobId, data: data ?? nil, intakeName: intake, folder: folder)
+    }
+
+    /// The request became a job (its copy is in the job folder): drop the taken file.
+    public func finishIntake(_ claimed: ClaimedInboxFile) {
+        guard let dir = try? POSIX.openPath(rootDir, claimed.folder) else { return }
+        unlinkat(dir.fd, claimed.intakeName, 0)
+    }
+
+    /// Moves a rejected request to `inbox/failed/NAME` with `NAME.error.txt` beside it saying,
+    /// in one sentence, what is wrong and how to fix it. Nothing is deleted.
+    /// - Returns: the library-relative path of the moved file.
+    @discardableResult
+    public func failIntake(_ claimed: ClaimedInboxFile, reason: String) throws(CreativeError) -> String {
+        guard let from = try POSIX.openPath(rootDir, claimed.folder),
+              let failed = try POSIX.openPath(rootDir, "inbox/failed", create: true)
+        else { throw POSIX.failure("open", "inbox/failed") }
+        var name = claimed.file.name
+        var n = 2
+        while POSIX.info(failed, name) != nil || POSIX.info(failed, name + ".error.txt") != nil {
+            let ext = (claimed.file.name as NSString).pathExtension
+            let base = (claimed.file.name as NSString).deletingPathExtension
+            name = ext.isEmpty ? "\(base)-\(n)" : "\(base)-\(n).\(ext)"
+            n += 1
+        }
+        try writeAtomically(Data((reason + "\n").utf8), name: name + ".error.txt", in: failed, label: "inbox/failed/\(name).error.txt")
+        guard renameat(from.fd, claimed.intakeName, failed.fd, name) == 0 else { throw POSIX.failure("move", claimed.file.path) }
+        try POSIX.syncDirectory(failed, name: "inbox/failed")
+        return "inbox/failed/\(name)"
+    }
+
+    /// Undoes intakes a crashed process left half-done: if its job exists the taken file is
+    /// dropped, otherwise it goes back to its name in the inbox. Only intakes whose process is
+    /// gone (same host) or that are older than `maxAge` seconds (another host) are touched: another
+    /// engine may be mid-intake right now. Run at start-up.
+    /// - Returns: the library-relative paths put back.
+    @discardableResult
+    public func recoverIntakes(maxAge: Double = 600) -> [String] {
+        var restored: [String] = []
+        let now = Date().timeIntervalSince1970
+        func visit(_ dir: Descriptor, _ path: String) {
+            for entry in POSIX.entries(dir) {
+                if entry.isDirectory, !entry.name.hasPrefix("."), entry.name != "failed", let sub = try? POSIX.openDirectory(dir, entry.name) {
+                    visit(sub, "\(path)/\(entry.name)")
+                    continue
+                }
+                guard entry.name.hasPrefix("."), entry.name.hasSuffix(".intake") else { continue }
+                let parts = entry.name.dropFirst().dropLast(".intake".count).split(separator: ".", omittingEmptySubsequences: false)
+                guard parts.count >= 4, let pid = Int32(parts[parts.count - 1]) else { continue }
+                let host = String(parts[parts.count - 2])
+                let jobId = String(parts[parts.count - 3])
+                guard Validation.isValidId(jobId) else { continue }
+                // Age of the intake from the job id (a ULID made at the rename): the file's mtime is
+                // the request's, which a rename keeps, so an old file taken a moment ago looked stale.
+                let age = now - (ULID.date(of: jobId)?.timeIntervalSince1970 ?? now)
+                let ownerGone = host == POSIX.hostName ? POSIX.isGone(pid: pid, host: host) : age > maxAge
+                guard ownerGone else { continue }
+                let original = parts.dropLast(3).joined(separator: ".")
+                if (try? locate(.job, id: jobId)) ?? nil != nil {
+                    unlinkat(dir.fd, entry.name, 0)
+                } else if POSIX.info(dir, original) == nil, renameat(dir.fd, entry.name, dir.fd, original) == 0 {
+                    restored.append("\(path)/\(original)")
+                }
+            }
+        }
+        if let inbox = try? POSIX.openPath(rootDir, "inbox") { visit(inbox, "inbox") }
+        return restored
+    }
+}

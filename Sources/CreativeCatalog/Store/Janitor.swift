@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+extension LibraryStore {
+    /// Removes temp files and half-made folders the store left behind when a process died:
+    /// names of the form `.NAME.HOST.PID.RANDOM.tmp` whose process is gone (same host) or that
+    /// are older than `maxAge` seconds (another host). Run at start-up.
+    /// - Returns: the library-relative paths removed.
+    @discardableResult
+    public func removeStrayTempFiles(maxAge: Double = 3600) -> [String] {
+        var removed: [String] = []
+        let now = Date().timeIntervalSince1970
+        func walk(_ dir: Descriptor, _ path: String) {
+            for entry in POSIX.entries(dir) {
+                let child = path.isEmpty ? entry.name : "\(path)/\(entry.name)"
+                if Self.isStray(entry.name, age: now - (POSIX.info(dir, entry.name)?.mtime ?? now), maxAge: maxAge) {
+                    POSIX.removeTree(dir, entry.name)
+                    removed.append(child)
+                } else if entry.isDirectory, entry.name != ".index", let sub = try? POSIX.openDirectory(dir, entry.name) {
+                    walk(sub, child)
+                }
+            }
+        }
+        walk(rootDir, "")
+        return removed
+    }
+
+    /// `age` is evaluated (a stat(2)) only for a temp-file name whose writer is not known dead:
+    /// the walk visits every folder of the library.
+    static func isStray(_ name: String, age: @autoclosure () -> Double, maxAge: Double) -> Bool {
+        guard name.hasPrefix("."), name.hasSuffix(".tmp") else { return false }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count >= 5, let pid = Int32(parts[parts.count - 3]), UInt32(parts[parts.count - 2]) != nil else {
+            return false
+        }
+        return POSIX.isGone(pid: pid, host: String(parts[parts.count - 4])) || age() > maxAge
+    }
+}

@@ -1,0 +1,197 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// An open file descriptor, closed when the last reference goes. The store reaches every file
+/// through directory descriptors opened one component at a time with O_NOFOLLOW, so no symlink in
+/// a library (a synced one may carry a link to ~/.ssh) can lead a read or write outside it.
+final class Descriptor: Sendable {
+    let fd: Int32
+
+    init(_ fd: Int32) { self.fd = fd }
+    deinit { close(fd) }
+}
+
+enum POSIX {
+    static func failure(_ what: String, _ path: String, _ err: Int32 = errno) -> CreativeError {
+        CreativeError(.storage, "Could not \(what) \(path): \(String(cString: strerror(err))).")
+    }
+
+    /// Opens a directory below `dir` without following a symlink. nil when it does not exist.
+    static func openDirectory(_ dir: Descriptor, _ name: String) throws(CreativeError) -> Descriptor? {
+        let fd = openat(dir.fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        if fd >= 0 { return Descriptor(fd) }
+        if errno == ENOENT || errno == ENOTDIR || errno == ELOOP { return nil }
+        throw failure("open the folder", name)
+    }
+
+    /// Opens (and with `create`, makes) a relative folder path one component at a time.
+    static func openPath(_ root: Descriptor, _ relative: String, create: Bool = false) throws(CreativeError) -> Descriptor? {
+        var current = root
+        for component in relative.split(separator: "/") where !component.isEmpty {
+            let name = String(component)
+            guard name != "..", name != "." else {
+                throw CreativeError(.invalidInput, "Paths inside the library may not contain \(name).")
+            }
+            if create, mkdirat(current.fd, name, 0o755) != 0, errno != EEXIST {
+                throw failure("create the folder", relative)
+            }
+            guard let next = try openDirectory(current, name) else { return nil }
+            current = next
+        }
+        return current
+    }
+
+    struct FileInfo {
+        var isDirectory: Bool
+        var isRegular: Bool
+        var size: Int
+        var inode: UInt64
+        var mtime: Double
+        var mtimeNanoseconds: Int64
+    }
+
+    /// lstat relative to a directory; nil when nothing is there.
+    static func info(_ dir: Descriptor, _ name: String) -> FileInfo? {
+        var st = stat()
+        guard fstatat(dir.fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+        return FileInfo(st)
+    }
+
+    static func info(_ file: Descriptor) -> FileInfo? {
+        var st = stat()
+        guard fstat(file.fd, &st) == 0 else { return nil }
+        return FileInfo(st)
+    }
+
+    /// Opens a regular file below `dir` for reading: never through a symlink, and with
+    /// O_NONBLOCK, so a FIFO planted in a library (rsync copies them) is refused instead of
+    /// blocking the open until something writes to it. nil when nothing is there.
+    /// - Throws: `storage` for a symlink, a FIFO, a socket, a device or a folder.
+    static func openRegular(_ dir: Descriptor, _ name: String) throws(CreativeError) -> (file: Descriptor, info: FileInfo)? {
+        let fd = openat(dir.fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            if errno == ELOOP {
+                throw CreativeError(.storage, "\(name) is a symbolic link; links are not followed inside a library.")
+            }
+            throw failure("open", name)
+        }
+        let file = Descriptor(fd)
+        guard let st = info(file), st.isRegular else {
+            throw CreativeError(.storage, "\(name) is not a regular file.")
+        }
+        // Regular files ignore O_NONBLOCK; clear it so reads behave as usual everywhere.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return (file, st)
+    }
+
+    /// Reads a regular file (see ``openRegular(_:_:)``), refusing files over `limit` bytes.
+    static func readFile(_ dir: Descriptor, _ name: String, limit: Int) throws(CreativeError) -> Data? {
+        guard let (file, st) = try openRegular(dir, name) else { return nil }
+        guard st.size <= limit else {
+            throw CreativeError(.tooLarge, "\(name) is \(st.size) bytes; the limit is \(limit).")
+        }
+        var data = Data(count: st.size)
+        var done = 0
+        while done < st.size {
+            let n = data.withUnsafeMutableBytes { read(file.fd, $0.baseAddress! + done, st.size - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure("read", name)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done == st.size ? data : data.prefix(done)
+    }
+
+    /// Writes all bytes to an open file, then fsyncs it.
+    static func writeAll(_ file: Descriptor, _ data: Data, name: String) throws(CreativeError) {
+        var done = 0
+        while done < data.count {
+            let n = data.withUnsafeBytes { write(file.fd, $0.baseAddress! + done, data.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure("write", name)
+            }
+            done += n
+        }
+        // Never retry a failed fsync: the kernel may have dropped the dirty pages already.
+        guard fsync(file.fd) == 0 else { throw failure("flush", name) }
+    }
+
+    static func syncDirectory(_ dir: Descriptor, name: String) throws(CreativeError) {
+        guard fsync(dir.fd) == 0 else { throw failure("flush the folder", name) }
+    }
+
+    /// Names in a directory (without `.` and `..`) and whether each is a real directory
+    /// (symlinks report false, so walks never follow them).
+    static func entries(_ dir: Descriptor) -> [(name: String, isDirectory: Bool)] {
+        let copy = dup(dir.fd)
+        guard copy >= 0, let stream = fdopendir(copy) else {
+            if copy >= 0 { close(copy) }
+            return []
+        }
+        defer { closedir(stream) }
+        rewinddir(stream)
+        var result: [(String, Bool)] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            var isDirectory: Bool
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_DIR): isDirectory = true
+            case Int32(DT_UNKNOWN): isDirectory = info(dir, name)?.isDirectory ?? false
+            default: isDirectory = false
+            }
+            result.append((name, isDirectory))
+        }
+        return result
+    }
+
+    static func lock(_ dir: Descriptor) throws(CreativeError) {
+        while flock(dir.fd, LOCK_EX) != 0 {
+            if errno != EINTR { throw failure("lock", "an entity folder") }
+        }
+    }
+
+    static func unlock(_ dir: Descriptor) { _ = flock(dir.fd, LOCK_UN) }
+
+    /// Removes a file or a whole folder below `dir`, never following symlinks.
+    static func removeTree(_ dir: Descriptor, _ name: String) {
+        if unlinkat(dir.fd, name, 0) == 0 { return }
+        guard let child = try? openDirectory(dir, name) else { return }
+        for entry in entries(child) { removeTree(child, entry.name) }
+        _ = unlinkat(dir.fd, name, AT_REMOVEDIR)
+    }
+
+    /// Whether `pid` on `host` is a process of this machine that no longer exists (a writer that
+    /// died). Another host's processes cannot be checked: false.
+    static func isGone(pid: Int32, host: String) -> Bool {
+        host == hostName && pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = String(cString: buffer).replacingOccurrences(of: ".", with: "_")
+        return name.isEmpty ? "localhost" : name
+    }()
+}
+
+extension POSIX.FileInfo {
+    init(_ st: stat) {
+        isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
+        isRegular = (st.st_mode & S_IFMT) == S_IFREG
+        size = Int(st.st_size)
+        inode = UInt64(st.st_ino)
+        mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+        mtimeNanoseconds = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+    }
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+
+/// What the filesystem says about one sidecar: enough to tell, without reading it, whether it
+/// changed since the index last saw it.
+public struct SidecarStat: Sendable, Equatable, Hashable {
+    /// The entity folder, library-relative (`assets/2026-11/fox--01M…`).
+    public var path: String
+    public var size: Int
+    /// Modification time in nanoseconds since 1970.
+    public var mtime: Int64
+    public var inode: UInt64
+
+    public init(path: String, size: Int, mtime: Int64, inode: UInt64) {
+        (self.path, self.size, self.mtime, self.inode) = (path, size, mtime, inode)
+    }
+}
+
+/// Told about every change the store makes, in the same operation (the index keeps itself
+/// current this way). Methods must not throw: the files are the truth, a cache may lag.
+public protocol StoreObserver: Sendable {
+    /// A sidecar was created or rewritten (also: restored from the trash).
+    func stored(_ kind: EntityKind, id: String, sidecar: Data, stat: SidecarStat)
+    /// An entity left its place (moved to the trash).
+    func removed(_ kind: EntityKind, id: String)
+    /// Where the entity was last seen, if known: a hint that `locate` verifies before use.
+    func knownPath(_ kind: EntityKind, id: String) -> String?
+}
+
+extension LibraryStore {
+    /// Every entity folder of a kind with its sidecar's stat, for a rebuild or a reconcile. One
+    /// `fstatat` per entity: a child folder holding the sidecar is an entity; any other real
+    /// folder is searched further. Dot folders and symlinks are skipped.
+    public func scan(_ kind: EntityKind, under top: String? = nil) -> [SidecarStat] {
+        let start = top ?? kind.folder
+        guard let dir = try? POSIX.openPath(rootDir, start) else { return [] }
+        let sidecar = kind.sidecarName
+        /// Entities directly in `dir`, and the other folders in it still to search.
+        @Sendable func visit(_ dir: Descriptor, _ path: String, into result: inout [SidecarStat]) {
+            for entry in POSIX.entries(dir) where entry.isDirectory && !entry.name.hasPrefix(".") {
+                let child = "\(path)/\(entry.name)"
+                if let st = POSIX.info(dir, "\(entry.name)/\(sidecar)"), st.isRegular {
+                    result.append(SidecarStat(path: child, size: st.size, mtime: st.mtimeNanoseconds, inode: st.inode))
+                } else if let sub = try? POSIX.openDirectory(dir, entry.name) {
+                    visit(sub, child, into: &result)
+                }
+            }
+        }
+        // The top folder's children (months, collections) are searched on all cores: a warm
+        // start at 100,000 assets is mostly this walk.
+        let children = POSIX.entries(dir).filter { $0.isDirectory && !$0.name.hasPrefix(".") }.map(\.name)
+        let parts = Mutex<[[SidecarStat]]>([])
+        DispatchQueue.concurrentPerform(iterations: children.count) { i in
+            var found: [SidecarStat] = []
+            let name = children[i]
+            let path = "\(start)/\(name)"
+            if let st = POSIX.info(dir, "\(name)/\(sidecar)"), st.isRegular {
+                found.append(SidecarStat(path: path, size: st.size, mtime: st.mtimeNanoseconds, inode: st.inode))
+            } else if let sub = try? POSIX.openDirectory(dir, name) {
+                visit(sub, path, into: &found)
+            }
+            parts.withLock { $0.append(found) }
+        }
+        return parts.withLock { $0.flatMap { $0 } }
+    }
+
+    /// Reads the sidecar of a folder found by `scan` (whose folders were real directories, not
+    /// links, when scanned). The sidecar itself is opened with O_NOFOLLOW; one open, one fstat,
+    /// one read.
+    public func readScanned(_ kind: EntityKind, _ entry: SidecarStat) throws(CreativeError) -> Data {
+        let name = "\(entry.path)/\(kind.sidecarName)"
+        // O_NONBLOCK and the check below: a FIFO swapped in since the scan must not block the read.
+        let fd = openat(rootDir.fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw POSIX.failure("open", name) }
+        defer { close(fd) }
+        var st = Glibc.stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw CreativeError(.storage, "\(name) is not a regular file.") }
+        let capacity = min(max(entry.size, 0), Self.sidecarLimit) + 1
+        var data = Data(count: capacity)
+        var done = 0
+        while done < capacity {
+            let n = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, capacity - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw POSIX.failure("read", name)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        guard done < capacity else {
+            throw CreativeError(.tooLarge, "\(name) is larger than \(Self.sidecarLimit) bytes or grew while being read.")
+        }
+        return data.prefix(done)
+    }
+
+    /// The stat of one entity's sidecar, nil when it is not there.
+    public func stat(_ kind: EntityKind, path: String) -> SidecarStat? {
+        guard let st = POSIX.info(rootDir, "\(path)/\(kind.sidecarName)"), st.isRegular else { return nil }
+        return SidecarStat(path: path, size: st.size, mtime: st.mtimeNanoseconds, inode: st.inode)
+    }
+}

@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// A file to place in a new entity folder.
+public struct EntityFile: Sendable {
+    public var name: String
+    public var data: Data
+
+    public init(name: String, data: Data) {
+        self.name = name
+        self.data = data
+    }
+}
+
+extension LibraryStore {
+    /// A temp name in the target's own directory: `.NAME.HOST.PID.RANDOM.tmp`. The janitor knows
+    /// the shape, and the watcher ignores dotfiles and `*.tmp`.
+    static func tempName(for name: String) -> String {
+        ".\(name).\(POSIX.hostName).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+    }
+
+    /// temp file in the same directory → fsync → rename → fsync(dir). A crash at any instant
+    /// leaves the old file or the new one, never a torn one.
+    func writeAtomically(_ data: Data, name: String, in dir: Descriptor, label: String) throws(CreativeError) {
+        let temp = Self.tempName(for: name)
+        let fd = openat(dir.fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw POSIX.failure("create a temporary file for", label) }
+        let file = Descriptor(fd)
+        do throws(CreativeError) {
+            try POSIX.writeAll(file, data, name: label)
+            guard renameat(dir.fd, temp, dir.fd, name) == 0 else { throw POSIX.failure("replace", label) }
+        } catch {
+            unlinkat(dir.fd, temp, 0)
+            throw error
+        }
+        try POSIX.syncDirectory(dir, name: label)
+    }
+
+    /// Sidecar bytes: the model's fields, plus any keys the model does not own from the file it
+    /// replaces (written by a newer version or by hand), so nothing is lost on rewrite.
+    func encode<T: Sidecar>(_ entity: T, preserving original: [String: JSONValue] = [:]) throws(CreativeError) -> Data {
+        do {
+            let encoded = try JSONCoding.encoder().encode(entity)
+            var object = try JSONCoding.decoder().decode([String: JSONValue].self, from: encoded)
+            for (key, value) in original where !T.fieldNames.contains(key) && object[key] == nil {
+                object[key] = value
+            }
+            return try JSONCoding.encoder().encode(object) + Data("\n".utf8)
+        } catch {
+            throw CreativeError(.storage, "Could not encode the \(T.kind.rawValue) \(entity.id).")
+        }
+    }
+
+    /// Creates a new entity folder `<parent>/<slug>--<id>` atomically: it is assembled under a
+    /// temp name and renamed into place, so watchers and readers never see a half-made folder.
+    /// The sidecar is written last.
+    @discardableResult
+    public func create<T: Sidecar>(_ entity: T, in parent: String, files: [EntityFile] = []) throws(CreativeError) -> EntityLocation {
+        _ = try Validation.id(entity.id)
+        let name = T.kind == .job ? entity.id : FolderName.make(title: entity.folderTitle, id: entity.id)
+        guard let parentDir = try POSIX.openPath(rootDir, parent, create: true) else {
+            throw POSIX.failure("create the folder", parent)
+        }
+        guard POSIX.info(parentDir, name) == nil else {
+            throw CreativeError(.conflict, "\(parent)/\(name) already exists.")
+        }
+        let temp = Self.tempName(for: entity.id)
+        guard mkdirat(parentDir.fd, temp, 0o755) == 0, let dir = try POSIX.openDirectory(parentDir, temp) else {
+            throw POSIX.failure("create a folder in", parent)
+        }
+        let sidecar = try encode(entity)
+        do throws(CreativeError) {
+            for file in files + [EntityFile(name: T.kind.sidecarName, data: sidecar)] {
+                let fd = openat(dir.fd, file.name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw POSIX.failure("create", "\(parent)/\(name)/\(file.name)") }
+                try POSIX.writeAll(Descriptor(fd), file.data, name: file.name)
+            }
+            try POSIX.syncDirectory(dir, name: name)
+            guard renameat(parentDir.fd, temp, parentDir.fd, name) == 0 else { throw POSIX.failure("create", name) }
+        } catch {
+            POSIX.removeTree(parentDir, temp)
+            throw error
+        }
+        try POSIX.syncDirectory(parentDir, name: parent)
+        didStore(T.kind, id: entity.id, path: "\(parent)/\(name)", sidecar: sidecar)
+        return EntityLocation(kind: T.kind, path: "\(parent)/\(name)")
+    }
+
+    /// Tells the observer (the index) what was just written.
+    func didStore(_ kind: EntityKind, id: String, path: String, sidecar: Data) {
+        guard let observer, let stat = stat(kind, path: path) else { return }
+        observer.stored(kind, id: id, sidecar: sidecar, stat: stat)
+    }
+
+    /// Read-modify-write of one entity under its lock. `change` sees the current sidecar; a
+    /// sidecar whose bytes come out unchanged is not rewritten (no mtime churn for rsync).
+    /// - Returns: the entity as stored after the change, or nil when no entity has this id.
+    @discardableResult
+    public func update<T: Sidecar>(
+        _ type: T.Type, id: String, _ change: (inout T) throws(CreativeError) -> Void
+    ) throws(CreativeError) -> T? {
+        // A folder can be moved or deleted between locating and locking it; then look again.
+        for _ in 0..<5 {
+            guard let location = try locate(T.kind, id: id),
+                  let dir = try POSIX.openPath(rootDir, location.path)
+            else { return nil }
+            try POSIX.lock(dir)
+            defer { POSIX.unlock(dir) }
+            guard let now = POSIX.info(dir), let there = try? POSIX.openPath(rootDir, location.path),
+                  POSIX.info(there)?.inode == now.inode
+            else { continue }
+            var (entity, raw, bytes) = try readSidecar(T.self, in: dir, path: location.path)
+            guard entity.id == id else { continue }
+            try change(&entity)
+            let data = try encode(entity, preserving: raw)
+            if data != bytes {
+                try writeAtomically(data, name: T.kind.sidecarName, in: dir, label: "\(location.path)/\(T.kind.sidecarName)")
+                didStore(T.kind, id: id, path: location.path, sidecar: data)
+            }
+            return entity
+        }
+        throw CreativeError(.conflict, "The \(T.kind.rawValue) \(id) kept moving while it was being updated; try again.")
+    }
+}

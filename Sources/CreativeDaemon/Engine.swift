@@ -1,0 +1,197 @@
+import CreativeCatalog
+import CreativeGeneration
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The folder door as a service: watches the library, turns inbox files into jobs, runs them,
+/// and keeps the index current with edits made by hand. On graceful shutdown (SIGTERM) it stops
+/// taking work and lets running jobs finish; after a SIGKILL the next start reclaims them.
+public struct Engine: Service {
+    public struct Options: Sendable {
+        /// Worker threads (default: one per core).
+        public var workers = ProcessInfo.processInfo.activeProcessorCount
+        /// Seconds a job claim lives without renewal.
+        public var lease = 30.0
+        /// Poll every this many seconds instead of using inotify (network filesystems).
+        public var pollInterval: Double?
+        /// Safety rescan period (seconds): catches anything the watcher missed.
+        public var rescanInterval = 30.0
+        /// User for files dropped straight into inbox/ (not a per-user folder).
+        public var defaultUser = "local"
+
+        public init() {}
+    }
+
+    let library: CreativeLibrary
+    let options: Options
+    let logger: Logger
+    /// Turns ready once the start-up pass (reconcile and intake) is done; /healthz reports it.
+    public let readiness: Readiness
+    /// The engine's workers; give it to the API so jobs it queues start at once.
+    public let runner: JobRunner
+
+    public init(library: CreativeLibrary, options: Options = Options(), logger: Logger = Logger(label: "creative.engine"),
+                readiness: Readiness = Readiness()) {
+        self.library = library
+        self.options = options
+        self.logger = logger
+        self.readiness = readiness
+        runner = JobRunner(library: library, workers: options.workers, lease: options.lease)
+    }
+
+    public func run() async throws {
+        let store = library.store
+        let root = store.root
+        // Start-up: finish what a crash left (stray temp files went in CreativeLibrary.initialize),
+        // then catch up with what happened while stopped.
+        let started = ContinuousClock.now
+        let restored = try await BlockingPool.io.run { store.recoverIntakes() }
+        if !restored.isEmpty {
+            logger.notice("start-up: put \(restored.count) half-taken requests back in the inbox")
+        }
+        let intake = Intake(library: library, defaultUser: options.defaultUser)
+        let work = WorkQueue(intake: intake, runner: runner, library: library, logger: logger)
+        let watcher: any FolderWatcher
+        if let interval = options.pollInterval {
+            watcher = PollingWatcher(roots: ["\(root)/inbox", "\(root)/assets", "\(root)/templates"], interval: interval)
+        } else {
+            watcher = try InotifyWatcher(roots: ["\(root)/inbox", "\(root)/assets", "\(root)/templates"], logger: logger)
+        }
+        work.rescan()
+        logger.notice("watching \(root) with \(options.pollInterval == nil ? "inotify" : "polling"), \(options.workers) workers")
+        work.afterPending { [logger, readiness] in
+            readiness.markReady()
+            logger.notice("ready: index reconciled and inbox taken in, \(started.duration(to: .now).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2)))) after start")
+        }
+        let runner = runner
+        await withDiscardingTaskGroup { group in
+            // The runner stops taking jobs on graceful shutdown and returns once its jobs end.
+            group.addTask { try? await runner.run() }
+            group.addTask { [options] in
+                try? await cancelWhenGracefulShutdown {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: .seconds(options.rescanInterval))
+                        work.rescan()
+                    }
+                }
+            }
+            await withGracefulShutdownHandler {
+                for await event in watcher.events {
+                    work.handle(event, root: root)
+                }
+            } onGracefulShutdown: {
+                watcher.stop()
+            }
+            logger.notice("stopping: waiting for running jobs to finish")
+            _ = try? await BlockingPool.io.runToCompletion { work.drain() }
+            runner.stopTaking()
+        }
+    }
+}
+
+/// Whether an engine has finished its start-up pass, for readiness checks.
+public final class Readiness: Sendable {
+    private let ready = Atomic<Bool>(false)
+
+    public init() {}
+
+    public var isReady: Bool { ready.load(ordering: .acquiring) }
+
+    func markReady() { ready.store(true, ordering: .releasing) }
+}
+
+/// Serialises intake and index refreshes on one thread, off Swift's cooperative pool (they do
+/// blocking file I/O), and coalesces bursts of events into one pass.
+final class WorkQueue: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "creative.intake")
+    private let intake: Intake
+    private let runner: JobRunner
+    private let library: CreativeLibrary
+    private let logger: Logger
+    private let lock = NSLock()
+    private var intakePending = false
+    private var reconcilePending = false
+
+    init(intake: Intake, runner: JobRunner, library: CreativeLibrary, logger: Logger) {
+        (self.intake, self.runner, self.library, self.logger) = (intake, runner, library, logger)
+    }
+
+    func handle(_ event: WatchEvent, root: String) {
+        switch event {
+        case .fileReady(let path):
+            guard let relative = relative(path, root) else { return }
+            if relative.hasPrefix("inbox/") {
+                if !IgnoreRules.ignores((relative as NSString).lastPathComponent) { intake.markClosed(relative) }
+                scheduleIntake()
+            } else {
+                scheduleReconcile()
+            }
+        case .directoryAppeared(let path):
+            if relative(path, root)?.hasPrefix("inbox") == true { scheduleIntake() } else { scheduleReconcile() }
+        case .removed(let path):
+            if relative(path, root)?.hasPrefix("inbox") != true { scheduleReconcile() }
+        case .overflow:
+            logger.notice("the watcher lost events; rescanning")
+            rescan()
+        }
+    }
+
+    func rescan() {
+        scheduleReconcile()
+        scheduleIntake()
+    }
+
+    /// Runs `body` on the work thread once the intake and refresh passes queued now (including
+    /// a reconcile still in its coalescing delay) are done.
+    func afterPending(_ body: @escaping @Sendable () -> Void) {
+        queue.asyncAfter(deadline: .now() + Self.coalescing) { [self] in queue.async(execute: body) }
+    }
+
+    /// Waits until queued intake and refresh work is done.
+    func drain() {
+        queue.sync {}
+    }
+
+    private func relative(_ path: String, _ root: String) -> String? {
+        path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : nil
+    }
+
+    private func scheduleIntake() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !intakePending else { return }
+        intakePending = true
+        queue.async { [self] in
+            lock.lock(); intakePending = false; lock.unlock()
+            let (jobs, waiting) = runner.pausing { intake.run() }
+            if !jobs.isEmpty { runner.wake() }
+            // A file still being written in place: look again once it may have settled.
+            if waiting {
+                queue.asyncAfter(deadline: .now() + Intake.settleTime) { [self] in scheduleIntake() }
+            }
+        }
+    }
+
+    /// Hand edits under assets/ and templates/ reach the index through a reconcile; bursts of
+    /// events (a job writing its asset, a folder copied in) are coalesced.
+    /// How long a reconcile waits for more events to join it.
+    static let coalescing = 0.2
+
+    private func scheduleReconcile() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !reconcilePending else { return }
+        reconcilePending = true
+        queue.asyncAfter(deadline: .now() + Self.coalescing) { [self] in
+            lock.lock(); reconcilePending = false; lock.unlock()
+            do throws(CreativeError) {
+                let report = try library.index.reconcile()
+                for line in SidecarProblem.summary(report.problems, verb: "cannot index") { logger.warning("\(line)") }
+            } catch {
+                logger.warning("reconcile failed: \(error.message)")
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import CreativeCatalog
+import CreativeGeneration
+import Foundation
+import Logging
+import Synchronization
+
+/// Turns inbox files into jobs. A file is taken with one rename (so two engines never take the
+/// same one); a valid request becomes a job whose folder keeps a copy of the file; an invalid one
+/// moves to inbox/failed/ with its error file. Nothing is ever lost.
+public final class Intake: Sendable {
+    let library: CreativeLibrary
+    let logger: Logger
+    let defaultUser: String
+    /// Files reported closed-after-write or moved in: complete, no need to wait for them to settle.
+    private let closed = Mutex<Set<String>>([])
+    /// Files written in place are taken only after they stop changing for this long (seconds).
+    static let settleTime = 0.5
+
+    public init(library: CreativeLibrary, defaultUser: String = "local", logger: Logger = Logger(label: "creative.inbox")) {
+        self.library = library
+        self.defaultUser = defaultUser
+        self.logger = logger
+    }
+
+    /// Notes a file the watcher saw closed or moved in (library-relative path).
+    func markClosed(_ path: String) {
+        _ = closed.withLock { $0.insert(path) }
+    }
+
+    /// Takes every waiting file that is complete. - Returns: the ids of the jobs made, and
+    /// whether some file is still settling (look again shortly).
+    @discardableResult
+    public func run() -> (jobs: [String], waiting: Bool) {
+        var ready: [InboxFile] = []
+        var waiting = false
+        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        for file in library.store.inboxFiles(ignoring: IgnoreRules.ignores) {
+            let wasClosed = closed.withLock { $0.remove(file.path) != nil }
+            if !wasClosed && Double(now - file.mtime) / 1e9 < Self.settleTime {
+                waiting = true
+                continue
+            }
+            ready.append(file)
+        }
+        // Taking a file is mostly waiting for fsyncs: several at once keep the disk busy.
+        // Order is kept where it matters: each file's job gets its id (time) when it is taken.
+        let made = Mutex<[String]>([])
+        let next = Mutex(0)
+        let files = ready
+        DispatchQueue.concurrentPerform(iterations: min(4, max(1, ready.count))) { _ in
+            while true {
+                let n = next.withLock { value -> Int in
+                    defer { value += 1 }
+                    return value
+                }
+                guard n < files.count else { return }
+                if let id = take(files[n]) { made.withLock { $0.append(id) } }
+            }
+        }
+        return (made.withLock { $0 }, waiting)
+    }
+
+    private func take(_ file: InboxFile) -> String? {
+        let jobId = ULID.make()
+        let claimed: ClaimedInboxFile
+        do throws(CreativeError) {
+            guard let c = try library.store.claimInboxFile(file, jobId: jobId) else { return nil }
+            claimed = c
+        } catch {
+            logger.warning("could not take \(file.path): \(error.message)")
+            return nil
+        }
+        let user = file.userFolder ?? defaultUser
+        do throws(CreativeError) {
+            let request = try InboxParser.parse(name: file.name, data: claimed.data)
+            let job = try JobFactory.make(request, userId: user, id: jobId, source: file.path, library: library)
+            let ext = (file.name as NSString).pathExtension.lowercased()
+            try library.store.create(job, in: "jobs", files: [EntityFile(name: "request.\(ext)", data: claimed.data ?? Data())])
+            library.store.finishIntake(claimed)
+            logger.info("\(file.path) → job \(jobId)")
+            return jobId
+        } catch {
+            do throws(CreativeError) {
+                let moved = try library.store.failIntake(claimed, reason: error.message)
+                logger.notice("\(file.path) rejected → \(moved): \(error.message)")
+            } catch let failure {
+                logger.error("could not move \(file.path) to inbox/failed: \(failure.message)")
+            }
+            return nil
+        }
+    }
+}

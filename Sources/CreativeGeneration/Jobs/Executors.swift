@@ -1,0 +1,78 @@
+import CreativeCatalog
+import Foundation
+
+/// What a provider made for a job.
+struct GenerationOutput {
+    var data: Data
+    var fileName: String
+    /// USD.
+    var cost: Double
+    /// Provider details kept in the asset's parameters (revised prompt, token usage, …).
+    var parameters: [String: JSONValue] = [:]
+}
+
+/// Runs one kind of job against one provider. `progress(step, total)` may be called often and
+/// from any thread; the runner throttles what it writes. Cancelling the calling task cancels the
+/// provider call.
+protocol JobExecutor: Sendable {
+    var provider: String { get }
+    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput
+}
+
+/// The built-in offline image provider: a real PNG composed from prompt and seed.
+struct LocalImageExecutor: JobExecutor {
+    let provider = "local"
+
+    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput {
+        let input = LocalImageRequest(
+            prompt: job.prompt, negativePrompt: job.negativePrompt, width: request.width ?? 512, height: request.height ?? 512,
+            seed: request.seed ?? 0, steps: request.steps ?? 20, guidance: request.guidance ?? 7,
+            sampler: request.sampler ?? "Euler a", model: job.model ?? "local")
+        let png = try await BlockingPool.media.run { () throws(CreativeError) in
+            do {
+                return try LocalImage.generate(input, progress: progress)
+            } catch let error as CreativeError {
+                throw error
+            } catch {
+                throw CreativeError(.storage, "The local image provider failed: \(error).")
+            }
+        }
+        return GenerationOutput(data: png, fileName: "image.png", cost: 0, parameters: ["pngInfo": .string(LocalImage.parametersText(input))])
+    }
+}
+
+/// The built-in offline text provider: rule-based copy, edits and ideas.
+struct LocalTextExecutor: JobExecutor {
+    let provider = "local"
+
+    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput {
+        try await BlockingPool.media.run { Self.write(job, request, progress: progress) }
+    }
+
+    /// The copy itself: CPU work of a few milliseconds.
+    static func write(_ job: GenerationJob, _ request: GenerationRequest, progress: (Int, Int) -> Void) -> GenerationOutput {
+        let kind = job.parameters?["kind"]?.stringValue.flatMap(RequestKind.init(rawValue:)) ?? .content
+        var text: String
+        var parameters: [String: JSONValue] = [:]
+        switch kind {
+        case .improve:
+            let result = LocalText.improveCopy(request.original ?? job.prompt, goal: request.goal ?? "clearer")
+            text = "# Improved copy\n\n\(result.improved)\n\n## Suggestions\n\n" + result.suggestions.map { "- \($0)" }.joined(separator: "\n")
+            text += String(format: "\n\nReadability (Flesch): %.0f → %.0f\n", result.readabilityBefore, result.readabilityAfter)
+            parameters["improved"] = .string(result.improved)
+            parameters["suggestions"] = .array(result.suggestions.map { .string($0) })
+            parameters["readabilityBefore"] = .double(result.readabilityBefore)
+            parameters["readabilityAfter"] = .double(result.readabilityAfter)
+        case .ideas:
+            let ideas = LocalText.ideas(topic: request.topic ?? job.prompt, count: request.count ?? 10)
+            text = "# Ideas: \(request.topic ?? job.prompt)\n\n" + ideas.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n") + "\n"
+            parameters["ideas"] = .array(ideas.map { .string($0) })
+        default:
+            let type = request.contentType.flatMap(ContentType.init(rawValue:)) ?? .blogPost
+            let subject = job.parameters?["subject"]?.stringValue ?? job.prompt
+            text = LocalText.content(type: type, prompt: subject, tone: request.tone, length: request.length, audience: request.audience)
+        }
+        progress(1, 1)
+        return GenerationOutput(data: Data(text.utf8), fileName: "content.md", cost: 0, parameters: parameters)
+    }
+}

@@ -1,0 +1,245 @@
+import CreativeCatalog
+import Foundation
+import Synchronization
+
+/// Running one claimed job: the provider call, the asset it makes, the job sidecar's progress.
+extension JobRunner {
+    private enum Outcome: Sendable {
+        case ended(GenerationJob?)
+        /// The job's sidecar says `cancelled` (`creative job cancel`).
+        case cancelledByUser
+        case keeperStopped
+    }
+
+    /// Runs a job this process has claimed to its end and releases the claim. While it runs, the
+    /// claim is renewed and progress is written at most every ``progressInterval``; a job
+    /// cancelled on disk has its provider call cancelled.
+    /// - Returns: the job as it ended; nil when its sidecar could not be read.
+    func execute(_ queued: GenerationJob, progress: (@Sendable (Int, Int) -> Void)? = nil) async -> GenerationJob? {
+        let reporter = ProgressReporter()
+        let ended = await withTaskGroup(of: Outcome.self) { group -> GenerationJob? in
+            group.addTask {
+                .ended(await self.perform(queued) { step, total in
+                    progress?(step, total)
+                    reporter.report(step, total)
+                })
+            }
+            group.addTask { await self.keep(queued.id, reporter) }
+            var result: GenerationJob?
+            for await outcome in group {
+                switch outcome {
+                case .ended(let job):
+                    result = job
+                    group.cancelAll()
+                case .cancelledByUser:
+                    group.cancelAll()
+                case .keeperStopped:
+                    break
+                }
+            }
+            return result
+        }
+        let store = library.store
+        _ = try? await BlockingPool.io.runToCompletion { store.releaseJobClaim(queued.id) }
+        signals.signal(.ended(queued.id))
+        return ended
+    }
+
+    /// Renews the claim and writes progress until cancelled, or until the job is cancelled on disk.
+    private func keep(_ id: String, _ reporter: ProgressReporter) async -> Outcome {
+        let store = library.store
+        let renewEvery = Duration.seconds(min(lease / 3, 1))
+        var sinceRenewal = Duration.zero
+        while !Task.isCancelled {
+            try? await Task.sleep(for: Self.progressInterval)
+            sinceRenewal += Self.progressInterval
+            do throws(CreativeError) {
+                if sinceRenewal >= renewEvery {
+                    sinceRenewal = .zero
+                    _ = try await BlockingPool.io.run { store.renewJobClaim(id) }
+                }
+                if let (step, total) = reporter.take() {
+                    try await update(id) { job in
+                        job.currentStep = step
+                        job.totalSteps = total
+                        job.progress = min(99, step * 100 / max(total, 1))
+                    }
+                }
+            } catch where error.code == .cancelled && !Task.isCancelled {
+                return .cancelledByUser
+            } catch {
+                continue
+            }
+        }
+        return .keeperStopped
+    }
+
+    /// Generates (with retries) and completes the job; records failure or cancellation.
+    private func perform(_ queued: GenerationJob, progress: @escaping @Sendable (Int, Int) -> Void) async -> GenerationJob? {
+        let started = ContinuousClock.now
+        let elapsed = { @Sendable in (started.duration(to: .now) / .milliseconds(1)).rounded() / 1000 }
+        let (library, logger) = (library, logger)
+        do throws(CreativeError) {
+            let job = try await update(queued.id) { job in
+                job.status = .running
+                job.startedAt = job.startedAt ?? Timestamp.now()
+                job.progress = 0
+                job.currentStep = 0
+            }
+            let request = JobFactory.request(of: job)
+            // One lookup gives the asset and its folder (a rerun finds the asset it already made).
+            var made = try await BlockingPool.io.run { () throws(CreativeError) in try library.assets.find(job.id, userId: job.userId) }
+            var attempt = 1
+            while made == nil {
+                do throws(CreativeError) {
+                    made = try await generate(job, request, progress: progress)
+                } catch where error.isRetryable && attempt < Self.maxAttempts {
+                    // Exponential backoff with jitter; refusals are never retried.
+                    let delay = Self.retryBase * pow(2, Double(attempt - 1)) * Double.random(in: 0.8...1.2)
+                    logger.notice("job \(job.id) attempt \(attempt) failed (\(error.message)); retrying in \(String(format: "%.1f", delay))s")
+                    let tried = attempt
+                    try await update(job.id) { $0.parameters?["attempts"] = .int(tried) }
+                    do { try await Task.sleep(for: .seconds(delay)) } catch { throw CreativeError(.cancelled, "The job was cancelled.") }
+                    attempt += 1
+                }
+            }
+            guard let (asset, location) = made else {
+                throw CreativeError(.storage, "The job's asset could not be found after it was saved.")
+            }
+            return try await update(job.id, finishing: true) { job in
+                job.status = .succeeded
+                job.progress = 100
+                job.currentStep = job.totalSteps
+                job.resultAssetId = asset.id
+                job.resultUrl = "\(location.path)/\(asset.url)"
+                job.thumbnailUrl = asset.thumbnailUrl.map { "\(location.path)/\($0)" }
+                job.cost = asset.cost ?? 0
+                job.completedAt = Timestamp.now()
+                job.actualTime = elapsed()
+                job.errorMessage = nil
+            }
+        } catch {
+            let cancelled = error.code == .cancelled
+            if cancelled { logger.info("job \(queued.id) was cancelled") } else { logger.notice("job \(queued.id) failed: \(error.message)") }
+            let store = library.store
+            // Recorded even though the task may be cancelled: the job must not stay `running`.
+            let recorded = try? await BlockingPool.io.runToCompletion { () throws(CreativeError) in
+                try store.update(GenerationJob.self, id: queued.id) { (job: inout GenerationJob) throws(CreativeError) in
+                    guard !job.status.isFinal else { return }
+                    job.status = cancelled ? .cancelled : .failed
+                    job.errorMessage = cancelled ? "The job was cancelled before it finished (its caller went away or the engine stopped)." : error.message
+                    job.completedAt = Timestamp.now()
+                    job.actualTime = elapsed()
+                    job.updatedAt = Timestamp.now()
+                }
+            }
+            return recorded ?? nil
+        }
+    }
+
+    /// Runs the provider and saves its output as an asset with the job's id.
+    private func generate(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> (asset: CreativeAsset, location: EntityLocation)? {
+        guard job.type == .image || job.type == .text else {
+            throw CreativeError(.invalidInput, "Jobs of type \(job.type.rawValue) cannot run yet.", field: "type")
+        }
+        let choice = try Router.choose(job, request, environment, retryPolicy)
+        let executor = choice.executor
+        try await BlockingPool.io.run { [self] () throws(CreativeError) in try checkBudget(job, provider: executor.provider) }
+        let output = try await executor.run(job, request, progress: progress)
+        // A job cancelled while it ran leaves no asset behind.
+        if Task.isCancelled { throw CreativeError(.cancelled, "The job was cancelled.") }
+        let input = Self.assetInput(job, request, output, provider: executor.provider, note: choice.note)
+        let library = library
+        return try await BlockingPool.media.run { () throws(CreativeError) in
+            _ = try library.assets.saveAsset(userId: job.userId, asset: input, id: job.id)
+            return try library.assets.find(job.id, userId: job.userId)
+        }
+    }
+
+    /// The asset a job's output becomes: the request's fields, the provider's details, lineage.
+    static func assetInput(_ job: GenerationJob, _ request: GenerationRequest, _ output: GenerationOutput, provider: String, note: String?) -> AssetInput {
+        var input = AssetInput(media: .bytes(output.data, fileName: output.fileName))
+        input.type = job.type
+        input.title = request.title ?? String(job.prompt.prefix(80))
+        input.prompt = job.prompt
+        input.negativePrompt = job.negativePrompt
+        input.model = job.model
+        input.provider = provider
+        input.generationId = job.id
+        input.cost = output.cost
+        input.tags = request.tags
+        input.category = request.category
+        input.isPublic = request.isPublic
+        if job.type == .image {
+            (input.seed, input.steps, input.guidance, input.sampler) = (request.seed, request.steps, request.guidance, request.sampler)
+        }
+        var parameters = output.parameters
+        if let note {
+            parameters["requestedModel"] = .string(job.model ?? "")
+            parameters["providerNote"] = .string(note)
+            input.model = "local"
+        }
+        for key in ["width", "height", "contentType", "tone", "length", "audience", "goal", "topic", "count", "kind", "parentAssetId"] {
+            if let value = job.parameters?[key] { parameters[key] = value }
+        }
+        if let templateId = job.templateId {
+            parameters["templateId"] = .string(templateId)
+            if let variables = job.parameters?["variables"] { parameters["templateVariables"] = variables }
+        }
+        input.parameters = parameters
+        return input
+    }
+
+    /// Providers that bill per call; a user past their monthly budget gets none of them.
+    static let paidProviders: Set<String> = ["openai", "anthropic", "stability"]
+
+    /// Refuses a job before it is queued when it would run on a paid provider for a user whose
+    /// budget is spent (the run checks again: spending may happen in between). A job the router
+    /// cannot place is left to fail when it runs, with the router's sentence. Blocking: reads the index.
+    func checkBudgetAtSubmit(_ job: GenerationJob) throws(CreativeError) {
+        guard let choice = try? Router.choose(job, JobFactory.request(of: job), environment, retryPolicy) else { return }
+        try checkBudget(job, provider: choice.executor.provider)
+    }
+
+    private func checkBudget(_ job: GenerationJob, provider: String) throws(CreativeError) {
+        guard Self.paidProviders.contains(provider), let budget = try library.store.settings().budget(for: job.userId) else { return }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        let monthStart = calendar.dateInterval(of: .month, for: Date())?.start ?? Date()
+        let spent = try library.index.spent(userId: job.userId, since: monthStart)
+        guard spent < budget else {
+            throw CreativeError(.budgetExceeded, String(format: "%@ has spent $%.2f of the $%.2f monthly budget in library.json; raise monthlyBudgetUSD or wait until next month.", job.userId, spent, budget))
+        }
+    }
+
+    /// Read-modify-write of the job sidecar on the io pool; refuses to touch a cancelled job.
+    /// - Parameter finishing: write even if the task is cancelled (the work it records is done).
+    @discardableResult
+    func update(_ id: String, finishing: Bool = false, _ change: @escaping @Sendable (inout GenerationJob) -> Void) async throws(CreativeError) -> GenerationJob {
+        let store = library.store
+        let write = { @Sendable () throws(CreativeError) -> GenerationJob? in
+            try store.update(GenerationJob.self, id: id) { (job: inout GenerationJob) throws(CreativeError) in
+                guard job.status != .cancelled else { throw CreativeError(.cancelled, "The job was cancelled.") }
+                change(&job)
+                job.updatedAt = Timestamp.now()
+            }
+        }
+        let updated = finishing ? try await BlockingPool.io.runToCompletion(write) : try await BlockingPool.io.run(write)
+        guard let updated else { throw .notFound("job", id) }
+        return updated
+    }
+}
+
+/// The latest progress a provider reported, taken by the job's keeper at most every interval.
+final class ProgressReporter: Sendable {
+    private let latest = Mutex<(step: Int, total: Int)?>(nil)
+
+    func report(_ step: Int, _ total: Int) { latest.withLock { $0 = (step, total) } }
+
+    func take() -> (Int, Int)? {
+        latest.withLock { value in
+            defer { value = nil }
+            return value.map { ($0.step, $0.total) }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import CreativeCatalog
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs queued jobs: a `Service` whose workers are child tasks.
+///
+/// Concurrency: workers await; the file and index work of a job runs on ``BlockingPool/io``,
+/// image encoding on ``BlockingPool/media`` and provider calls on libcurl's thread, so no worker
+/// ever blocks a cooperative thread. Claims are files (see `LibraryStore.claimJob`); a running
+/// job's claim is renewed while it works, and a job whose worker died is claimed again once its
+/// lease runs out. A job's asset has the job's id, so a rerun completes the job instead of
+/// generating twice. On graceful shutdown workers take no new jobs and finish the running ones.
+public final class JobRunner: Service, Sendable {
+    let library: CreativeLibrary
+    let logger: Logger
+    let workers: Int
+    /// Seconds a claim stays valid without renewal.
+    let lease: Double
+    /// Provider keys and base URLs, read from the environment as the official SDKs read them.
+    let environment: ProviderEnvironment
+    let retryPolicy: RetryPolicy
+    /// Progress is written at most this often, and at the end.
+    static let progressInterval = Duration.milliseconds(250)
+    /// How often idle workers look for work nobody signalled: jobs written by other processes,
+    /// claims whose lease ran out.
+    static let idleLook = Duration.milliseconds(500)
+    /// Tries per job for retryable failures, and the first backoff (seconds).
+    static let maxAttempts = 3
+    static let retryBase = 1.0
+
+    enum Signal: Hashable, Sendable {
+        /// New work may be waiting.
+        case work
+        /// A job this process ran has ended.
+        case ended(String)
+    }
+
+    private struct State {
+        var stopping = false
+        /// While the inbox is being taken in, workers start no new jobs: a burst of requests is
+        /// made safe (a job each) before the disk is shared with generation.
+        var paused = false
+    }
+
+    private let state = Mutex(State())
+    let signals = Waiters<Signal>()
+
+    public init(library: CreativeLibrary, workers: Int, lease: Double, environment: ProviderEnvironment = ProviderEnvironment(),
+                retryPolicy: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "creative.jobs")) {
+        self.library = library
+        self.environment = environment
+        self.retryPolicy = retryPolicy
+        self.workers = max(1, workers)
+        self.lease = max(1, lease)
+        self.logger = logger
+    }
+
+    /// Runs the workers until graceful shutdown (or ``stopTaking()``), then waits for the jobs
+    /// they are running.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<workers { group.addTask { await self.work() } }
+            }
+        } onGracefulShutdown: {
+            self.stopTaking()
+        }
+    }
+
+    /// Stops taking new jobs; running ones finish.
+    public func stopTaking() {
+        state.withLock { $0.stopping = true }
+        signals.signal(.work, sticky: true)
+    }
+
+    /// Holds back new jobs while `body` runs (intake of a burst), then wakes the workers.
+    public func pausing<T>(_ body: () throws -> T) rethrows -> T {
+        state.withLock { $0.paused = true }
+        defer {
+            state.withLock { $0.paused = false }
+            wake()
+        }
+        return try body()
+    }
+
+    /// New work may be waiting.
+    public func wake() {
+        signals.signal(.work, sticky: true)
+    }
+
+    private var isStopping: Bool { state.withLock { $0.stopping } }
+
+    private func work() async {
+        while !isStopping {
+            if state.withLock({ $0.paused }) {
+                await signals.wait(.work, timeout: Self.idleLook)
+                continue
+            }
+            if let job = await claimNext() {
+                _ = await execute(job)
+            } else {
+                await signals.wait(.work, timeout: Self.idleLook)
+            }
+        }
+    }
+
+    /// The best job this process can claim: queued ones by priority then age, and running ones
+    /// whose worker stopped renewing its lease.
+    private func claimNext() async -> GenerationJob? {
+        let (library, lease, logger) = (library, lease, logger)
+        return try? await BlockingPool.io.run { () throws(CreativeError) -> GenerationJob? in
+            let store = library.store
+            for candidate in try library.index.runnableJobs(limit: 16) {
+                // A claim nobody renews belongs to a dead worker (it may have died before it
+                // could even mark the job running).
+                if store.jobClaim(candidate.id) != nil {
+                    guard store.breakStaleJobClaim(candidate.id, lease: lease) else { continue }
+                    logger.notice("job \(candidate.id) lost its worker; running it again")
+                }
+                guard (try? store.claimJob(candidate.id)) == true else { continue }
+                // The claim is ours; the sidecar (not the index) says whether there is work left.
+                guard let (job, _) = try? store.read(GenerationJob.self, id: candidate.id), job.status == .queued || job.status == .running else {
+                    store.releaseJobClaim(candidate.id)
+                    continue
+                }
+                return job
+            }
+            return nil
+        }
+    }
+
+    /// Runs job `id` in the calling task (a `wait` request), so cancelling the caller cancels
+    /// the provider call and the job ends `cancelled`. When another worker holds the job, waits
+    /// until it ends: a job of this process signals its end; one that another process runs is
+    /// re-read every half second.
+    /// - Parameter progress: sees each step of a job this call runs.
+    /// - Returns: the job in its final state, or as it is when `timeout` passes.
+    public func runNow(_ id: String, timeout: Duration = .seconds(600), progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(CreativeError) -> GenerationJob {
+        let store = library.store
+        let claimed = try await BlockingPool.io.run { () throws(CreativeError) -> GenerationJob? in
+            guard try store.claimJob(id) else { return nil }
+            guard let (job, _) = try store.read(GenerationJob.self, id: id) else { throw .notFound("job", id) }
+            guard job.status == .queued || job.status == .running else {
+                store.releaseJobClaim(id)
+                return nil
+            }
+            return job
+        }
+        if let claimed, let done = await execute(claimed, progress: progress) { return done }
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            guard let (job, _) = try await BlockingPool.io.run({ () throws(CreativeError) in try store.read(GenerationJob.self, id: id) }) else {
+                throw .notFound("job", id)
+            }
+            if job.status.isFinal || ContinuousClock.now >= deadline { return job }
+            if Task.isCancelled { throw CreativeError(.cancelled, "Stopped waiting for job \(id).") }
+            await signals.wait(.ended(id), timeout: Self.idleLook)
+        }
+    }
+}
+
+extension JobStatus {
+    /// Whether the job will not change any more.
+    var isFinal: Bool { self == .succeeded || self == .failed || self == .cancelled }
+}
