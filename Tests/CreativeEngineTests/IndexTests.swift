@@ -274,6 +274,9 @@ struct IndexTests {
         #expect(try search("Red FOX") == [other])
         #expect(try search("lighthouse", sort: .title).first == described)
         await expectError(.invalidInput) { try search("\"unclosed") }
+        await expectError(.invalidInput) { try search("colour:red") }
+        await expectError(.invalidInput) { try search("owner:bob OR lighthouse") }
+        await expectError(.invalidInput) { try search("AND fox") }
         await expectError(.invalidInput) { try search("fox", sort: .usageCount) }
         await expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.sort = .relevance; return f }()) }
         #expect(try search("lighthouse", sort: nil).count == 2)

@@ -84,8 +84,6 @@ extension LibraryIndex {
             rows = try read { db in
                 try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { ($0["sidecar"], Self.stat(of: $0), $0["sortKey"], $0["id"]) }
             }
-        } catch let error where query.searching && ["fts5", "syntax error", "unterminated", "no such column"].contains(where: error.message.contains) {
-            throw .invalid("text", "text is not a search this engine understands: use words, \"exact phrases\", prefix*, AND, OR, NOT.")
         }
         let page = rows.prefix(limit)
         var items = page.map { memo.value(T.self, id: $0.id, stat: $0.stat) }
@@ -125,6 +123,9 @@ extension LibraryIndex {
 
 /// A listing query under construction: FROM, WHERE conditions and their arguments.
 struct Query {
+    /// The columns of `item_fts` a search may name (`title:fox`); `owner` is the engine's own.
+    static let searchableColumns = ["title", "description", "prompt", "negativePrompt", "tags"]
+
     var kind: EntityKind
     var conditions: [String]
     var arguments = StatementArguments()
@@ -164,6 +165,10 @@ struct Query {
         let expression = plain
             ? text.split(separator: " ").map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\"" }.joined(separator: " ")
             : text
+        // SQLite's own FTS5 parser judges the syntax (through GRDB), on the columns a search may name.
+        guard plain || (try? FTS5Pattern(rawPattern: text, allowedColumns: Self.searchableColumns)) != nil else {
+            throw .invalid("text", "text is not a search this engine understands: use words, \"exact phrases\", prefix*, AND, OR, NOT, column:word.")
+        }
         searching = true
         // Narrow to the owner inside FTS5; the join still checks userId exactly.
         let scoped = owner.map { "owner:\(IndexRow.ownerToken($0)) AND (\(expression))" } ?? expression
