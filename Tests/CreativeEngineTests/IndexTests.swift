@@ -1,6 +1,7 @@
 import CreativeLibraries
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 @testable import CreativeCatalog
@@ -281,6 +282,32 @@ struct IndexTests {
         await expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.sort = .relevance; return f }()) }
         #expect(try search("lighthouse", sort: nil).count == 2)
         #expect(try lib.assets.listAssets(userId: "bob", filters: { var f = AssetFilters(); f.text = "lighthouse"; return f }()).items.isEmpty)
+    }
+
+    @Test func aFailingWriterStopsTheDecoders() async throws {
+        let lib = try TempLibrary()
+        // Ten chunks of entries whose files are missing: each decodes quickly into problems.
+        let entries = (0..<10_000).map { (EntityKind.asset, SidecarStat(path: "assets/missing/\($0)", size: 10, mtime: 0, inode: 0)) }
+        struct WriterFailed: Error {}
+        #expect(throws: WriterFailed.self) {
+            try LibraryIndex.decodeInParallel(entries, store: lib.library.store, progress: nil) { _, _ in throw WriterFailed() }
+        }
+        // What the decoders see when the writer stops: a decoder waiting for room returns, and
+        // no chunk is handed out any more.
+        let pipe = ChunkPipe(count: 10)
+        let returned = Atomic<Int>(0)
+        let decoder = Thread {
+            while let _ = pipe.nextChunk() { pipe.finish([], []) }
+            returned.store(1, ordering: .releasing)
+        }
+        decoder.start()
+        #expect(pipe.take() != nil)
+        // Four chunks wait for the writer and the decoder waits for room for a fifth.
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(returned.load(ordering: .acquiring) == 0)
+        pipe.close()
+        #expect(await ServerConcurrencyTests.eventually(5) { returned.load(ordering: .acquiring) == 1 })
+        #expect(pipe.nextChunk() == nil && pipe.take() == nil)
     }
 
     @Test func anotherProcessesWritesAndRebuildsAreSeen() async throws {

@@ -117,6 +117,11 @@ extension LibraryIndex {
 
     /// Reads and decodes sidecars on all cores in chunks; hands each finished chunk to `consume`
     /// on the calling thread (the database writer) while the others are still being decoded.
+    ///
+    /// The decoders are threads of this rebuild's own, not a shared pool: a rebuild may start from
+    /// a pool thread (a read that found the index corrupt), and workers queued behind that same
+    /// pool's busy threads would never run. When `consume` throws, the pipe closes and every
+    /// decoder stops after its current chunk.
     static func decodeInParallel(
         _ entries: [(EntityKind, SidecarStat)], store: LibraryStore, progress: IndexProgress?,
         consume: ([IndexRow], [SidecarProblem]) throws -> Void
@@ -124,9 +129,10 @@ extension LibraryIndex {
         let chunkSize = 1000
         let chunkCount = (entries.count + chunkSize - 1) / chunkSize
         let pipe = ChunkPipe(count: chunkCount)
+        defer { pipe.close() }
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, chunkCount))
         for _ in 0..<workers {
-            DispatchQueue.global(qos: .userInitiated).async {
+            let thread = Thread {
                 while let chunk = pipe.nextChunk() {
                     var rows: [IndexRow] = []
                     var problems: [SidecarProblem] = []
@@ -141,6 +147,7 @@ extension LibraryIndex {
                     pipe.finish(rows, problems)
                 }
             }
+            thread.start()
         }
         var done = 0
         progress?(0, entries.count)
@@ -152,43 +159,56 @@ extension LibraryIndex {
     }
 }
 
-/// Hands chunk numbers to decoding workers and their results to the one writer.
+/// Hands chunk numbers to decoding threads and their results to the one writer, holding at most
+/// a few decoded chunks (more would only raise peak memory). Threads block on its condition, so
+/// it is `@unchecked Sendable`: every stored property is read and written under `condition`.
 final class ChunkPipe: @unchecked Sendable {
     private let condition = NSCondition()
     private var next = 0
     private var taken = 0
+    private var closed = false
     private var ready: [([IndexRow], [SidecarProblem])] = []
     private let count: Int
+    private let maxReady = 4
 
     init(count: Int) { self.count = count }
 
+    /// The next chunk to decode; nil when all were handed out or the pipe closed.
     func nextChunk() -> Int? {
         condition.lock()
         defer { condition.unlock() }
-        guard next < count else { return nil }
+        guard next < count, !closed else { return nil }
         next += 1
         return next - 1
     }
 
-    /// Chunks decoded ahead of the writer; more would only hold memory (peak RSS).
-    private let maxReady = 4
-
+    /// Queues a decoded chunk, waiting while the writer is behind; dropped once the pipe closed.
     func finish(_ rows: [IndexRow], _ problems: [SidecarProblem]) {
         condition.lock()
-        while ready.count >= maxReady { condition.wait() }
+        defer { condition.unlock() }
+        while ready.count >= maxReady && !closed { condition.wait() }
+        guard !closed else { return }
         ready.append((rows, problems))
         condition.broadcast()
-        condition.unlock()
     }
 
-    /// The next finished chunk, waiting for one; nil when all were taken.
+    /// The next decoded chunk, waiting for one; nil when all were taken.
     func take() -> ([IndexRow], [SidecarProblem])? {
         condition.lock()
         defer { condition.unlock() }
-        guard taken < count else { return nil }
+        guard taken < count, !closed else { return nil }
         while ready.isEmpty { condition.wait() }
         taken += 1
         defer { condition.broadcast() }
         return ready.removeFirst()
+    }
+
+    /// Stops the decoders: no more chunks are handed out and waiting ones return.
+    func close() {
+        condition.lock()
+        closed = true
+        ready = []
+        condition.broadcast()
+        condition.unlock()
     }
 }
