@@ -69,6 +69,7 @@ public struct Engine: Service {
         await withDiscardingTaskGroup { group in
             // The runner stops taking jobs on graceful shutdown and returns once its jobs end.
             group.addTask { try? await runner.run() }
+            group.addTask { await work.run() }
             group.addTask { [options] in
                 try? await cancelWhenGracefulShutdown {
                     while !Task.isCancelled {
@@ -85,7 +86,7 @@ public struct Engine: Service {
                 watcher.stop()
             }
             logger.notice("stopping: waiting for running jobs to finish")
-            _ = try? await BlockingPool.io.runToCompletion { work.drain() }
+            work.finish()
             runner.stopTaking()
         }
     }
@@ -102,21 +103,71 @@ public final class Readiness: Sendable {
     func markReady() { ready.store(true, ordering: .releasing) }
 }
 
-/// Serialises intake and index refreshes on one thread, off Swift's cooperative pool (they do
-/// blocking file I/O), and coalesces bursts of events into one pass.
-final class WorkQueue: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "creative.intake")
+/// Serialises intake and index refreshes: one consumer task takes work in order and runs it on
+/// the io pool (intake and reconcile block on files); bursts of events coalesce into one pass.
+final class WorkQueue: Sendable {
+    private enum Work {
+        case intake
+        case reconcile
+        case call(@Sendable () -> Void)
+    }
+
+    private struct Pending {
+        var intake = false
+        var reconcile = false
+    }
+
     private let intake: Intake
     private let runner: JobRunner
     private let library: CreativeLibrary
     private let logger: Logger
-    private let lock = NSLock()
-    private var intakePending = false
-    private var reconcilePending = false
+    private let pending = Mutex(Pending())
+    private let queue: AsyncStream<Work>
+    private let input: AsyncStream<Work>.Continuation
+    /// How long a reconcile waits for more events to join it.
+    static let coalescing = Duration.milliseconds(200)
 
     init(intake: Intake, runner: JobRunner, library: CreativeLibrary, logger: Logger) {
         (self.intake, self.runner, self.library, self.logger) = (intake, runner, library, logger)
+        (queue, input) = AsyncStream.makeStream(of: Work.self)
     }
+
+    /// Takes work until ``finish()``; then returns once what was queued before it is done.
+    func run() async {
+        for await work in queue {
+            switch work {
+            case .intake:
+                pending.withLock { $0.intake = false }
+                let (intake, runner) = (intake, runner)
+                let result = try? await BlockingPool.io.runToCompletion { runner.pausing { intake.run() } }
+                if let (jobs, waiting) = result {
+                    if !jobs.isEmpty { runner.wake() }
+                    // A file still being written in place: look again once it may have settled.
+                    if waiting { later(.seconds(Intake.settleTime)) { $0.scheduleIntake() } }
+                }
+            case .reconcile:
+                pending.withLock { $0.reconcile = false }
+                let index = library.index
+                do throws(CreativeError) {
+                    let report = try await BlockingPool.io.runToCompletion { () throws(CreativeError) in try index.reconcile() }
+                    for line in SidecarProblem.summary(report.problems, verb: "cannot index") { logger.warning("\(line)") }
+                } catch {
+                    logger.warning("reconcile failed: \(error.message)")
+                }
+            case .call(let body):
+                // After the passes that were pending when it was queued (a reconcile may still be
+                // in its coalescing delay).
+                if pending.withLock({ $0.intake || $0.reconcile }) {
+                    later(.milliseconds(50)) { $0.input.yield(.call(body)) }
+                } else {
+                    body()
+                }
+            }
+        }
+    }
+
+    /// No more work is taken; ``run()`` returns after what is queued.
+    func finish() { input.finish() }
 
     func handle(_ event: WatchEvent, root: String) {
         switch event {
@@ -143,55 +194,32 @@ final class WorkQueue: @unchecked Sendable {
         scheduleIntake()
     }
 
-    /// Runs `body` on the work thread once the intake and refresh passes queued now (including
-    /// a reconcile still in its coalescing delay) are done.
+    /// Runs `body` once the intake and refresh passes queued now (including a reconcile still in
+    /// its coalescing delay) are done.
     func afterPending(_ body: @escaping @Sendable () -> Void) {
-        queue.asyncAfter(deadline: .now() + Self.coalescing) { [self] in queue.async(execute: body) }
-    }
-
-    /// Waits until queued intake and refresh work is done.
-    func drain() {
-        queue.sync {}
+        input.yield(.call(body))
     }
 
     private func relative(_ path: String, _ root: String) -> String? {
         path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : nil
     }
 
-    private func scheduleIntake() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !intakePending else { return }
-        intakePending = true
-        queue.async { [self] in
-            lock.lock(); intakePending = false; lock.unlock()
-            let (jobs, waiting) = runner.pausing { intake.run() }
-            if !jobs.isEmpty { runner.wake() }
-            // A file still being written in place: look again once it may have settled.
-            if waiting {
-                queue.asyncAfter(deadline: .now() + Intake.settleTime) { [self] in scheduleIntake() }
-            }
+    private func later(_ delay: Duration, _ body: @escaping @Sendable (WorkQueue) -> Void) {
+        Task { [self] in
+            try? await Task.sleep(for: delay)
+            body(self)
         }
+    }
+
+    private func scheduleIntake() {
+        guard pending.withLock({ state in defer { state.intake = true }; return !state.intake }) else { return }
+        input.yield(.intake)
     }
 
     /// Hand edits under assets/ and templates/ reach the index through a reconcile; bursts of
     /// events (a job writing its asset, a folder copied in) are coalesced.
-    /// How long a reconcile waits for more events to join it.
-    static let coalescing = 0.2
-
     private func scheduleReconcile() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !reconcilePending else { return }
-        reconcilePending = true
-        queue.asyncAfter(deadline: .now() + Self.coalescing) { [self] in
-            lock.lock(); reconcilePending = false; lock.unlock()
-            do throws(CreativeError) {
-                let report = try library.index.reconcile()
-                for line in SidecarProblem.summary(report.problems, verb: "cannot index") { logger.warning("\(line)") }
-            } catch {
-                logger.warning("reconcile failed: \(error.message)")
-            }
-        }
+        guard pending.withLock({ state in defer { state.reconcile = true }; return !state.reconcile }) else { return }
+        later(Self.coalescing) { $0.input.yield(.reconcile) }
     }
 }

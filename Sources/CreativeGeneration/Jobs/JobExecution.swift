@@ -60,6 +60,8 @@ extension JobRunner {
                 }
                 if let (step, total) = reporter.take() {
                     try await update(id) { job in
+                        // A write that lands after the job ended must not undo its final progress.
+                        guard job.status == .running else { return }
                         job.currentStep = step
                         job.totalSteps = total
                         job.progress = min(99, step * 100 / max(total, 1))
