@@ -57,7 +57,14 @@ public struct Engine: Service {
         if let interval = options.pollInterval {
             watcher = PollingWatcher(roots: ["\(root)/inbox", "\(root)/assets", "\(root)/templates"], interval: interval)
         } else {
-            watcher = try InotifyWatcher(roots: ["\(root)/inbox", "\(root)/assets", "\(root)/templates"], logger: logger)
+            // Placing the watches walks every folder: on the io pool, not on this task's thread.
+            watcher = try await BlockingPool.io.run { [logger] () throws(CreativeError) in
+                do {
+                    return try InotifyWatcher(roots: ["\(root)/inbox", "\(root)/assets", "\(root)/templates"], logger: logger)
+                } catch {
+                    throw CreativeError(.storage, "The folder watcher could not start: \(error).")
+                }
+            }
         }
         work.rescan()
         logger.notice("watching \(root) with \(options.pollInterval == nil ? "inotify" : "polling"), \(options.workers) workers")

@@ -1,3 +1,4 @@
+import CreativeCatalog
 import Foundation
 import Synchronization
 
@@ -6,27 +7,29 @@ import Synchronization
 /// network filesystems, where inotify does not see other machines' writes.
 public final class PollingWatcher: FolderWatcher {
     public let events: AsyncStream<WatchEvent>
-    private let stopping = StopFlag()
+    private let looking: Task<Void, Never>
 
     public init(roots: [String], interval: Double = 1.0) {
         let (stream, continuation) = AsyncStream.makeStream(of: WatchEvent.self, bufferingPolicy: .unbounded)
         events = stream
-        let thread = Thread { [stopping] in
+        // A task that sleeps between looks; each look walks the trees on the io pool.
+        looking = Task {
             var seen: [String: (Int, Double)] = [:]
-            while !stopping.isSet {
-                var now: [String: (Int, Double)] = [:]
-                for root in roots { Self.list(root, into: &now) }
+            while !Task.isCancelled {
+                guard let now = try? await BlockingPool.io.run({ () -> [String: (Int, Double)] in
+                    var now: [String: (Int, Double)] = [:]
+                    for root in roots { Self.list(root, into: &now) }
+                    return now
+                }) else { break }
                 for (path, stat) in now where seen[path].map({ $0 != stat }) ?? true {
                     continuation.yield(.fileReady(path))
                 }
                 for path in seen.keys where now[path] == nil { continuation.yield(.removed(path)) }
                 seen = now
-                Thread.sleep(forTimeInterval: interval)
+                try? await Task.sleep(for: .seconds(interval))
             }
             continuation.finish()
         }
-        thread.name = "creative-poll"
-        thread.start()
     }
 
     private static func list(_ root: String, into result: inout [String: (Int, Double)]) {
@@ -45,6 +48,6 @@ public final class PollingWatcher: FolderWatcher {
     }
 
     public func stop() {
-        stopping.set()
+        looking.cancel()
     }
 }
