@@ -2,7 +2,8 @@ import CreativeCatalog
 import Foundation
 import Hummingbird
 
-/// The request context every route sees: who is asking.
+/// The request context every route sees: who is asking, how bodies are read and how answers
+/// are written.
 public struct APIContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The acting user, set by the auth middleware.
@@ -11,6 +12,14 @@ public struct APIContext: RequestContext {
     public init(source: Source) {
         coreContext = .init(source: source)
     }
+
+    /// Largest request body (bytes); larger ones answer 413 `too_large`.
+    public var maxUploadSize: Int { 1024 * 1024 }
+    public var requestDecoder: RequestBodyDecoder { RequestBodyDecoder() }
+    /// The engine's JSON: sorted keys, timestamps in whole milliseconds.
+    public var responseEncoder: JSONEncoder { Self.encoder }
+
+    private static let encoder = JSONCoding.encoder(pretty: false)
 }
 
 /// Who may call the API. Zero-config: loopback only, single user `local`, no token. With
@@ -23,8 +32,6 @@ public struct APIConfiguration: Sendable {
     public var tokens: [String: String] = [:]
     /// Hashed tokens from a file outside the library (`creative token add`).
     public var tokenFile: TokenFile?
-    /// Largest request body (bytes).
-    public var maxBody = 1024 * 1024
     /// Generation requests (POSTs that make jobs) each user may send per minute; nil: no limit.
     public var generationsPerMinute: Int?
     /// Whether the engine serving with this API has finished its start-up pass (/healthz `ready`).

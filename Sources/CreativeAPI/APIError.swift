@@ -70,25 +70,4 @@ enum JSON {
         fields[.contentType] = contentType
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
-
-    /// A request body as a request type: JSON only (415 otherwise), within the size limit (413),
-    /// strictly decoded (unknown fields refused).
-    static func decode<T: CreativeCatalog.Request>(_ type: T.Type, from request: Hummingbird.Request, limit: Int) async throws -> T {
-        try await decode(type, from: request.body, headers: request.headers, limit: limit)
-    }
-
-    /// The same for a body already taken from its request (see `GenerationController.untilClientLeaves`).
-    static func decode<T: CreativeCatalog.Request>(_ type: T.Type, from body: RequestBody, headers: HTTPFields, limit: Int) async throws -> T {
-        let contentType = headers[.contentType]?.lowercased() ?? ""
-        guard contentType.hasPrefix("application/json") else {
-            throw HTTPError(.unsupportedMediaType, message: "Send the body as application/json.")
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await body.collect(upTo: limit)
-        } catch {
-            throw HTTPError(.contentTooLarge, message: "The body is larger than \(limit) bytes.")
-        }
-        return try T.decode(json: Data(buffer.readableBytesView))
-    }
 }

@@ -29,7 +29,7 @@ public func buildRouter(library: CreativeLibrary, configuration: APIConfiguratio
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: AuthMiddleware(configuration: configuration))
     // Live as soon as it answers; `ready` once the engine's start-up pass is done.
-    router.get("/healthz") { _, _ in JSON.response(Health(ready: configuration.isReady())) }
+    router.get("/healthz") { _, _ in Health(ready: configuration.isReady()) }
     router.get("/openapi.json") { _, _ in OpenAPI.response() }
     router.get("/schemas/:file") { _, context in
         let file = try context.parameters.require("file")
@@ -45,18 +45,18 @@ public func buildRouter(library: CreativeLibrary, configuration: APIConfiguratio
     let generation = Generation(library: library, runner: runner)
     let api = router.group("api/creative")
     let responses = AssetResponses()
-    AssetController(assets: AssetManager(library: library), responses: responses, limit: configuration.maxBody).add(to: api)
+    AssetController(assets: AssetManager(library: library), responses: responses).add(to: api)
     MediaController(library: library).add(to: api)
-    TemplateController(templates: TemplateManager(library: library), limit: configuration.maxBody).add(to: api)
+    TemplateController(templates: TemplateManager(library: library)).add(to: api)
     let generating = api.group()
     if let perMinute = configuration.generationsPerMinute { generating.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perMinute: perMinute))) }
     GenerationController(images: ImageGenerator(generation: generation), content: ContentCreator(generation: generation),
-                         responses: responses, limit: configuration.maxBody).add(to: generating)
+                         responses: responses).add(to: generating)
     return router
 }
 
 /// The /healthz body.
-struct Health: Encodable {
+struct Health: ResponseEncodable {
     var status = "ok"
     var ready: Bool
 }
@@ -83,8 +83,8 @@ struct ErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as CreativeError {
-            return APIError.response(error)
+        } catch let error as any HTTPResponseError where !(error is HTTPError) {
+            return try error.response(from: request, context: context)
         } catch is CancellationError {
             // The client hung up while its request waited; nobody reads this answer.
             context.logger.info("request cancelled: the client went away")

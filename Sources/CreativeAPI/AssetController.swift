@@ -7,7 +7,6 @@ import Hummingbird
 struct AssetController {
     let assets: AssetManager
     let responses: AssetResponses
-    let limit: Int
 
     func add(to group: RouterGroup<APIContext>) {
         group.get("asset/:id") { _, context in
@@ -19,19 +18,19 @@ struct AssetController {
             responses.page(try await assets.listAssets(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request)))
         }
         group.patch("asset/:id") { request, context in
-            let updates = try await JSON.decode(AssetUpdates.self, from: request, limit: limit)
-            return JSON.response(try await assets.updateAsset(try context.parameters.require("id"), userId: context.userId, updates: updates,
-                                                              expectedUpdatedAt: try Version.expected(request)))
+            let updates = try await request.decode(as: AssetUpdates.self, context: context)
+            return try await assets.updateAsset(try context.parameters.require("id"), userId: context.userId, updates: updates,
+                                               expectedUpdatedAt: try Version.expected(request))
         }
         group.delete("asset/:id") { _, context in
-            JSON.response(try await assets.deleteAsset(try context.parameters.require("id"), userId: context.userId))
+            try await assets.deleteAsset(try context.parameters.require("id"), userId: context.userId)
         }
         group.post("asset/:id/favorite") { _, context in
-            JSON.response(try await assets.toggleFavorite(try context.parameters.require("id"), userId: context.userId))
+            try await assets.toggleFavorite(try context.parameters.require("id"), userId: context.userId)
         }
         group.post("asset/:id/tags") { request, context in
-            let body = try await JSON.decode(TagsRequest.self, from: request, limit: limit)
-            return JSON.response(try await assets.addTags(try context.parameters.require("id"), userId: context.userId, tags: body.tags))
+            let body = try await request.decode(as: TagsRequest.self, context: context)
+            return try await assets.addTags(try context.parameters.require("id"), userId: context.userId, tags: body.tags)
         }
     }
 }

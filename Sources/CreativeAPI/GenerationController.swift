@@ -11,7 +11,6 @@ struct GenerationController {
     let images: ImageGenerator
     let content: ContentCreator
     let responses: AssetResponses
-    let limit: Int
 
     /// What the routes that call a narrow seed function read from the body; anything else is
     /// refused rather than silently ignored. `OpenAPI` documents the same sets.
@@ -26,18 +25,18 @@ struct GenerationController {
         return body
     }
 
-    func accepted(_ result: GenerateResult) -> Response {
+    func accepted(_ result: GenerateResult) -> EditedResponse<GenerateResult> {
         guard let jobId = result.jobId, result.assetId == nil, result.error == nil, result.content == nil else {
-            return JSON.response(result, status: result.success ? .ok : .unprocessableContent)
+            return EditedResponse(status: result.success ? .ok : .unprocessableContent, response: result)
         }
-        return JSON.response(result, status: .accepted, headers: [.location: "/api/creative/image/\(jobId)/status"])
+        return EditedResponse(status: .accepted, headers: [.location: "/api/creative/image/\(jobId)/status"], response: result)
     }
 
     func add(to group: RouterGroup<APIContext>) {
         group.post("image/generate") { request, context in
             let wait = request.uri.queryParameters.get("wait") == "true"
-            return try await Self.untilClientLeaves(request, wait: wait) { body in
-                var body = try await JSON.decode(GenerationRequest.self, from: body, headers: request.headers, limit: limit)
+            return try await Self.untilClientLeaves(request, context: context, wait: wait) { body in
+                var body = try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context)
                 let prompt = body.prompt ?? ""
                 body.kind = .image
                 return accepted(try await images.generateImage(userId: context.userId, prompt: prompt, options: body, wait: wait))
@@ -46,13 +45,13 @@ struct GenerationController {
         group.get("image/:id/status") { _, context in
             let id = try context.parameters.require("id")
             guard let job = try await images.getImageStatus(id, userId: context.userId) else { throw CreativeError.notFound("job", id) }
-            return JSON.response(Presented.job(job))
+            return Presented.job(job)
         }
         group.post("image/:id/regenerate") { request, context in
             let wait = request.uri.queryParameters.get("wait") == "true"
             let id = try context.parameters.require("id")
-            return try await Self.untilClientLeaves(request, wait: wait) { body in
-                let modifications = try await JSON.decode(ImageModifications.self, from: body, headers: request.headers, limit: limit)
+            return try await Self.untilClientLeaves(request, context: context, wait: wait) { body in
+                let modifications = try await Request(head: request.head, body: body).decode(as: ImageModifications.self, context: context)
                 return accepted(try await images.regenerateImage(id, userId: context.userId, modifications: modifications, wait: wait))
             }
         }
@@ -60,27 +59,27 @@ struct GenerationController {
             responses.page(try await images.listUserImages(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request)))
         }
         group.post("content/generate") { request, context in
-            try await Self.untilClientLeaves(request) { body in
-                let body = try await JSON.decode(GenerationRequest.self, from: body, headers: request.headers, limit: limit)
-                return JSON.response(try await content.generateContent(userId: context.userId, type: body.contentType ?? "", prompt: body.prompt ?? "", options: body))
+            try await Self.untilClientLeaves(request, context: context) { body in
+                let body = try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context)
+                return try await content.generateContent(userId: context.userId, type: body.contentType ?? "", prompt: body.prompt ?? "", options: body)
             }
         }
         group.post("content/improve") { request, context in
-            try await Self.untilClientLeaves(request) { body in
-                let body = try Self.only(Self.improveFields, in: try await JSON.decode(GenerationRequest.self, from: body, headers: request.headers, limit: limit))
-                return JSON.response(try await content.improveCopy(body.original ?? "", goal: body.goal ?? "clearer", model: body.model, userId: context.userId))
+            try await Self.untilClientLeaves(request, context: context) { body in
+                let body = try Self.only(Self.improveFields, in: try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context))
+                return try await content.improveCopy(body.original ?? "", goal: body.goal ?? "clearer", model: body.model, userId: context.userId)
             }
         }
         group.post("content/ideas") { request, context in
-            try await Self.untilClientLeaves(request) { body in
-                let body = try Self.only(Self.ideasFields, in: try await JSON.decode(GenerationRequest.self, from: body, headers: request.headers, limit: limit))
-                return JSON.response(try await content.generateIdeas(body.topic ?? "", count: body.count ?? 10, model: body.model, userId: context.userId))
+            try await Self.untilClientLeaves(request, context: context) { body in
+                let body = try Self.only(Self.ideasFields, in: try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context))
+                return try await content.generateIdeas(body.topic ?? "", count: body.count ?? 10, model: body.model, userId: context.userId)
             }
         }
         group.post("content/from-template") { request, context in
-            try await Self.untilClientLeaves(request) { body in
-                let body = try Self.only(Self.fromTemplateFields, in: try await JSON.decode(GenerationRequest.self, from: body, headers: request.headers, limit: limit))
-                return JSON.response(try await content.createFromTemplate(userId: context.userId, templateId: body.templateId ?? "", variables: body.variables ?? [:]))
+            try await Self.untilClientLeaves(request, context: context) { body in
+                let body = try Self.only(Self.fromTemplateFields, in: try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context))
+                return try await content.createFromTemplate(userId: context.userId, templateId: body.templateId ?? "", variables: body.variables ?? [:])
             }
         }
     }
@@ -88,8 +87,12 @@ struct GenerationController {
     /// Runs a route that waits for generation so that a client who hangs up cancels it: the
     /// provider call is aborted and the job ends `cancelled`. Routes that only queue a job
     /// (`wait` false) run as usual.
-    static func untilClientLeaves(_ request: Request, wait: Bool = true, _ operation: (RequestBody) async throws -> Response) async throws -> Response {
-        guard wait else { return try await operation(request.body) }
-        return try await request.body.consumeWithCancellationOnInboundClose { body in try await operation(body) }
+    static func untilClientLeaves(
+        _ request: Request, context: APIContext, wait: Bool = true, _ operation: (RequestBody) async throws -> some ResponseGenerator
+    ) async throws -> Response {
+        guard wait else { return try await operation(request.body).response(from: request, context: context) }
+        return try await request.body.consumeWithCancellationOnInboundClose { body in
+            try await operation(body).response(from: request, context: context)
+        }
     }
 }
