@@ -187,3 +187,20 @@ struct SeedManagersTests {
         #expect(try await templates.getTemplate(id, userId: "alice")?.usageCount == 1)
     }
 }
+
+/// README's "Architecture" example, as written there (with a temporary library).
+@Suite("README example")
+struct ReadmeExampleTests {
+    @Test func theLibrariesWorkFromAPlainSwiftProgram() async throws {
+        let temp = try TempLibrary()
+        let library = try await CreativeLibrary.load(temp.path)
+        let generation = Generation(library: library)
+        let image = try await ImageGenerator(generation: generation)
+            .generateImage(userId: "local", prompt: "a red fox in deep snow", wait: true)
+        let copy = try await ContentCreator(generation: generation).improveCopy("In order to really help you…", goal: "clearer")
+        let assets = AssetManager(library: library)
+        _ = try await assets.toggleFavorite(image.assetId ?? "", userId: "local")
+        #expect(image.success && !copy.improved.isEmpty)
+        #expect(try await assets.getAsset(image.assetId ?? "", userId: "local")?.isFavorite == true)
+    }
+}
