@@ -46,7 +46,8 @@ public struct APIConfiguration: Sendable {
         for pair in text.split(separator: ",") {
             let parts = pair.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, parts[0].count >= 16 else {
-                throw .invalid("CREATIVE_API_TOKENS", "CREATIVE_API_TOKENS must be token:user pairs separated by commas, with tokens of at least 16 characters.")
+                throw .invalid(
+                    "CREATIVE_API_TOKENS", "CREATIVE_API_TOKENS must be token:user pairs separated by commas, with tokens of at least 16 characters.")
             }
             tokens[parts[0]] = try Validation.userId(parts[1])
         }
@@ -66,7 +67,8 @@ public struct APIConfiguration: Sendable {
     /// Refuses to expose the library beyond this machine without tokens.
     public func check() throws(CreativeError) {
         if !isLoopback && !requiresTokens {
-            throw .invalid("host", "Binding \(host) without tokens would let anyone on the network use this library; set CREATIVE_API_TOKENS or bind 127.0.0.1.")
+            throw .invalid(
+                "host", "Binding \(host) without tokens would let anyone on the network use this library; set CREATIVE_API_TOKENS or bind 127.0.0.1.")
         }
         if let perMinute = generationsPerMinute, perMinute < 1 {
             throw .invalid("rate-limit", "--rate-limit is generation requests per minute per user and must be at least 1.")
@@ -89,7 +91,9 @@ struct AuthMiddleware: RouterMiddleware {
             let host = (request.head.authority ?? "").lowercased()
             let name = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }.dropFirst()) : String(host.split(separator: ":").first ?? "")
             guard ["127.0.0.1", "localhost", "::1"].contains(name) else {
-                return APIError.response(CreativeError(.invalidInput, "This engine answers loopback names only (localhost, 127.0.0.1); set tokens to serve other hosts."), status: .forbidden)
+                return APIError.response(
+                    CreativeError(.invalidInput, "This engine answers loopback names only (localhost, 127.0.0.1); set tokens to serve other hosts."),
+                    status: .forbidden)
             }
             context.userId = "local"
         } else {

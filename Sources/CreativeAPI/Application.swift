@@ -1,6 +1,6 @@
+import CreativeCatalog
 import CreativeGeneration
 import CreativeLibraries
-import CreativeCatalog
 import Foundation
 import Hummingbird
 import Logging
@@ -50,8 +50,10 @@ public func buildRouter(library: CreativeLibrary, configuration: APIConfiguratio
     TemplateController(templates: TemplateManager(library: library)).add(to: api)
     let generating = api.group()
     if let perMinute = configuration.generationsPerMinute { generating.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perMinute: perMinute))) }
-    GenerationController(images: ImageGenerator(generation: generation), content: ContentCreator(generation: generation),
-                         responses: responses).add(to: generating)
+    GenerationController(
+        images: ImageGenerator(generation: generation), content: ContentCreator(generation: generation),
+        responses: responses
+    ).add(to: generating)
     return router
 }
 

@@ -19,8 +19,9 @@ struct AssetController {
         }
         group.patch("asset/:id") { request, context in
             let updates = try await request.decode(as: AssetUpdates.self, context: context)
-            return try await assets.updateAsset(try context.parameters.require("id"), userId: context.userId, updates: updates,
-                                               expectedUpdatedAt: try Version.expected(request))
+            return try await assets.updateAsset(
+                try context.parameters.require("id"), userId: context.userId, updates: updates,
+                expectedUpdatedAt: try Version.expected(request))
         }
         group.delete("asset/:id") { _, context in
             try await assets.deleteAsset(try context.parameters.require("id"), userId: context.userId)

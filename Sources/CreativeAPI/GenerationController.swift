@@ -1,6 +1,6 @@
+import CreativeCatalog
 import CreativeGeneration
 import CreativeLibraries
-import CreativeCatalog
 import Foundation
 import Hummingbird
 
@@ -66,19 +66,22 @@ struct GenerationController {
         }
         group.post("content/improve") { request, context in
             try await Self.untilClientLeaves(request, context: context) { body in
-                let body = try Self.only(Self.improveFields, in: try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context))
+                let body = try Self.only(
+                    Self.improveFields, in: try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context))
                 return try await content.improveCopy(body.original ?? "", goal: body.goal ?? "clearer", model: body.model, userId: context.userId)
             }
         }
         group.post("content/ideas") { request, context in
             try await Self.untilClientLeaves(request, context: context) { body in
-                let body = try Self.only(Self.ideasFields, in: try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context))
+                let body = try Self.only(
+                    Self.ideasFields, in: try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context))
                 return try await content.generateIdeas(body.topic ?? "", count: body.count ?? 10, model: body.model, userId: context.userId)
             }
         }
         group.post("content/from-template") { request, context in
             try await Self.untilClientLeaves(request, context: context) { body in
-                let body = try Self.only(Self.fromTemplateFields, in: try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context))
+                let body = try Self.only(
+                    Self.fromTemplateFields, in: try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context))
                 return try await content.createFromTemplate(userId: context.userId, templateId: body.templateId ?? "", variables: body.variables ?? [:])
             }
         }

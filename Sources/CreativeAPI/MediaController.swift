@@ -42,7 +42,7 @@ struct MediaController {
             do throws(CreativeError) {
                 guard let (descriptor, size) = try store.openFile(at: location, name: name) else { throw missing }
                 return (OpenFile(descriptor), size, name)
-            } catch where error.code == .storage {
+            } catch  where error.code == .storage {
                 // A symlink, FIFO or device where media belongs (a synced library can carry one).
                 logger.warning("not serving \(location.path)/\(name): \(error.message)")
                 throw missing
@@ -74,7 +74,8 @@ struct MediaController {
             let io = NonBlockingFileIO(threadPool: BlockingPool.io.threadPool)
             var (position, left) = (offset, count)
             while left > 0 {
-                let chunk = try await io.read(fileHandle: handle, fromOffset: Int64(position), byteCount: min(left, MediaController.chunkSize), allocator: ByteBufferAllocator())
+                let chunk = try await io.read(
+                    fileHandle: handle, fromOffset: Int64(position), byteCount: min(left, MediaController.chunkSize), allocator: ByteBufferAllocator())
                 guard chunk.readableBytes > 0 else { break }  // the file shrank: end early rather than pad
                 (position, left) = (position + chunk.readableBytes, left - chunk.readableBytes)
                 try await writer.write(chunk)

@@ -21,8 +21,10 @@ final class APIMetrics: Sendable {
         registry.makeCounter(descriptor: Self.name("http_requests", "total", "HTTP requests answered."), labels: labels).increment()
         registry.makeDurationHistogram(
             descriptor: Self.name("http_request_duration", "seconds", "Time to answer HTTP requests."), labels: [("method", method), ("route", route)],
-            buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
-                      .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
+            buckets: [
+                .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+            ]
         ).recordNanoseconds(Int64(seconds * 1e9))
     }
 
@@ -56,8 +58,9 @@ struct MetricsMiddleware: RouterMiddleware {
         let start = DispatchTime.now().uptimeNanoseconds
         let response = try await next(request, context)
         let route = context.endpointPath ?? "unmatched"
-        metrics.recordRequest(method: request.method.rawValue, route: route, status: response.status.code,
-                              seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        metrics.recordRequest(
+            method: request.method.rawValue, route: route, status: response.status.code,
+            seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         return response
     }
 }

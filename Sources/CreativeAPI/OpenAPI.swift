@@ -29,31 +29,43 @@ enum OpenAPI {
     }
 
     /// Operations on one asset, and on one template, by `METHOD path`.
-    static let assetOperations = ["GET /api/creative/asset/{id}", "PATCH /api/creative/asset/{id}", "DELETE /api/creative/asset/{id}",
-                                  "POST /api/creative/asset/{id}/favorite", "POST /api/creative/asset/{id}/tags",
-                                  "POST /api/creative/image/{id}/regenerate", "GET /api/creative/asset/{id}/file",
-                                  "GET /api/creative/asset/{id}/thumbnail"]
+    static let assetOperations = [
+        "GET /api/creative/asset/{id}", "PATCH /api/creative/asset/{id}", "DELETE /api/creative/asset/{id}",
+        "POST /api/creative/asset/{id}/favorite", "POST /api/creative/asset/{id}/tags",
+        "POST /api/creative/image/{id}/regenerate", "GET /api/creative/asset/{id}/file",
+        "GET /api/creative/asset/{id}/thumbnail",
+    ]
     static let templateOperations = ["GET /api/creative/template/{id}", "PATCH /api/creative/template/{id}", "DELETE /api/creative/template/{id}"]
     /// A job's asset has the job's id, so a job id also names the asset it makes.
     static let jobOperations = ["GET /api/creative/image/{id}/status"] + assetOperations
 
     static let routes: [Route] = [
-        Route(method: "POST", path: "/api/creative/image/generate", summary: "Generate an image (ImageGenerator.generateImage); 202 with Location, or ?wait=true", body: "generation-request", success: 202,
-              kind: .image, requires: ["prompt"], nonBlank: ["prompt"], links: ("jobId", jobOperations)),
+        Route(
+            method: "POST", path: "/api/creative/image/generate", summary: "Generate an image (ImageGenerator.generateImage); 202 with Location, or ?wait=true",
+            body: "generation-request", success: 202,
+            kind: .image, requires: ["prompt"], nonBlank: ["prompt"], links: ("jobId", jobOperations)),
         Route(method: "GET", path: "/api/creative/image/{id}/status", summary: "A generation job with its progress (getImageStatus)"),
-        Route(method: "POST", path: "/api/creative/image/{id}/regenerate", summary: "A new image from an asset with modifications (regenerateImage)", body: "image-modifications", success: 202,
-              links: ("jobId", jobOperations)),
+        Route(
+            method: "POST", path: "/api/creative/image/{id}/regenerate", summary: "A new image from an asset with modifications (regenerateImage)",
+            body: "image-modifications", success: 202,
+            links: ("jobId", jobOperations)),
         Route(method: "GET", path: "/api/creative/images", summary: "The user's images (listUserImages)", query: "asset-filters"),
-        Route(method: "POST", path: "/api/creative/content/generate", summary: "Write copy and save it as a text asset (generateContent)", body: "generation-request",
-              kind: .content, requires: ["prompt", "contentType"], nonBlank: ["prompt"], links: ("assetId", assetOperations)),
-        Route(method: "POST", path: "/api/creative/content/improve", summary: "Improve copy toward a goal (improveCopy)", body: "generation-request",
-              kind: .improve, requires: ["original"], nonBlank: ["original"], fields: GenerationController.improveFields),
-        Route(method: "POST", path: "/api/creative/content/ideas", summary: "Exactly count ideas for a topic (generateIdeas)", body: "generation-request",
-              kind: .ideas, requires: ["topic"], nonBlank: ["topic"], fields: GenerationController.ideasFields),
-        Route(method: "POST", path: "/api/creative/content/from-template", summary: "Fill a template and run it (createFromTemplate)", body: "generation-request",
-              kind: .fromTemplate, requires: ["templateId"], fields: GenerationController.fromTemplateFields),
-        Route(method: "POST", path: "/api/creative/template", summary: "Create a template (createTemplate)", body: "template-input", success: 201,
-              links: ("templateId", templateOperations)),
+        Route(
+            method: "POST", path: "/api/creative/content/generate", summary: "Write copy and save it as a text asset (generateContent)",
+            body: "generation-request",
+            kind: .content, requires: ["prompt", "contentType"], nonBlank: ["prompt"], links: ("assetId", assetOperations)),
+        Route(
+            method: "POST", path: "/api/creative/content/improve", summary: "Improve copy toward a goal (improveCopy)", body: "generation-request",
+            kind: .improve, requires: ["original"], nonBlank: ["original"], fields: GenerationController.improveFields),
+        Route(
+            method: "POST", path: "/api/creative/content/ideas", summary: "Exactly count ideas for a topic (generateIdeas)", body: "generation-request",
+            kind: .ideas, requires: ["topic"], nonBlank: ["topic"], fields: GenerationController.ideasFields),
+        Route(
+            method: "POST", path: "/api/creative/content/from-template", summary: "Fill a template and run it (createFromTemplate)", body: "generation-request",
+            kind: .fromTemplate, requires: ["templateId"], fields: GenerationController.fromTemplateFields),
+        Route(
+            method: "POST", path: "/api/creative/template", summary: "Create a template (createTemplate)", body: "template-input", success: 201,
+            links: ("templateId", templateOperations)),
         Route(method: "GET", path: "/api/creative/template/{id}", summary: "A template (getTemplate)"),
         Route(method: "GET", path: "/api/creative/templates", summary: "Templates the user can see (listTemplates)", query: "template-filters"),
         Route(method: "PATCH", path: "/api/creative/template/{id}", summary: "Change a template (updateTemplate)", body: "template-updates"),
@@ -121,16 +133,22 @@ enum OpenAPI {
             ]
             var parameters: [[String: Any]] = []
             if route.path.contains("{file}") {
-                parameters.append(["name": "file", "in": "path", "required": true,
-                                   "schema": ["type": "string", "enum": SchemaFiles.names.map { $0 + ".schema.json" }]])
+                parameters.append([
+                    "name": "file", "in": "path", "required": true,
+                    "schema": ["type": "string", "enum": SchemaFiles.names.map { $0 + ".schema.json" }],
+                ])
             }
             if route.path.contains("{id}") {
-                parameters.append(["name": "id", "in": "path", "required": true,
-                                   "schema": ["type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"]])
+                parameters.append([
+                    "name": "id", "in": "path", "required": true,
+                    "schema": ["type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"],
+                ])
             }
             if let query = route.query {
-                parameters.append(["name": "filters", "in": "query", "style": "form", "explode": true,
-                                   "schema": ["$ref": schemaBase + query + ".schema.json"]])
+                parameters.append([
+                    "name": "filters", "in": "query", "style": "form", "explode": true,
+                    "schema": ["$ref": schemaBase + query + ".schema.json"],
+                ])
             }
             if !parameters.isEmpty { operation["parameters"] = parameters }
             if let body = route.body {
@@ -142,20 +160,28 @@ enum OpenAPI {
         }
         return [
             "openapi": "3.1.0",
-            "info": ["title": "Creative Engine", "version": "1.0.0",
-                     "description": "The 19 seed endpoints of Creative Engine, plus media, health and this document."],
+            "info": [
+                "title": "Creative Engine", "version": "1.0.0",
+                "description": "The 19 seed endpoints of Creative Engine, plus media, health and this document.",
+            ],
             "servers": [["url": "/"]],
             "paths": paths,
             "components": [
                 "schemas": [
-                    "Error": ["type": "object", "required": ["success", "error"], "properties": [
-                        "success": ["const": false],
-                        "error": ["type": "object", "required": ["code", "message"], "properties": [
-                            "code": ["type": "string", "enum": CreativeError.Code.allCases.map(\.rawValue)],
-                            "message": ["type": "string"],
-                            "details": ["type": "object"],
-                        ]],
-                    ]],
+                    "Error": [
+                        "type": "object", "required": ["success", "error"],
+                        "properties": [
+                            "success": ["const": false],
+                            "error": [
+                                "type": "object", "required": ["code", "message"],
+                                "properties": [
+                                    "code": ["type": "string", "enum": CreativeError.Code.allCases.map(\.rawValue)],
+                                    "message": ["type": "string"],
+                                    "details": ["type": "object"],
+                                ],
+                            ],
+                        ],
+                    ]
                 ],
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
             ],

@@ -45,7 +45,8 @@ struct RateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post, let wait = limiter.wait(for: context.userId) else { return try await next(request, context) }
         let seconds = Int(wait.rounded(.up))
-        var response = APIError.response(CreativeError(.rateLimited, "\(context.userId) sent more generation requests than this server allows per minute; try again in \(seconds) s."))
+        var response = APIError.response(
+            CreativeError(.rateLimited, "\(context.userId) sent more generation requests than this server allows per minute; try again in \(seconds) s."))
         response.headers[.retryAfter] = "\(seconds)"
         return response
     }

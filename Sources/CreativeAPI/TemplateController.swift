@@ -22,8 +22,9 @@ struct TemplateController {
         }
         group.patch("template/:id") { request, context in
             let updates = try await request.decode(as: TemplateUpdates.self, context: context)
-            return try await templates.updateTemplate(try context.parameters.require("id"), userId: context.userId, updates: updates,
-                                                      expectedUpdatedAt: try Version.expected(request))
+            return try await templates.updateTemplate(
+                try context.parameters.require("id"), userId: context.userId, updates: updates,
+                expectedUpdatedAt: try Version.expected(request))
         }
         group.delete("template/:id") { request, context in
             let force = request.uri.queryParameters.get("force") == "true"

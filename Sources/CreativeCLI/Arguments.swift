@@ -10,7 +10,8 @@ extension JobStatus: ExpressibleByArgument {}
 
 /// `--data`: a JSON request body, given inline, as `@FILE`, or `-` for stdin.
 struct RequestBody: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The request as JSON (docs/SCHEMA.md): inline, @FILE, or - for stdin. Flags override its fields.", valueName: "json"))
+    @Option(
+        name: .long, help: ArgumentHelp("The request as JSON (docs/SCHEMA.md): inline, @FILE, or - for stdin. Flags override its fields.", valueName: "json"))
     var data: String?
 
     func decode<T: Request>(_ type: T.Type) throws -> T? {

@@ -33,10 +33,14 @@ struct BenchCommand: ParsableCommand {
 
         func run() throws {
             let library = try global.open()
-            let id = try asset ?? library.assets.saveAsset(
-                userId: global.userId,
-                asset: { var i = AssetInput(media: .bytes(Data("bench".utf8), fileName: "bench.txt")); i.title = "bench"; return i }()
-            ).assetId
+            let id =
+                try asset
+                ?? library.assets.saveAsset(
+                    userId: global.userId,
+                    asset: {
+                        var i = AssetInput(media: .bytes(Data("bench".utf8), fileName: "bench.txt")); i.title = "bench"; return i
+                    }()
+                ).assetId
             var updates = AssetUpdates()
             let start = Date()
             for n in 0..<count {

@@ -1,7 +1,8 @@
 import ArgumentParser
-import Logging
-import Foundation
 import CreativeCatalog
+import Foundation
+import Logging
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,7 +24,10 @@ struct Creative: AsyncParsableCommand {
             Exit status: 0 on success, 1 when the operation failed, 2 on bad usage. Errors are one \
             sentence on stderr, prefixed with a stable code: error[not_found]: …
             """,
-        subcommands: [InitCommand.self, WatchCommand.self, ServeCommand.self, TokenCommand.self, GenerateCommand.self, RegenerateCommand.self, ImagesCommand.self, ContentCommand.self, AssetCommand.self, TemplateCommand.self, JobCommand.self, SearchCommand.self, IndexCommand.self, BenchCommand.self]
+        subcommands: [
+            InitCommand.self, WatchCommand.self, ServeCommand.self, TokenCommand.self, GenerateCommand.self, RegenerateCommand.self, ImagesCommand.self,
+            ContentCommand.self, AssetCommand.self, TemplateCommand.self, JobCommand.self, SearchCommand.self, IndexCommand.self, BenchCommand.self,
+        ]
     )
 
     /// Runs the command; maps failures to the documented exit codes.

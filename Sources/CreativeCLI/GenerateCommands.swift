@@ -1,8 +1,8 @@
 import ArgumentParser
+import CreativeCatalog
+import CreativeDaemon
 import CreativeGeneration
 import CreativeLibraries
-import CreativeDaemon
-import CreativeCatalog
 import Foundation
 
 /// The seed libraries that generate, built on an opened library.
@@ -25,7 +25,9 @@ func emit(_ result: GenerateResult, json: Bool) throws {
         var lines = ["job \(result.jobId ?? "-")"]
         if let asset = result.assetId { lines.append("asset \(asset)") }
         if let content = result.content { lines.append("\n" + content) }
-        if result.jobId != nil && result.assetId == nil && result.error == nil { lines.append("queued: `creative watch` runs it; `creative job status \(result.jobId ?? "")` follows it") }
+        if result.jobId != nil && result.assetId == nil && result.error == nil {
+            lines.append("queued: `creative watch` runs it; `creative job status \(result.jobId ?? "")` follows it")
+        }
         return lines.joined(separator: "\n")
     }
     if let error = result.error { throw CreativeError(.invalidInput, error) }
@@ -90,7 +92,8 @@ struct RegenerateCommand: AsyncParsableCommand, JSONOutput {
         (m.prompt, m.seed, m.steps, m.guidance) = (prompt, seed, steps, guidance)
         (m.width, m.height) = try parseSize(size)
         let (images, user, id, wait, modifications) = (try generators(global).0, global.userId, assetId, wait, m)
-        try emit(try await cancellingOnInterrupt { try await images.regenerateImage(id, userId: user, modifications: modifications, wait: wait) }, json: global.json)
+        try emit(
+            try await cancellingOnInterrupt { try await images.regenerateImage(id, userId: user, modifications: modifications, wait: wait) }, json: global.json)
     }
 }
 
@@ -133,8 +136,9 @@ struct ContentCommand: AsyncParsableCommand {
             (options.tone, options.length, options.audience, options.language) = (tone, length, audience, language)
             (options.model, options.provider) = (model, provider)
             let (content, user, type, prompt) = (try generators(global).1, global.userId, type, prompt)
-            try emit(try await cancellingOnInterrupt { [options] in try await content.generateContent(userId: user, type: type, prompt: prompt, options: options) },
-                     json: global.json)
+            try emit(
+                try await cancellingOnInterrupt { [options] in try await content.generateContent(userId: user, type: type, prompt: prompt, options: options) },
+                json: global.json)
         }
     }
 
@@ -185,8 +189,9 @@ struct ContentCommand: AsyncParsableCommand {
                 values[String(pair[..<eq])] = .string(String(pair[pair.index(after: eq)...]))
             }
             let (content, user, id, wait, variables) = (try generators(global).1, global.userId, templateId, !queue, values)
-            try emit(try await cancellingOnInterrupt { try await content.createFromTemplate(userId: user, templateId: id, variables: variables, wait: wait) },
-                     json: global.json)
+            try emit(
+                try await cancellingOnInterrupt { try await content.createFromTemplate(userId: user, templateId: id, variables: variables, wait: wait) },
+                json: global.json)
         }
     }
 }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import CreativeCatalog
-import CreativeLibraries
 import CreativeDaemon
+import CreativeLibraries
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -84,7 +85,8 @@ extension BenchCommand {
             for n in 0..<assets {
                 let title = "assetprobe\(n)"
                 let dropped = try write(inbox, "a\(n).json", #"{"prompt": "a lighthouse at dusk \#(n)", "title": "\#(title)", "width": 512, "height": 512}"#)
-                guard let appeared = events.wait(timeout: 30, where: { if case .directoryAppeared(let p) = $0 { p.contains("/\(title)--") } else { false } }) else {
+                guard let appeared = events.wait(timeout: 30, where: { if case .directoryAppeared(let p) = $0 { p.contains("/\(title)--") } else { false } })
+                else {
                     throw CreativeError(.storage, "The asset for \(title) did not appear within 30 seconds.")
                 }
                 asset.append(appeared - dropped)
@@ -95,11 +97,12 @@ extension BenchCommand {
                 burstFiles: burst, burstJobs: jobs - drops, burstClaimsPerSecond: Double(burst) / (burstEnd - burstStart),
                 assetP50Ms: pct(asset, 0.5), assetP99Ms: pct(asset, 0.99))
             Output.emit(report, json: json) {
-                String(format: """
-                    drop→claimed      p50 %.2f ms  p99 %.2f ms   (inotifywait p50 %.2f ms  p99 %.2f ms; target p50 within 5 ms, p99 ≤ 50 ms)
-                    burst             %d files → %d jobs, %.0f claims/s   (target ≥ 500/s, 0 lost)
-                    drop→asset 512²   p50 %.1f ms  p99 %.1f ms   (target p50 ≤ 250 ms)
-                    """, report.claimP50Ms, report.claimP99Ms, report.inotifywaitP50Ms, report.inotifywaitP99Ms,
+                String(
+                    format: """
+                        drop→claimed      p50 %.2f ms  p99 %.2f ms   (inotifywait p50 %.2f ms  p99 %.2f ms; target p50 within 5 ms, p99 ≤ 50 ms)
+                        burst             %d files → %d jobs, %.0f claims/s   (target ≥ 500/s, 0 lost)
+                        drop→asset 512²   p50 %.1f ms  p99 %.1f ms   (target p50 ≤ 250 ms)
+                        """, report.claimP50Ms, report.claimP99Ms, report.inotifywaitP50Ms, report.inotifywaitP99Ms,
                     burst, report.burstJobs, report.burstClaimsPerSecond, report.assetP50Ms, report.assetP99Ms)
             }
         }

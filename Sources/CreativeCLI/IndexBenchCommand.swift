@@ -2,6 +2,7 @@ import ArgumentParser
 import CreativeCatalog
 import CreativeLibraries
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -72,15 +73,16 @@ extension BenchCommand {
                 listP50Ms: percentile(listTimes, 0.5) * 1000, listP99Ms: percentile(listTimes, 0.99) * 1000,
                 limit: limit, machine: "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.operatingSystemVersionString)")
             Output.emit(report, json: json) {
-                String(format: """
-                    assets                     %d
-                    baseline (cat all sidecars) %.2f s
-                    cold rebuild               %.2f s   (%.2f× baseline; target ≤ 1.5×)
-                    rebuild peak RSS           %.0f MiB  (target ≤ 150)
-                    warm start, no changes     %.3f s  (target ≤ 0.5)
-                    search + user, limit %d    p50 %.2f ms  p99 %.2f ms  (target p50 ≤ 2)
-                    filtered list, limit %d    p50 %.2f ms  p99 %.2f ms  (target p50 ≤ 2)
-                    """, count, baseline, rebuild, rebuild / baseline, report.rebuildPeakRSSMiB, warm,
+                String(
+                    format: """
+                        assets                     %d
+                        baseline (cat all sidecars) %.2f s
+                        cold rebuild               %.2f s   (%.2f× baseline; target ≤ 1.5×)
+                        rebuild peak RSS           %.0f MiB  (target ≤ 150)
+                        warm start, no changes     %.3f s  (target ≤ 0.5)
+                        search + user, limit %d    p50 %.2f ms  p99 %.2f ms  (target p50 ≤ 2)
+                        filtered list, limit %d    p50 %.2f ms  p99 %.2f ms  (target p50 ≤ 2)
+                        """, count, baseline, rebuild, rebuild / baseline, report.rebuildPeakRSSMiB, warm,
                     limit, report.searchP50Ms, report.searchP99Ms, limit, report.listP50Ms, report.listP99Ms)
             }
         }

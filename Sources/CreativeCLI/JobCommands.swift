@@ -1,8 +1,8 @@
 import ArgumentParser
+import CreativeCatalog
+import CreativeDaemon
 import CreativeGeneration
 import CreativeLibraries
-import CreativeDaemon
-import CreativeCatalog
 import Foundation
 
 struct JobCommand: AsyncParsableCommand {

@@ -1,9 +1,9 @@
 import ArgumentParser
 import CreativeAPI
+import CreativeCatalog
+import CreativeDaemon
 import CreativeGeneration
 import CreativeLibraries
-import CreativeDaemon
-import CreativeCatalog
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -30,8 +30,9 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         let library = try CreativeLibrary.initialize(options.global.libraryPath).0
         try await ServiceGroup(
-            configuration: .init(services: [.init(service: options.engine(library), successTerminationBehavior: .gracefullyShutdownGroup)],
-                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "creative"))
+            configuration: .init(
+                services: [.init(service: options.engine(library), successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "creative"))
         ).run()
     }
 }
@@ -41,10 +42,12 @@ struct EngineOptions: ParsableArguments {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Worker threads (default: one per core).") var workers: Int?
     @Option(help: "Seconds a job claim lives without renewal; a crashed worker's jobs run again after this.") var lease = 30.0
-    @Option(help: "Poll every SECONDS instead of using inotify (for NFS and other network filesystems).", transform: { text in
-        guard let value = Double(text), value > 0 else { throw ValidationError("--poll takes a number of seconds, such as 2.") }
-        return value
-    }) var poll: Double?
+    @Option(
+        help: "Poll every SECONDS instead of using inotify (for NFS and other network filesystems).",
+        transform: { text in
+            guard let value = Double(text), value > 0 else { throw ValidationError("--poll takes a number of seconds, such as 2.") }
+            return value
+        }) var poll: Double?
     @Option(help: "Seconds between safety rescans of the inbox and the library.") var rescan = 30.0
 
     func engine(_ library: CreativeLibrary) -> Engine {
@@ -94,8 +97,10 @@ struct ServeCommand: AsyncParsableCommand {
         let app = try buildApplication(library: library, configuration: api, runner: service.runner)
         try await ServiceGroup(
             configuration: .init(
-                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
-                           .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: [
+                    .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "creative"))
         ).run()
     }

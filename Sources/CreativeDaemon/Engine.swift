@@ -32,8 +32,10 @@ public struct Engine: Service {
     /// The engine's workers; give it to the API so jobs it queues start at once.
     public let runner: JobRunner
 
-    public init(library: CreativeLibrary, options: Options = Options(), logger: Logger = Logger(label: "creative.engine"),
-                readiness: Readiness = Readiness()) {
+    public init(
+        library: CreativeLibrary, options: Options = Options(), logger: Logger = Logger(label: "creative.engine"),
+        readiness: Readiness = Readiness()
+    ) {
         self.library = library
         self.options = options
         self.logger = logger
@@ -70,7 +72,9 @@ public struct Engine: Service {
         logger.notice("watching \(root) with \(options.pollInterval == nil ? "inotify" : "polling"), \(options.workers) workers")
         work.afterPending { [logger, readiness] in
             readiness.markReady()
-            logger.notice("ready: index reconciled and inbox taken in, \(started.duration(to: .now).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2)))) after start")
+            logger.notice(
+                "ready: index reconciled and inbox taken in, \(started.duration(to: .now).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2)))) after start"
+            )
         }
         let runner = runner
         await withDiscardingTaskGroup { group in
@@ -219,14 +223,22 @@ final class WorkQueue: Sendable {
     }
 
     private func scheduleIntake() {
-        guard pending.withLock({ state in defer { state.intake = true }; return !state.intake }) else { return }
+        guard
+            pending.withLock({ state in
+                defer { state.intake = true }; return !state.intake
+            })
+        else { return }
         input.yield(.intake)
     }
 
     /// Hand edits under assets/ and templates/ reach the index through a reconcile; bursts of
     /// events (a job writing its asset, a folder copied in) are coalesced.
     private func scheduleReconcile() {
-        guard pending.withLock({ state in defer { state.reconcile = true }; return !state.reconcile }) else { return }
+        guard
+            pending.withLock({ state in
+                defer { state.reconcile = true }; return !state.reconcile
+            })
+        else { return }
         later(Self.coalescing) { $0.input.yield(.reconcile) }
     }
 }

@@ -43,7 +43,9 @@ public struct AssetManager: Sendable {
     /// Changes the fields `updates` sets. With `expectedUpdatedAt` (an ETag's time), a change made
     /// in between is a `conflict` instead of being overwritten.
     /// - Throws: `not_found`, `invalid_input`, `conflict`.
-    public func updateAsset(_ assetId: String, userId: String, updates: AssetUpdates, expectedUpdatedAt: Date? = nil) async throws(CreativeError) -> SuccessResult {
+    public func updateAsset(
+        _ assetId: String, userId: String, updates: AssetUpdates, expectedUpdatedAt: Date? = nil
+    ) async throws(CreativeError) -> SuccessResult {
         try await BlockingPool.io.run { [catalog] () throws(CreativeError) in
             try catalog.updateAsset(assetId, userId: userId, updates: updates, expectedUpdatedAt: expectedUpdatedAt)
         }

@@ -26,7 +26,9 @@ public struct ContentCreator: Sendable {
     /// Writes copy of a type (blog-post, social-post, ad-copy, email, product-description,
     /// headline, slogan, script) and saves it as a text asset. `options` carries tone, length,
     /// audience, language, title and tags. Runs now and returns `{ success, content, assetId }`.
-    public func generateContent(userId: String, type: String, prompt: String, options: GenerationRequest = GenerationRequest()) async throws(CreativeError) -> GenerateResult {
+    public func generateContent(
+        userId: String, type: String, prompt: String, options: GenerationRequest = GenerationRequest()
+    ) async throws(CreativeError) -> GenerateResult {
         var request = options
         request.kind = .content
         request.contentType = type
@@ -45,19 +47,23 @@ public struct ContentCreator: Sendable {
             let asset = try await savedAsset(try await generation.generate(request, userId: userId, wait: true), userId: userId)
             let improved = asset.parameters?["improved"]?.stringValue ?? ""
             let suggestions = asset.parameters?["suggestions"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            return Improvement(improved: improved, suggestions: suggestions,
-                               readabilityBefore: LocalText.readability(original), readabilityAfter: LocalText.readability(improved))
+            return Improvement(
+                improved: improved, suggestions: suggestions,
+                readabilityBefore: LocalText.readability(original), readabilityAfter: LocalText.readability(improved))
         }
         let result = LocalText.improveCopy(original, goal: goal)
-        return Improvement(improved: result.improved, suggestions: result.suggestions,
-                           readabilityBefore: result.readabilityBefore, readabilityAfter: result.readabilityAfter)
+        return Improvement(
+            improved: result.improved, suggestions: result.suggestions,
+            readabilityBefore: result.readabilityBefore, readabilityAfter: result.readabilityAfter)
     }
 
     /// Exactly `count` distinct ideas for `topic`: from the built-in generator with no `model`,
     /// else from that chat model (structured output asked for, parsed robustly, gaps filled).
     /// With `save` (or a model) the ideas are also kept as a text asset for `userId`.
     /// - Throws: `invalid_input` for an empty topic or a count outside 1–100; provider errors.
-    public func generateIdeas(_ topic: String, count: Int, model: String? = nil, userId: String = "local", save: Bool = false) async throws(CreativeError) -> Ideas {
+    public func generateIdeas(
+        _ topic: String, count: Int, model: String? = nil, userId: String = "local", save: Bool = false
+    ) async throws(CreativeError) -> Ideas {
         var request = GenerationRequest(kind: .ideas)
         (request.topic, request.count, request.model) = (topic, count, model)
         try request.validate()
@@ -70,7 +76,7 @@ public struct ContentCreator: Sendable {
     private func savedAsset(_ result: GenerateResult, userId: String) async throws(CreativeError) -> CreativeAsset {
         let assets = generation.library.assets
         guard result.success, let id = result.assetId,
-              let asset = try await BlockingPool.io.run({ () throws(CreativeError) in try assets.getAsset(id, userId: userId) })
+            let asset = try await BlockingPool.io.run({ () throws(CreativeError) in try assets.getAsset(id, userId: userId) })
         else {
             throw CreativeError(.providerError, result.error ?? "The job made no asset.")
         }
@@ -79,7 +85,9 @@ public struct ContentCreator: Sendable {
 
     /// Renders a template with `variables` (missing ones are an error naming them), counts the
     /// use, and runs the job: an image for image templates, copy for text ones.
-    public func createFromTemplate(userId: String, templateId: String, variables: [String: JSONValue], wait: Bool = true) async throws(CreativeError) -> GenerateResult {
+    public func createFromTemplate(
+        userId: String, templateId: String, variables: [String: JSONValue], wait: Bool = true
+    ) async throws(CreativeError) -> GenerateResult {
         var request = GenerationRequest(kind: .fromTemplate)
         (request.templateId, request.variables) = (templateId, variables)
         return try await generation.generate(request, userId: userId, wait: wait)

@@ -15,8 +15,10 @@ public struct ImageGenerator: Sendable {
     /// guidance, sampler, model, title, tags …); its prompt is `prompt`.
     /// - Returns: `{ success, jobId }`, and `assetId` (or `error`) when `wait` is true.
     /// - Throws: `invalid_input` for a bad prompt or option.
-    public func generateImage(userId: String, prompt: String, options: GenerationRequest = GenerationRequest(), wait: Bool = false,
-                              progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(CreativeError) -> GenerateResult {
+    public func generateImage(
+        userId: String, prompt: String, options: GenerationRequest = GenerationRequest(), wait: Bool = false,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) async throws(CreativeError) -> GenerateResult {
         var request = options
         request.kind = .image
         request.prompt = prompt
@@ -36,11 +38,13 @@ public struct ImageGenerator: Sendable {
     /// Makes a new image from an existing one with changes (a new seed unless one is given). The
     /// original is kept; the new asset's `parameters.parentAssetId` names it.
     /// - Throws: `not_found` for an unknown or foreign asset, `invalid_input` for a non-image asset.
-    public func regenerateImage(_ assetId: String, userId: String, modifications m: ImageModifications = ImageModifications(),
-                                wait: Bool = false) async throws(CreativeError) -> GenerateResult {
+    public func regenerateImage(
+        _ assetId: String, userId: String, modifications m: ImageModifications = ImageModifications(),
+        wait: Bool = false
+    ) async throws(CreativeError) -> GenerateResult {
         let assets = generation.library.assets
         guard let original = try await BlockingPool.io.run({ () throws(CreativeError) in try assets.getAsset(assetId, userId: userId) }),
-              original.userId == userId
+            original.userId == userId
         else {
             throw .notFound("asset", assetId)
         }

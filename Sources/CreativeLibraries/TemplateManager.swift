@@ -36,7 +36,9 @@ public struct TemplateManager: Sendable {
 
     /// Changes the fields `updates` sets; with `expectedUpdatedAt`, a change made in between is a `conflict`.
     /// - Throws: `not_found`, `invalid_input`, `invalid_template`, `conflict`.
-    public func updateTemplate(_ templateId: String, userId: String, updates: TemplateUpdates, expectedUpdatedAt: Date? = nil) async throws(CreativeError) -> SuccessResult {
+    public func updateTemplate(
+        _ templateId: String, userId: String, updates: TemplateUpdates, expectedUpdatedAt: Date? = nil
+    ) async throws(CreativeError) -> SuccessResult {
         try await BlockingPool.io.run { [catalog] () throws(CreativeError) in
             try catalog.updateTemplate(templateId, userId: userId, updates: updates, expectedUpdatedAt: expectedUpdatedAt)
         }

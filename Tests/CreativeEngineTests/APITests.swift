@@ -1,8 +1,8 @@
 import CreativeAPI
+import CreativeCatalog
+import CreativeDaemon
 import CreativeGeneration
 import CreativeLibraries
-import CreativeDaemon
-import CreativeCatalog
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -25,8 +25,10 @@ struct APITests {
         var base: String
         var token: String?
 
-        func call(_ method: String, _ path: String, json: String? = nil, contentType: String = "application/json",
-                  headers: [(String, String)] = []) async -> Reply {
+        func call(
+            _ method: String, _ path: String, json: String? = nil, contentType: String = "application/json",
+            headers: [(String, String)] = []
+        ) async -> Reply {
             var request = HTTPRequest(method: method, url: base + path, headers: headers, body: json.map { Data($0.utf8) })
             if json != nil { request.headers.append(("Content-Type", contentType)) }
             if let token { request.headers.append(("Authorization", "Bearer \(token)")) }
@@ -37,10 +39,12 @@ struct APITests {
         }
     }
 
-    static func withAPI(_ lib: TempLibrary, tokens: [String: String] = [:], tokenFile: TokenFile? = nil,
-                        generationsPerMinute: Int? = nil, environment: ProviderEnvironment = ProviderEnvironment([:]),
-                        isReady: @escaping @Sendable () -> Bool = { true },
-                        _ body: @escaping (String) async throws -> Void) async throws {
+    static func withAPI(
+        _ lib: TempLibrary, tokens: [String: String] = [:], tokenFile: TokenFile? = nil,
+        generationsPerMinute: Int? = nil, environment: ProviderEnvironment = ProviderEnvironment([:]),
+        isReady: @escaping @Sendable () -> Bool = { true },
+        _ body: @escaping (String) async throws -> Void
+    ) async throws {
         var configuration = APIConfiguration()
         (configuration.port, configuration.tokens, configuration.tokenFile) = (0, tokens, tokenFile)
         (configuration.generationsPerMinute, configuration.isReady) = (generationsPerMinute, isReady)
@@ -132,14 +136,16 @@ struct APITests {
                 var two = AssetFilters()
                 two.limit = 2
                 let expected = try lib.assets.listAssets(userId: "local", filters: two)
-                let presented = Page(items: expected.items.map { asset in
-                    var copy = asset
-                    copy.url = "/api/creative/asset/\(asset.id)/file"
-                    copy.thumbnailUrl = asset.thumbnailUrl.map { _ in "/api/creative/asset/\(asset.id)/thumbnail" }
-                    return copy
-                }, nextCursor: expected.nextCursor)
+                let presented = Page(
+                    items: expected.items.map { asset in
+                        var copy = asset
+                        copy.url = "/api/creative/asset/\(asset.id)/file"
+                        copy.thumbnailUrl = asset.thumbnailUrl.map { _ in "/api/creative/asset/\(asset.id)/thumbnail" }
+                        return copy
+                    }, nextCursor: expected.nextCursor)
                 #expect(expected.nextCursor != nil && expected.items.contains { $0.title == "Renamed" })
-                let got = String(decoding: page.body, as: UTF8.self), want = String(decoding: try JSONCoding.encoder(pretty: false).encode(presented), as: UTF8.self)
+                let got = String(decoding: page.body, as: UTF8.self),
+                    want = String(decoding: try JSONCoding.encoder(pretty: false).encode(presented), as: UTF8.self)
                 #expect(got == want, "\(got)\n\(want)")
             }
         }
@@ -177,8 +183,10 @@ struct APITests {
             #expect(before.status == 200 && before.json["status"] as? String == "ok" && before.json["ready"] as? Bool == false)
             var options = Engine.Options()
             (options.pollInterval, options.workers) = (0.2, 1)
-            let engine = ServiceGroup(configuration: .init(services: [.init(service: Engine(library: lib.library, options: options, readiness: readiness))],
-                                                           logger: Logger(label: "test")))
+            let engine = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: Engine(library: lib.library, options: options, readiness: readiness))],
+                    logger: Logger(label: "test")))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await engine.run() }
                 var ready = false
@@ -243,7 +251,9 @@ struct APITests {
             }
             #expect(links.count >= 20)
             for link in links {
-                #expect(ids.contains(link["operationId"] as? String ?? "") && (link["parameters"] as? [String: String])?["id"]?.hasPrefix("$response.body#/") == true)
+                #expect(
+                    ids.contains(link["operationId"] as? String ?? "")
+                        && (link["parameters"] as? [String: String])?["id"]?.hasPrefix("$response.body#/") == true)
             }
             for route in documentedRoutes() {
                 let parts = route.split(separator: " ")
@@ -264,7 +274,8 @@ struct APITests {
             let created = await api.call("POST", "/api/creative/template", json: #"{"name": "Poster", "type": "image", "prompt": "A poster for {{event}}"}"#)
             let id = try #require(created.json["templateId"] as? String)
             #expect(created.status == 201)
-            #expect(await api.call("POST", "/api/creative/template", json: #"{"name": "Bad", "type": "image", "prompt": "{{#open}}"}"#).code == "invalid_template")
+            #expect(
+                await api.call("POST", "/api/creative/template", json: #"{"name": "Bad", "type": "image", "prompt": "{{#open}}"}"#).code == "invalid_template")
             #expect(await api.call("GET", "/api/creative/template/\(id)").json["name"] as? String == "Poster")
             #expect(await api.call("PATCH", "/api/creative/template/\(id)", json: #"{"description": "For events"}"#).status == 200)
             let list = await api.call("GET", "/api/creative/templates?text=poster")
@@ -284,7 +295,8 @@ struct APITests {
             let jobId = try #require(queued.json["jobId"] as? String)
             #expect(queued.status == 202 && queued.headers["location"] == "/api/creative/image/\(jobId)/status")
             #expect(await api.call("GET", "/api/creative/image/\(jobId)/status").json["status"] as? String == "queued")
-            let done = await api.call("POST", "/api/creative/image/generate?wait=true", json: #"{"prompt": "a koi pond", "width": 96, "height": 96, "steps": 2}"#)
+            let done = await api.call(
+                "POST", "/api/creative/image/generate?wait=true", json: #"{"prompt": "a koi pond", "width": 96, "height": 96, "steps": 2}"#)
             let assetId = try #require(done.json["assetId"] as? String)
             #expect(done.status == 200)
             #expect(await api.call("POST", "/api/creative/image/generate", json: #"{"prompt": "", "width": 96}"#).status == 400)
@@ -311,8 +323,9 @@ struct APITests {
             #expect((succeeded?.split(separator: " ").last).flatMap { Double($0) }.map { $0 >= 2 } == true, "\(metrics.prefix(600))")
             #expect(metrics.contains(#"creative_http_requests_total{method="POST",route="/api/creative/image/generate",status="202"} 1"#))
             #expect(metrics.contains("creative_http_request_duration_seconds_bucket") && metrics.contains("creative_cost_usd 0.0"))
-            let fromTemplate = await api.call("POST", "/api/creative/content/from-template",
-                                              json: #"{"templateId": "\#(DefaultTemplates.all[2].id)", "variables": {"topic": "tea"}}"#)
+            let fromTemplate = await api.call(
+                "POST", "/api/creative/content/from-template",
+                json: #"{"templateId": "\#(DefaultTemplates.all[2].id)", "variables": {"topic": "tea"}}"#)
             #expect(fromTemplate.status == 200 && fromTemplate.json["assetId"] != nil)
             #expect(await api.call("POST", "/api/creative/content/from-template", json: #"{"templateId": "\#(DefaultTemplates.all[2].id)"}"#).status == 400)
         }

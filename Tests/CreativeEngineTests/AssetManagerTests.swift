@@ -7,7 +7,9 @@ import Testing
 struct AssetManagerTests {
     @Test func saveAssetMeasuresMediaAndWritesThumbnail() async throws {
         let lib = try TempLibrary()
-        let id = try lib.savePNG(title: "Night sky", tags: ["sky"]) { $0.prompt = "a dark night sky"; $0.seed = 42 }
+        let id = try lib.savePNG(title: "Night sky", tags: ["sky"]) {
+            $0.prompt = "a dark night sky"; $0.seed = 42
+        }
         let asset = try #require(try lib.assets.getAsset(id, userId: "alice"))
         #expect(asset.type == .image)
         #expect(asset.format == "png")

@@ -39,8 +39,9 @@ struct CLITests {
         let id = try JSONCoding.decoder().decode(SaveAssetResult.self, from: Data(saved.stdout.utf8)).assetId
         #expect(try CLI.run(["asset", "tag", id, "blue", "Demo"], library: lib.path).stdout == "tags: demo, blue\n")
         #expect(try CLI.run(["asset", "update", id, "--data", #"{"description":"from stdin"}"#], library: lib.path).status == 0)
-        #expect(try CLI.run(["asset", "update", id, "--data", "-"], library: lib.path, stdin: #"{"userId":"mallory"}"#).stderr
-            == "error[invalid_input]: userId cannot be changed.\n")
+        #expect(
+            try CLI.run(["asset", "update", id, "--data", "-"], library: lib.path, stdin: #"{"userId":"mallory"}"#).stderr
+                == "error[invalid_input]: userId cannot be changed.\n")
         let listed = try CLI.run(["asset", "list", "--tag", "blue", "--json"], library: lib.path)
         let page = try JSONCoding.decoder().decode(Page<CreativeAsset>.self, from: Data(listed.stdout.utf8))
         #expect(page.items.map(\.id) == [id] && page.items.first?.description == "from stdin")
@@ -50,8 +51,11 @@ struct CLITests {
         #expect(try CLI.run(["asset", "restore", id], library: lib.path).status == 0)
         #expect(try CLI.run(["asset", "get", id], library: lib.path).stdout.contains("title:       Tour"))
 
-        let created = try CLI.run(["template", "create", "--name", "Banner", "--type", "image",
-                                   "--prompt", "Banner for {{brand}}", "--json"], library: lib.path)
+        let created = try CLI.run(
+            [
+                "template", "create", "--name", "Banner", "--type", "image",
+                "--prompt", "Banner for {{brand}}", "--json",
+            ], library: lib.path)
         let templateId = try JSONCoding.decoder().decode(CreateTemplateResult.self, from: Data(created.stdout.utf8)).templateId
         #expect(try CLI.run(["template", "get", templateId], library: lib.path).stdout.contains("variables:   brand"))
         #expect(try CLI.run(["template", "use", templateId], library: lib.path).stdout == "usage count: 1\n")

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -107,8 +108,9 @@ final class FakeProviderServer: @unchecked Sendable {
         let length = Int(headers["content-length"] ?? "0") ?? 0
         while buffer.count - headerEnd.upperBound < length { guard fill() else { break } }
         let body = buffer[headerEnd.upperBound...].prefix(length)
-        let request = Request(method: requestLine.first.map(String.init) ?? "", path: requestLine.dropFirst().first.map(String.init) ?? "",
-                              headers: headers, body: Data(body))
+        let request = Request(
+            method: requestLine.first.map(String.init) ?? "", path: requestLine.dropFirst().first.map(String.init) ?? "",
+            headers: headers, body: Data(body))
         let number = lock.withLock { () -> Int in
             recorded.append(request)
             return recorded.count - 1

@@ -39,16 +39,22 @@ struct InboxTests {
         let engine = try Self.watch(lib)
         defer { Self.stop(engine) }
         try Self.drop(lib, "fox.txt", "a red fox in deep snow, golden hour\n")
-        try Self.drop(lib, "night.md", "---\nwidth: 256\nheight: 192\nseed: 7\nsteps: 4\ntags: [demo, night]\ntitle: Night city\n---\nneon city street at night, rain\n")
+        try Self.drop(
+            lib, "night.md", "---\nwidth: 256\nheight: 192\nseed: 7\nsteps: 4\ntags: [demo, night]\ntitle: Night city\n---\nneon city street at night, rain\n")
         try Self.drop(lib, "ideas.json", #"{"kind": "ideas", "topic": "home coffee roasting", "count": 5}"#)
-        try Self.drop(lib, "edit.md", "---\nkind: improve\ngoal: clearer\n---\nIn order to really understand the product, it was decided by the team that a very long review would be written.\n")
+        try Self.drop(
+            lib, "edit.md",
+            "---\nkind: improve\ngoal: clearer\n---\nIn order to really understand the product, it was decided by the team that a very long review would be written.\n"
+        )
         try FileManager.default.createDirectory(atPath: lib.path + "/inbox/alice", withIntermediateDirectories: true)
         try Self.drop(lib, "alice/post.json", #"{"kind": "content", "prompt": "our spring sale", "contentType": "social-post", "tone": "playful"}"#)
 
         #expect(Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 5 })
         let jobs = Self.jobs(lib)
         #expect(jobs.allSatisfy { $0.status == .succeeded && $0.resultAssetId == $0.id && $0.progress == 100 }, "\(jobs.map { ($0.status, $0.errorMessage) })")
-        let remaining = try FileManager.default.contentsOfDirectory(atPath: lib.path + "/inbox").filter { !$0.hasPrefix(".") && $0 != "failed" && $0 != "alice" }
+        let remaining = try FileManager.default.contentsOfDirectory(atPath: lib.path + "/inbox").filter {
+            !$0.hasPrefix(".") && $0 != "failed" && $0 != "alice"
+        }
         #expect(remaining.isEmpty)
 
         let night = try #require(jobs.first { $0.parameters?["source"] == .string("inbox/night.md") })
@@ -86,7 +92,9 @@ struct InboxTests {
         #expect(Self.jobs(lib).isEmpty)
         try FileManager.default.moveItem(atPath: lib.path + "/inbox/.lighthouse.txt.Ab12Cd", toPath: lib.path + "/inbox/lighthouse.txt")
         let product = DefaultTemplates.all[0]
-        try Self.drop(lib, "shot.json", #"{"kind": "from-template", "templateId": "\#(product.id)", "variables": {"product": "a ceramic mug"}, "width": 128, "height": 128, "steps": 3}"#)
+        try Self.drop(
+            lib, "shot.json",
+            #"{"kind": "from-template", "templateId": "\#(product.id)", "variables": {"product": "a ceramic mug"}, "width": 128, "height": 128, "steps": 3}"#)
         #expect(Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 2 })
         try await Task.sleep(for: .seconds(2.5))  // a safety rescan passes; nothing runs twice
         #expect(Self.jobs(lib).count == 2)

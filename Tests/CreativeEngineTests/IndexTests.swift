@@ -11,17 +11,21 @@ struct IndexTests {
     /// Everything the index holds, as comparable text.
     static func snapshot(_ index: LibraryIndex) throws -> [String] {
         try index.read { db in
-            let items = try Row.fetchAll(db, sql: """
-                SELECT kind, id, path, collection, userId, type, category, status, provider, model, isPublic,
-                       isFavorite, isDefault, usageCount, priority, titleKey, createdAt, updatedAt, size, mtime, inode,
-                       hex(sidecar) AS sidecar
-                FROM item ORDER BY kind, id
-                """).map { $0.description }
+            let items = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT kind, id, path, collection, userId, type, category, status, provider, model, isPublic,
+                           isFavorite, isDefault, usageCount, priority, titleKey, createdAt, updatedAt, size, mtime, inode,
+                           hex(sidecar) AS sidecar
+                    FROM item ORDER BY kind, id
+                    """
+            ).map { $0.description }
             let tags = try Row.fetchAll(db, sql: "SELECT i.id, t.tag FROM item_tag t JOIN item i ON i.rowid = t.item ORDER BY 1, 2")
                 .map { $0.description }
             var matches: [String] = []
             for word in Self.words + ["fo*", "\"deep snow\"", "title:fox", "tag*"] {
-                let ids = try String.fetchAll(db, sql: "SELECT i.id FROM item_fts JOIN item i ON i.rowid = item_fts.rowid WHERE item_fts MATCH ? ORDER BY i.id", arguments: [word])
+                let ids = try String.fetchAll(
+                    db, sql: "SELECT i.id FROM item_fts JOIN item i ON i.rowid = item_fts.rowid WHERE item_fts MATCH ? ORDER BY i.id", arguments: [word])
                 matches.append("\(word): \(ids.joined(separator: ","))")
             }
             return items + tags + matches
@@ -40,9 +44,10 @@ struct IndexTests {
             let words = (0..<3).map { _ in Self.words.randomElement(using: &rng) ?? "fox" }
             switch action {
             case 0, 1:
-                live.append(try lib.savePNG(title: words.joined(separator: " "), tags: [words[0], "tag\(step % 5)"]) {
-                    $0.prompt = "a \(words[1]) in deep snow"; $0.category = words[2]
-                })
+                live.append(
+                    try lib.savePNG(title: words.joined(separator: " "), tags: [words[0], "tag\(step % 5)"]) {
+                        $0.prompt = "a \(words[1]) in deep snow"; $0.category = words[2]
+                    })
             case 2:
                 var u = AssetUpdates()
                 u.title = words.joined(separator: " ")
@@ -102,7 +107,14 @@ struct IndexTests {
             Issue.record("incremental \(a)\nrebuilt     \(b)")
             break
         }
-        #expect(Set(try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.limit = 500; return f }()).items.map(\.id)) == Set(live))
+        #expect(
+            Set(
+                try lib.assets.listAssets(
+                    userId: "alice",
+                    filters: {
+                        var f = AssetFilters(); f.limit = 500; return f
+                    }()
+                ).items.map(\.id)) == Set(live))
         #expect(try lib.library.index.check().isClean)
     }
 
@@ -115,14 +127,19 @@ struct IndexTests {
         try FileManager.default.copyItem(atPath: original, toPath: month + "/a copy of original")
         let kept = String(original.dropFirst(lib.path.count + 1))
         func paths() throws -> [String] {
-            let queue = try DatabaseQueue(path: lib.path + "/.index/" + String(contentsOfFile: lib.path + "/.index/current", encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines))
+            let queue = try DatabaseQueue(
+                path: lib.path + "/.index/"
+                    + String(contentsOfFile: lib.path + "/.index/current", encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines))
             defer { try? queue.close() }
             return try queue.read { db in try String.fetchAll(db, sql: "SELECT path FROM item WHERE kind = 'asset'") }
         }
         let first = try lib.library.index.reconcile()
         #expect(try paths() == [kept])
-        #expect(first.problems.contains { $0.path.hasPrefix("\(kept.split(separator: "/").dropLast().joined(separator: "/"))/a copy of original/") && $0.reason.contains(kept) })
+        #expect(
+            first.problems.contains {
+                $0.path.hasPrefix("\(kept.split(separator: "/").dropLast().joined(separator: "/"))/a copy of original/") && $0.reason.contains(kept)
+            })
         // Later passes keep the same folder and do not read (or report) the unchanged copy again.
         for _ in 0..<2 {
             let again = try lib.library.index.reconcile()
@@ -179,7 +196,11 @@ struct IndexTests {
         #expect(rebuilt.assets == 40 && rebuilt.problems.count == 40)
         #expect(rebuilt.problems.allSatisfy { $0.path.hasPrefix("assets/backup/") })
         #expect(try lib.library.index.check().missing.isEmpty)
-        let listed = try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.limit = 100; return f }())
+        let listed = try lib.assets.listAssets(
+            userId: "alice",
+            filters: {
+                var f = AssetFilters(); f.limit = 100; return f
+            }())
         #expect(Set(listed.items.map(\.id)) == Set(ids))
     }
 
@@ -256,7 +277,9 @@ struct IndexTests {
     @Test func searchUsesFTS5SyntaxPrefixesAndRelevance() async throws {
         let lib = try TempLibrary()
         let titled = try lib.savePNG(title: "Lighthouse at dusk") { $0.prompt = "a tower by the sea" }
-        let described = try lib.savePNG(title: "Coast") { $0.description = "a lighthouse far away"; $0.prompt = "coast" }
+        let described = try lib.savePNG(title: "Coast") {
+            $0.description = "a lighthouse far away"; $0.prompt = "coast"
+        }
         let other = try lib.savePNG(title: "Red fox", tags: ["Winter Animals"])
         func search(_ text: String, sort: SortField? = nil) throws -> [String] {
             var f = AssetFilters()
@@ -279,9 +302,21 @@ struct IndexTests {
         await expectError(.invalidInput) { try search("owner:bob OR lighthouse") }
         await expectError(.invalidInput) { try search("AND fox") }
         await expectError(.invalidInput) { try search("fox", sort: .usageCount) }
-        await expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.sort = .relevance; return f }()) }
+        await expectError(.invalidInput) {
+            try lib.assets.listAssets(
+                userId: "alice",
+                filters: {
+                    var f = AssetFilters(); f.sort = .relevance; return f
+                }())
+        }
         #expect(try search("lighthouse", sort: nil).count == 2)
-        #expect(try lib.assets.listAssets(userId: "bob", filters: { var f = AssetFilters(); f.text = "lighthouse"; return f }()).items.isEmpty)
+        #expect(
+            try lib.assets.listAssets(
+                userId: "bob",
+                filters: {
+                    var f = AssetFilters(); f.text = "lighthouse"; return f
+                }()
+            ).items.isEmpty)
     }
 
     @Test func aFailingWriterStopsTheDecoders() async throws {

@@ -40,9 +40,27 @@ struct ListingTests {
         #expect(try ids { $0.createdBefore = Date().addingTimeInterval(3600) } == [fox, city, copy])
         #expect(try ids { $0.collection = AssetManagerMonth.current } == [fox, city, copy])
         #expect(try ids { $0.collection = "elsewhere" } == [])
-        await expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.limit = 0; return f }()) }
-        await expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.sort = .usageCount; return f }()) }
-        await expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.cursor = "garbage"; return f }()) }
+        await expectError(.invalidInput) {
+            try lib.assets.listAssets(
+                userId: "alice",
+                filters: {
+                    var f = AssetFilters(); f.limit = 0; return f
+                }())
+        }
+        await expectError(.invalidInput) {
+            try lib.assets.listAssets(
+                userId: "alice",
+                filters: {
+                    var f = AssetFilters(); f.sort = .usageCount; return f
+                }())
+        }
+        await expectError(.invalidInput) {
+            try lib.assets.listAssets(
+                userId: "alice",
+                filters: {
+                    var f = AssetFilters(); f.cursor = "garbage"; return f
+                }())
+        }
         await expectError(.invalidInput) { try lib.assets.listAssets(userId: "../x") }
     }
 
@@ -72,7 +90,12 @@ struct ListingTests {
         #expect(newest == created.sorted().reversed())
         var wrongCursor = AssetFilters()
         wrongCursor.limit = 2
-        wrongCursor.cursor = try lib.assets.listAssets(userId: "alice", filters: { var f = AssetFilters(); f.limit = 2; return f }()).nextCursor
+        wrongCursor.cursor = try lib.assets.listAssets(
+            userId: "alice",
+            filters: {
+                var f = AssetFilters(); f.limit = 2; return f
+            }()
+        ).nextCursor
         wrongCursor.sort = .title
         await expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: wrongCursor) }
     }

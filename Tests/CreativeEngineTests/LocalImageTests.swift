@@ -25,8 +25,10 @@ struct LocalImageTests {
             try #require(i + 12 + length <= bytes.count)
             let typed = Array(bytes[(i + 4)..<(i + 8 + length)])
             let stored = bytes[(i + 8 + length)..<(i + 12 + length)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            chunks.append(Chunk(type: String(decoding: typed[0..<4], as: UTF8.self), body: Array(typed[4...]),
-                                crcOK: crc32(typed) == stored))
+            chunks.append(
+                Chunk(
+                    type: String(decoding: typed[0..<4], as: UTF8.self), body: Array(typed[4...]),
+                    crcOK: crc32(typed) == stored))
             i += 12 + length
         }
         return chunks
@@ -105,16 +107,20 @@ struct LocalImageTests {
 
     @Test func parametersTextMatchesA1111() async {
         let plain = LocalImageRequest(prompt: "a lighthouse at dusk", seed: 42)
-        #expect(LocalImage.parametersText(plain)
-            == "a lighthouse at dusk\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 512x512, Model: local")
-        let full = LocalImageRequest(prompt: "red fox", negativePrompt: "lowres", width: 768, height: 512, seed: 1234,
-                                     steps: 30, guidance: 7.5, sampler: "DPM++ 2M Karras", model: "local")
-        #expect(LocalImage.parametersText(full)
-            == "red fox\nNegative prompt: lowres\nSteps: 30, Sampler: DPM++ 2M Karras, CFG scale: 7.5, Seed: 1234, Size: 768x512, Model: local")
+        #expect(
+            LocalImage.parametersText(plain)
+                == "a lighthouse at dusk\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 512x512, Model: local")
+        let full = LocalImageRequest(
+            prompt: "red fox", negativePrompt: "lowres", width: 768, height: 512, seed: 1234,
+            steps: 30, guidance: 7.5, sampler: "DPM++ 2M Karras", model: "local")
+        #expect(
+            LocalImage.parametersText(full)
+                == "red fox\nNegative prompt: lowres\nSteps: 30, Sampler: DPM++ 2M Karras, CFG scale: 7.5, Seed: 1234, Size: 768x512, Model: local")
         // An empty negative prompt is left out, and values with ":" or "," are JSON-quoted as A1111 does.
         let quoted = LocalImageRequest(prompt: "x", negativePrompt: "", seed: 0, model: "sd:xl")
-        #expect(LocalImage.parametersText(quoted)
-            == "x\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 0, Size: 512x512, Model: \"sd:xl\"")
+        #expect(
+            LocalImage.parametersText(quoted)
+                == "x\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 0, Size: 512x512, Model: \"sd:xl\"")
     }
 
     @Test func rejectsOutOfRangeRequests() async {

@@ -62,7 +62,8 @@ struct LocalTextTests {
         #expect(Set(result.suggestions).count == result.suggestions.count)
 
         // No semicolon or comma-conjunction to split at, so it can only be flagged.
-        let unsplittable = "Our small team of designers from three cities spent the whole of last summer "
+        let unsplittable =
+            "Our small team of designers from three cities spent the whole of last summer "
             + "testing every single screen of the new booking flow with more than forty real customers in their homes."
         let flagged = LocalText.improveCopy(unsplittable, goal: "")
         #expect(flagged.improved == unsplittable)
@@ -75,8 +76,10 @@ struct LocalTextTests {
         #expect((0...100).contains(result.readabilityBefore))
         #expect((0...100).contains(result.readabilityAfter))
         #expect(result.readabilityAfter >= result.readabilityBefore)
-        #expect(LocalText.readability("The cat sat on the mat.") > LocalText.readability(
-            "Pharmacological interventions necessitate comprehensive multidisciplinary evaluation."))
+        #expect(
+            LocalText.readability("The cat sat on the mat.")
+                > LocalText.readability(
+                    "Pharmacological interventions necessitate comprehensive multidisciplinary evaluation."))
         #expect(LocalText.readability("") == 0)
     }
 
@@ -119,7 +122,7 @@ struct LocalTextTests {
     func contentStructure() async {
         let topic = "home coffee roasting"
         let blog = LocalText.content(type: .blogPost, prompt: topic, tone: nil, length: nil, audience: nil)
-        #expect(blog.components(separatedBy: "\n## ").count - 1 == 6) // five sections plus the conclusion
+        #expect(blog.components(separatedBy: "\n## ").count - 1 == 6)  // five sections plus the conclusion
         let social = LocalText.content(type: .socialPost, prompt: topic, tone: nil, length: nil, audience: nil)
         let tags = social.split(whereSeparator: { $0 == " " || $0 == "\n" }).filter { $0.hasPrefix("#") }
         #expect(tags.count == 3)

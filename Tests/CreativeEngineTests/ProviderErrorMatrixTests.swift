@@ -22,42 +22,48 @@ struct ProviderErrorMatrixTests {
     static func env(_ s: FakeProviderServer) -> ProviderEnvironment { ProviderTests.env(s) }
 
     static let clients: [Client] = [
-        Client(name: "OpenAI images",
-               errorBody: { _, message in ["error": ["message": message, "type": "invalid_request_error", "code": NSNull()]] },
-               call: { s in
-                   var images = OpenAIImages(environment: env(s), policy: policy)
-                   images.timeout = 0.5
-                   _ = try await images.generate(prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil)
-               }),
-        Client(name: "OpenAI chat",
-               errorBody: { _, message in ["error": ["message": message, "type": "invalid_request_error"]] },
-               call: { s in
-                   var chat = OpenAIChat(environment: env(s), policy: policy)
-                   chat.timeout = 0.5
-                   _ = try await chat.complete(system: "s", prompt: "p", model: "gpt-4o", maxTokens: 20)
-               }),
-        Client(name: "Anthropic",
-               errorBody: { _, message in ["type": "error", "error": ["type": "invalid_request_error", "message": message]] },
-               call: { s in
-                   var claude = AnthropicMessages(environment: env(s), policy: policy)
-                   claude.timeout = 0.5
-                   _ = try await claude.complete(system: "s", prompt: "p", model: "claude-sonnet-4", maxTokens: 20)
-               }),
-        Client(name: "Stability",
-               errorBody: { _, message in ["id": "e1", "name": "bad_request", "errors": [message]] },
-               call: { s in
-                   var stability = StabilityImages(key: ProviderTests.key, baseURL: s.baseURL, policy: policy)
-                   stability.timeout = 0.5
-                   _ = try await stability.generate(prompt: "x", negativePrompt: nil, model: "stable-image-core", width: 1024, height: 1024, seed: nil)
-               }),
-        Client(name: "SD web UI",
-               errorBody: { _, message in ["error": "HTTPException", "detail": message, "body": "", "errors": ""] },
-               call: { s in
-                   var ui = SDWebUI(baseURL: s.baseURL, policy: policy)
-                   ui.pollInterval = 5
-                   ui.timeout = 0.5
-                   _ = try await ui.generate(prompt: "x", negativePrompt: nil, width: 64, height: 64, seed: 1, steps: 1, guidance: 7, sampler: "Euler a") { _, _ in }
-               }),
+        Client(
+            name: "OpenAI images",
+            errorBody: { _, message in ["error": ["message": message, "type": "invalid_request_error", "code": NSNull()]] },
+            call: { s in
+                var images = OpenAIImages(environment: env(s), policy: policy)
+                images.timeout = 0.5
+                _ = try await images.generate(prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil)
+            }),
+        Client(
+            name: "OpenAI chat",
+            errorBody: { _, message in ["error": ["message": message, "type": "invalid_request_error"]] },
+            call: { s in
+                var chat = OpenAIChat(environment: env(s), policy: policy)
+                chat.timeout = 0.5
+                _ = try await chat.complete(system: "s", prompt: "p", model: "gpt-4o", maxTokens: 20)
+            }),
+        Client(
+            name: "Anthropic",
+            errorBody: { _, message in ["type": "error", "error": ["type": "invalid_request_error", "message": message]] },
+            call: { s in
+                var claude = AnthropicMessages(environment: env(s), policy: policy)
+                claude.timeout = 0.5
+                _ = try await claude.complete(system: "s", prompt: "p", model: "claude-sonnet-4", maxTokens: 20)
+            }),
+        Client(
+            name: "Stability",
+            errorBody: { _, message in ["id": "e1", "name": "bad_request", "errors": [message]] },
+            call: { s in
+                var stability = StabilityImages(key: ProviderTests.key, baseURL: s.baseURL, policy: policy)
+                stability.timeout = 0.5
+                _ = try await stability.generate(prompt: "x", negativePrompt: nil, model: "stable-image-core", width: 1024, height: 1024, seed: nil)
+            }),
+        Client(
+            name: "SD web UI",
+            errorBody: { _, message in ["error": "HTTPException", "detail": message, "body": "", "errors": ""] },
+            call: { s in
+                var ui = SDWebUI(baseURL: s.baseURL, policy: policy)
+                ui.pollInterval = 5
+                ui.timeout = 0.5
+                _ = try await ui.generate(prompt: "x", negativePrompt: nil, width: 64, height: 64, seed: 1, steps: 1, guidance: 7, sampler: "Euler a") { _, _ in
+                }
+            }),
     ]
 
     /// status → (expected code, expected requests)
@@ -86,7 +92,8 @@ struct ProviderErrorMatrixTests {
     func malformedTruncatedAndSlowAnswersEndInClearErrors(_ index: Int) async throws {
         let client = Self.clients[index]
         let garbage = try FakeProviderServer { request, _ in
-            request.path.contains("/progress") ? .json(200, [:]) : Response(status: 200, headers: ["Content-Type": "application/json"], body: Data("{\"images\": [\"%%%".utf8))
+            request.path.contains("/progress")
+                ? .json(200, [:]) : Response(status: 200, headers: ["Content-Type": "application/json"], body: Data("{\"images\": [\"%%%".utf8))
         }
         // Stability answers raw image bytes: a non-image body is caught when the asset is saved
         // (unsupported_media); the client itself only refuses an empty body.

@@ -1,7 +1,7 @@
+import CreativeCatalog
+import CreativeDaemon
 import CreativeGeneration
 import CreativeLibraries
-import CreativeDaemon
-import CreativeCatalog
 import Foundation
 import Testing
 
@@ -12,14 +12,18 @@ struct ProviderTests {
     static let fast = RetryPolicy(attempts: 3, baseDelay: 0.05, maxDelay: 2)
 
     static func env(_ server: FakeProviderServer) -> ProviderEnvironment {
-        ProviderEnvironment(["OPENAI_API_KEY": key, "OPENAI_BASE_URL": server.baseURL + "/v1",
-                             "ANTHROPIC_API_KEY": key, "ANTHROPIC_BASE_URL": server.baseURL])
+        ProviderEnvironment([
+            "OPENAI_API_KEY": key, "OPENAI_BASE_URL": server.baseURL + "/v1",
+            "ANTHROPIC_API_KEY": key, "ANTHROPIC_BASE_URL": server.baseURL,
+        ])
     }
 
-    static var imageAnswer: [String: Any] { [
-        "created": 1_764_000_000,
-        "data": [["b64_json": Fixtures.png.base64EncodedString(), "revised_prompt": "A red fox standing in deep snow."]],
-    ] }
+    static var imageAnswer: [String: Any] {
+        [
+            "created": 1_764_000_000,
+            "data": [["b64_json": Fixtures.png.base64EncodedString(), "revised_prompt": "A red fox standing in deep snow."]],
+        ]
+    }
 
     @Test func openAIImagesSpeaksTheRealProtocol() async throws {
         let server = try FakeProviderServer { _, _ in .json(200, Self.imageAnswer) }
@@ -37,11 +41,18 @@ struct ProviderTests {
 
     @Test func refusalsAndBadKeysAreNotRetried() async throws {
         let policy = try FakeProviderServer { _, _ in
-            .json(400, ["error": ["message": "Your request was rejected as a result of our safety system.", "type": "invalid_request_error",
-                                  "code": "content_policy_violation"]])
+            .json(
+                400,
+                [
+                    "error": [
+                        "message": "Your request was rejected as a result of our safety system.", "type": "invalid_request_error",
+                        "code": "content_policy_violation",
+                    ]
+                ])
         }
         let refused = await expectError(.providerRefused) {
-            try await OpenAIImages(environment: Self.env(policy), policy: Self.fast).generate(prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil)
+            try await OpenAIImages(environment: Self.env(policy), policy: Self.fast).generate(
+                prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil)
         }
         #expect(refused?.message.contains("safety system") == true && policy.requests.count == 1)
 
@@ -49,11 +60,13 @@ struct ProviderTests {
             .json(401, ["error": ["message": "Incorrect API key provided: \(Self.key).", "type": "invalid_request_error", "code": "invalid_api_key"]])
         }
         let auth = await expectError(.providerAuth) {
-            try await OpenAIImages(environment: Self.env(badKey), policy: Self.fast).generate(prompt: "x", model: "gpt-image-1", width: 1024, height: 1024, quality: nil, style: nil)
+            try await OpenAIImages(environment: Self.env(badKey), policy: Self.fast).generate(
+                prompt: "x", model: "gpt-image-1", width: 1024, height: 1024, quality: nil, style: nil)
         }
         #expect(auth?.message.contains("OPENAI_API_KEY") == true && auth?.message.contains(Self.key) == false && badKey.requests.count == 1)
         let noKey = await expectError(.providerAuth) {
-            try await OpenAIImages(environment: ProviderEnvironment([:]), policy: Self.fast).generate(prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil)
+            try await OpenAIImages(environment: ProviderEnvironment([:]), policy: Self.fast).generate(
+                prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil)
         }
         #expect(noKey?.message.contains("OPENAI_API_KEY is not set") == true)
     }
@@ -63,21 +76,25 @@ struct ProviderTests {
             n == 0 ? .json(429, ["error": ["message": "Rate limit reached", "type": "requests"]], headers: ["retry-after": "1"]) : .json(200, Self.imageAnswer)
         }
         let start = Date()
-        _ = try await OpenAIImages(environment: Self.env(limited), policy: Self.fast).generate(prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil)
+        _ = try await OpenAIImages(environment: Self.env(limited), policy: Self.fast).generate(
+            prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil)
         #expect(Date().timeIntervalSince(start) >= 0.95 && limited.requests.count == 2)
 
         for status in [500, 503, 529] {
             let failing = try FakeProviderServer { _, _ in .json(status, ["type": "error", "error": ["type": "overloaded_error", "message": "Overloaded"]]) }
             let error = await expectError(.providerUnavailable) {
-                try await AnthropicMessages(environment: Self.env(failing), policy: Self.fast).complete(system: "s", prompt: "p", model: "claude-sonnet-4", maxTokens: 50)
+                try await AnthropicMessages(environment: Self.env(failing), policy: Self.fast).complete(
+                    system: "s", prompt: "p", model: "claude-sonnet-4", maxTokens: 50)
             }
             #expect(error?.message.contains("Overloaded") == true && failing.requests.count == 3, "\(status)")
         }
         let recovers = try FakeProviderServer { _, n in
-            n < 2 ? .json(529, ["type": "error", "error": ["type": "overloaded_error", "message": "Overloaded"]])
+            n < 2
+                ? .json(529, ["type": "error", "error": ["type": "overloaded_error", "message": "Overloaded"]])
                 : .json(200, ["content": [["type": "text", "text": "Hello"]], "usage": ["input_tokens": 10, "output_tokens": 2]])
         }
-        let answer = try await AnthropicMessages(environment: Self.env(recovers), policy: Self.fast).complete(system: "s", prompt: "p", model: "claude-sonnet-4", maxTokens: 50)
+        let answer = try await AnthropicMessages(environment: Self.env(recovers), policy: Self.fast).complete(
+            system: "s", prompt: "p", model: "claude-sonnet-4", maxTokens: 50)
         #expect(answer.text == "Hello" && recovers.requests.count == 3)
         let sent = try #require(recovers.requests.last)
         #expect(sent.path == "/v1/messages" && sent.headers["x-api-key"] == Self.key && sent.headers["anthropic-version"] == "2023-06-01")
@@ -85,14 +102,17 @@ struct ProviderTests {
     }
 
     @Test func timeoutsMalformedAndTruncatedBodiesEndInClearErrors() async throws {
-        let slow = try FakeProviderServer { _, _ in var r = Response.json(200, Self.imageAnswer); r.delay = 1.5; return r }
+        let slow = try FakeProviderServer { _, _ in
+            var r = Response.json(200, Self.imageAnswer); r.delay = 1.5; return r
+        }
         var images = OpenAIImages(environment: Self.env(slow), policy: RetryPolicy(attempts: 2, baseDelay: 0.05))
         images.timeout = 0.4
         await expectError(.timeout) { try await images.generate(prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil) }
 
         let malformed = try FakeProviderServer { _, _ in Response(status: 200, body: Data("{\"data\": [{\"b64_js".utf8)) }
         await expectError(.providerError) {
-            try await OpenAIImages(environment: Self.env(malformed), policy: Self.fast).generate(prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil)
+            try await OpenAIImages(environment: Self.env(malformed), policy: Self.fast).generate(
+                prompt: "x", model: "dall-e-3", width: 1024, height: 1024, quality: nil, style: nil)
         }
         let cut = try FakeProviderServer { _, _ in
             var r = Response.json(200, ["choices": [["message": ["role": "assistant", "content": String(repeating: "word ", count: 400)]]]])
@@ -116,8 +136,12 @@ struct ProviderTests {
                 }
                 return .json(200, Self.imageAnswer)
             }
-            return .json(200, ["choices": [["message": ["role": "assistant", "content": "[\"Idea one\", \"Idea two\", \"idea ONE\"]"]]],
-                               "usage": ["prompt_tokens": 20, "completion_tokens": 12]])
+            return .json(
+                200,
+                [
+                    "choices": [["message": ["role": "assistant", "content": "[\"Idea one\", \"Idea two\", \"idea ONE\"]"]]],
+                    "usage": ["prompt_tokens": 20, "completion_tokens": 12],
+                ])
         }
         let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: Self.env(server), retryPolicy: Self.fast)
         let generation = Generation(library: lib.library, runner: runner)
@@ -162,8 +186,9 @@ struct ProviderTests {
     @Test func theCLIUsesOPENAIBaseURLEndToEnd() async throws {
         let lib = try TempLibrary()
         let server = try FakeProviderServer { _, _ in .json(200, Self.imageAnswer) }
-        let result = try CLI.run(["generate", "image", "a red fox", "--model", "dall-e-3", "--wait", "--json"], library: lib.path,
-                                 env: ["OPENAI_API_KEY": Self.key, "OPENAI_BASE_URL": server.baseURL + "/v1"])
+        let result = try CLI.run(
+            ["generate", "image", "a red fox", "--model", "dall-e-3", "--wait", "--json"], library: lib.path,
+            env: ["OPENAI_API_KEY": Self.key, "OPENAI_BASE_URL": server.baseURL + "/v1"])
         #expect(result.status == 0, "\(result.stderr)")
         let made = try JSONDecoder().decode(GenerateResult.self, from: Data(result.stdout.utf8))
         let madeId = try #require(made.assetId)
@@ -172,12 +197,24 @@ struct ProviderTests {
         #expect(!result.stderr.contains(Self.key) && !result.stdout.contains(Self.key))
 
         let chat = try FakeProviderServer { _, _ in
-            .json(200, ["id": "chatcmpl-1", "object": "chat.completion",
-                        "choices": [["index": 0, "message": ["role": "assistant", "content": "```json\n[\"Cold brew at home\", \"Tea and cheese pairings\", \"A tasting diary\"]\n```"], "finish_reason": "stop"]],
-                        "usage": ["prompt_tokens": 30, "completion_tokens": 25, "total_tokens": 55]])
+            .json(
+                200,
+                [
+                    "id": "chatcmpl-1", "object": "chat.completion",
+                    "choices": [
+                        [
+                            "index": 0,
+                            "message": [
+                                "role": "assistant", "content": "```json\n[\"Cold brew at home\", \"Tea and cheese pairings\", \"A tasting diary\"]\n```",
+                            ], "finish_reason": "stop",
+                        ]
+                    ],
+                    "usage": ["prompt_tokens": 30, "completion_tokens": 25, "total_tokens": 55],
+                ])
         }
-        let ideas = try CLI.run(["content", "ideas", "tea", "--count", "3", "--model", "gpt-4o-mini", "--json"], library: lib.path,
-                                env: ["OPENAI_API_KEY": Self.key, "OPENAI_BASE_URL": chat.baseURL + "/v1"])
+        let ideas = try CLI.run(
+            ["content", "ideas", "tea", "--count", "3", "--model", "gpt-4o-mini", "--json"], library: lib.path,
+            env: ["OPENAI_API_KEY": Self.key, "OPENAI_BASE_URL": chat.baseURL + "/v1"])
         #expect(ideas.status == 0, "\(ideas.stderr)")
         let listed = try JSONDecoder().decode(ContentCreator.Ideas.self, from: Data(ideas.stdout.utf8)).ideas
         #expect(listed == ["Cold brew at home", "Tea and cheese pairings", "A tasting diary"])
@@ -193,7 +230,8 @@ struct ProviderTests {
 struct SettingsTests {
     @Test func defaultsApplyAndPaidJobsStopAtTheMonthlyBudget() async throws {
         let lib = try TempLibrary()
-        let settings = #"{"formatVersion": 1, "defaults": {"width": 320, "height": 200, "steps": 3}, "monthlyBudgetUSD": {"alice": 0.10, "*": 100}, "note": "kept"}"#
+        let settings =
+            #"{"formatVersion": 1, "defaults": {"width": 320, "height": 200, "steps": 3}, "monthlyBudgetUSD": {"alice": 0.10, "*": 100}, "note": "kept"}"#
         try Data(settings.utf8).write(to: URL(fileURLWithPath: lib.path + "/library.json"))
         #expect(try lib.library.store.settings().budget(for: "alice") == 0.10)
         #expect(try lib.library.store.settings().budget(for: "bob") == 100)

@@ -187,8 +187,9 @@ struct SchemaContractTests {
                 return line.dropFirst(3).prefix { $0 != "`" }.description
             }
             let properties = try #require(try Self.schema(contract.schema)["properties"]?.objectValue)
-            #expect(fields.count == properties.count && Set(fields) == Set(properties.keys),
-                    "docs/SCHEMA.md table for \(contract.schema): \(fields)")
+            #expect(
+                fields.count == properties.count && Set(fields) == Set(properties.keys),
+                "docs/SCHEMA.md table for \(contract.schema): \(fields)")
         }
     }
 
@@ -197,8 +198,8 @@ struct SchemaContractTests {
         var refusedBySchema: [String: Set<String>] = [:]
         for rule in rules {
             guard let then = rule.objectValue?["then"]?.objectValue, let properties = then["properties"]?.objectValue,
-                  !properties.isEmpty, properties.values.allSatisfy({ $0 == .bool(false) }),
-                  let condition = rule.objectValue?["if"]?.objectValue
+                !properties.isEmpty, properties.values.allSatisfy({ $0 == .bool(false) }),
+                let condition = rule.objectValue?["if"]?.objectValue
             else { continue }
             // `if kind is K` or, for image, `if kind is absent or image`.
             let branches = condition["anyOf"]?.arrayValue?.compactMap(\.objectValue) ?? [condition]
@@ -228,7 +229,9 @@ struct SchemaContractTests {
 
     @Test func writtenSidecarsAndExamplesValidate() async throws {
         let lib = try TempLibrary()
-        let imageId = try lib.savePNG(tags: ["a"]) { $0.prompt = "p"; $0.seed = 3; $0.parameters = ["width": .int(48)] }
+        let imageId = try lib.savePNG(tags: ["a"]) {
+            $0.prompt = "p"; $0.seed = 3; $0.parameters = ["width": .int(48)]
+        }
         var text = AssetInput(media: .bytes(Data("words".utf8), fileName: "c.md"))
         text.cost = 0.002
         _ = try lib.assets.saveAsset(userId: "bob", asset: text)

@@ -1,7 +1,7 @@
+import CreativeCatalog
+import CreativeDaemon
 import CreativeGeneration
 import CreativeLibraries
-import CreativeDaemon
-import CreativeCatalog
 import Foundation
 import Testing
 
@@ -121,8 +121,9 @@ struct SeedLibrariesTests {
         let logo = DefaultTemplates.all[4]
         let missingTwo = await expectError(.invalidInput) { try await content.createFromTemplate(userId: "alice", templateId: logo.id, variables: [:]) }
         #expect(missingTwo?.message.contains("brand, industry") == true)
-        let image = try await content.createFromTemplate(userId: "alice", templateId: logo.id,
-                                                   variables: ["brand": .string("Hive"), "industry": .string("honey")])
+        let image = try await content.createFromTemplate(
+            userId: "alice", templateId: logo.id,
+            variables: ["brand": .string("Hive"), "industry": .string("honey")])
         let imageId = try #require(image.assetId)
         let asset = try #require(try lib.assets.getAsset(imageId, userId: "alice"))
         #expect(asset.type == .image && asset.width == 1024 && asset.prompt?.contains("Hive") == true)

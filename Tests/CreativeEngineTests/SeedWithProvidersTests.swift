@@ -1,7 +1,7 @@
+import CreativeCatalog
+import CreativeDaemon
 import CreativeGeneration
 import CreativeLibraries
-import CreativeDaemon
-import CreativeCatalog
 import Foundation
 import Testing
 
@@ -16,7 +16,8 @@ struct SeedWithProvidersTests {
             let prompt = (request.json?["messages"] as? [[String: Any]])?.last?["content"] as? String ?? ""
             if prompt.contains("Goal:") {
                 let answer = #"Here you go: {"improved": "Our team wrote the report to help you.", "suggestions": ["Use active voice.", "Cut filler."]}"#
-                return .json(200, ["choices": [["message": ["role": "assistant", "content": answer]]], "usage": ["prompt_tokens": 40, "completion_tokens": 20]])
+                return .json(
+                    200, ["choices": [["message": ["role": "assistant", "content": answer]]], "usage": ["prompt_tokens": 40, "completion_tokens": 20]])
             }
             return .json(400, ["error": ["message": "This model does not support that request.", "type": "invalid_request_error"]])
         }
@@ -32,7 +33,8 @@ struct SeedWithProvidersTests {
     @Test func improveCopyAndTemplatesAndRegenerateUseTheProviders() async throws {
         let server = try Self.fake()
         let (lib, images, content) = try Self.setup(server)
-        let edit = try await content.improveCopy("In order to help you, the report was written by our team.", goal: "clearer", model: "gpt-4o-mini", userId: "alice")
+        let edit = try await content.improveCopy(
+            "In order to help you, the report was written by our team.", goal: "clearer", model: "gpt-4o-mini", userId: "alice")
         #expect(edit.improved == "Our team wrote the report to help you." && edit.suggestions == ["Use active voice.", "Cut filler."])
         #expect(edit.readabilityAfter > 0)
 
@@ -99,6 +101,10 @@ final class InFlight: @unchecked Sendable {
     private var peak = 0
     var maximum: Int { lock.withLock { peak } }
 
-    func enter() { lock.withLock { current += 1; peak = max(peak, current) } }
+    func enter() {
+        lock.withLock {
+            current += 1; peak = max(peak, current)
+        }
+    }
     func leave() { lock.withLock { current -= 1 } }
 }

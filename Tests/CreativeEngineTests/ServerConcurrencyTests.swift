@@ -1,9 +1,10 @@
+import CreativeCatalog
+import CreativeDaemon
 import CreativeGeneration
 import CreativeLibraries
-import CreativeDaemon
-import CreativeCatalog
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,7 +39,8 @@ struct ServerConcurrencyTests {
         }
         try await APITests.withAPI(lib) { base in
             let api = Client(base: base)
-            let stuck = (0..<4).map { _ in Task { await api.call("GET", "/api/creative/asset/\(media)/file") } }
+            let stuck =
+                (0..<4).map { _ in Task { await api.call("GET", "/api/creative/asset/\(media)/file") } }
                 + (0..<4).map { _ in Task { await api.call("GET", "/api/creative/asset/\(sidecar)") } }
             // While those are in flight, the server answers everything else.
             #expect(await api.call("GET", "/healthz").status == 200)
@@ -88,14 +90,18 @@ struct ServerConcurrencyTests {
         let lib = try TempLibrary()
         try await APITests.withAPI(lib, environment: ProviderTests.env(server)) { base in
             let api = Client(base: base)
-            let call = Task { await api.call("POST", "/api/creative/content/generate", json: #"{"contentType": "email", "prompt": "spring sale", "model": "gpt-4o"}"#) }
+            let call = Task {
+                await api.call("POST", "/api/creative/content/generate", json: #"{"contentType": "email", "prompt": "spring sale", "model": "gpt-4o"}"#)
+            }
             #expect(await Self.eventually { server.delayedNow == 1 })
             let hungUp = Date()
             call.cancel()
             #expect(await Self.eventually { !server.hangUps.isEmpty })
             let seen = try #require(server.hangUps.first)
             #expect(seen.path.hasSuffix("/chat/completions"))
-            #expect(seen.at.timeIntervalSince(hungUp) < 1.0, "the provider saw its connection close \(seen.at.timeIntervalSince(hungUp)) s after the client hung up")
+            #expect(
+                seen.at.timeIntervalSince(hungUp) < 1.0, "the provider saw its connection close \(seen.at.timeIntervalSince(hungUp)) s after the client hung up"
+            )
             // The job records why it ended.
             let store = lib.library.store
             #expect(await Self.eventually { store.readAll(GenerationJob.self).entities.first?.0.status == .cancelled })

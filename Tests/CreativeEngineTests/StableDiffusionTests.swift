@@ -1,7 +1,7 @@
+import CreativeCatalog
+import CreativeDaemon
 import CreativeGeneration
 import CreativeLibraries
-import CreativeDaemon
-import CreativeCatalog
 import Foundation
 import Testing
 
@@ -16,11 +16,19 @@ struct StableDiffusionTests {
         let server = try FakeProviderServer { request, _ in
             if request.path.hasPrefix("/sdapi/v1/progress") {
                 let step = min(polls.next(), 20)
-                return .json(200, ["progress": Double(step) / 20, "eta_relative": 1.0,
-                                   "state": ["sampling_step": step, "sampling_steps": 20, "job_count": 1]])
+                return .json(
+                    200,
+                    [
+                        "progress": Double(step) / 20, "eta_relative": 1.0,
+                        "state": ["sampling_step": step, "sampling_steps": 20, "job_count": 1],
+                    ])
             }
-            var answer = Response.json(200, ["images": [Fixtures.png.base64EncodedString()], "parameters": [:] as [String: Any],
-                                            "info": "{\"seed\": 1234, \"sampler_name\": \"Euler a\"}"])
+            var answer = Response.json(
+                200,
+                [
+                    "images": [Fixtures.png.base64EncodedString()], "parameters": [:] as [String: Any],
+                    "info": "{\"seed\": 1234, \"sampler_name\": \"Euler a\"}",
+                ])
             answer.delay = 1.2
             return answer
         }
@@ -58,9 +66,13 @@ struct StableDiffusionTests {
         let form = String(decoding: request.body, as: UTF8.self)
         #expect(form.contains("name=\"prompt\"\r\n\r\na lighthouse") && form.contains("name=\"aspect_ratio\"\r\n\r\n16:9"))
         #expect(form.contains("name=\"negative_prompt\"\r\n\r\nfog") && form.contains("name=\"seed\"\r\n\r\n9"))
-        await expectError(.providerRefused) { try await stability.generate(prompt: "something forbidden", negativePrompt: nil, model: "sd3.5-large", width: 1024, height: 1024, seed: nil) }
+        await expectError(.providerRefused) {
+            try await stability.generate(prompt: "something forbidden", negativePrompt: nil, model: "sd3.5-large", width: 1024, height: 1024, seed: nil)
+        }
         #expect(server.requests.last?.path == "/v2beta/stable-image/generate/sd3")
-        await expectError(.providerAuth) { try await StabilityImages(key: nil).generate(prompt: "x", negativePrompt: nil, model: "stable-image-core", width: 1024, height: 1024, seed: nil) }
+        await expectError(.providerAuth) {
+            try await StabilityImages(key: nil).generate(prompt: "x", negativePrompt: nil, model: "stable-image-core", width: 1024, height: 1024, seed: nil)
+        }
     }
 }
 
@@ -68,5 +80,9 @@ struct StableDiffusionTests {
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
-    func next() -> Int { lock.withLock { value += 1; return value } }
+    func next() -> Int {
+        lock.withLock {
+            value += 1; return value
+        }
+    }
 }

@@ -84,8 +84,10 @@ struct StoreTests {
     @Test func ofTwoFoldersWithOneIdTheOriginalIsKept() async {
         let id = "01M898FSDX13BE60RRKZ0TH87Y"
         let original = "assets/2025-01/fox--\(id)"
-        for copy in ["assets/2025-01 copy/fox--\(id)", "assets/2025-01 (copy)/fox--\(id)", "assets/2025-01-backup/fox--\(id)",
-                     "assets/2025-01/fox--\(id) copy", "assets/2025-01/a copy of fox", "assets/zz/fox--\(id)"] {
+        for copy in [
+            "assets/2025-01 copy/fox--\(id)", "assets/2025-01 (copy)/fox--\(id)", "assets/2025-01-backup/fox--\(id)",
+            "assets/2025-01/fox--\(id) copy", "assets/2025-01/a copy of fox", "assets/zz/fox--\(id)",
+        ] {
             #expect(LibraryStore.keeps(original, over: copy, id: id) && !LibraryStore.keeps(copy, over: original, id: id), "\(copy)")
         }
     }
@@ -126,7 +128,8 @@ struct StoreTests {
         let outside = FileManager.default.temporaryDirectory.appendingPathComponent("outside-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: outside + "/evil--01M88XERMRTVXY3NE28XSPVP6P", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: outside) }
-        let planted = #"{"id":"01M88XERMRTVXY3NE28XSPVP6P","userId":"alice","type":"image","title":"x","url":"image.png","status":"ready","isPublic":true,"isFavorite":false,"tags":[],"createdAt":"2026-11-25T00:00:00.000Z","updatedAt":"2026-11-25T00:00:00.000Z"}"#
+        let planted =
+            #"{"id":"01M88XERMRTVXY3NE28XSPVP6P","userId":"alice","type":"image","title":"x","url":"image.png","status":"ready","isPublic":true,"isFavorite":false,"tags":[],"createdAt":"2026-11-25T00:00:00.000Z","updatedAt":"2026-11-25T00:00:00.000Z"}"#
         try Data(planted.utf8).write(to: URL(fileURLWithPath: outside + "/evil--01M88XERMRTVXY3NE28XSPVP6P/asset.json"))
         // A synced library carries a link to a folder outside it.
         try FileManager.default.createSymbolicLink(atPath: lib.path + "/assets/linked", withDestinationPath: outside)
@@ -151,8 +154,10 @@ struct StoreTests {
         #expect(ids == ids.sorted())
         #expect(Set(ids).count == ids.count)
         #expect(ids.allSatisfy(Validation.isValidId))
-        for bad in ["../../etc", "..%2F..%2Fetc", "01M88XERMRTVXY3NE28XSPVP6", "01M88XERMRTVXY3NE28XSPVP6PX",
-                    "01m88xermrtvxy3ne28xspvp6p", "01M88XERMRTVXY3NE28XSPVP/P", "01M88XERMRTVXY3NE28XSPVPIL", ""] {
+        for bad in [
+            "../../etc", "..%2F..%2Fetc", "01M88XERMRTVXY3NE28XSPVP6", "01M88XERMRTVXY3NE28XSPVP6PX",
+            "01m88xermrtvxy3ne28xspvp6p", "01M88XERMRTVXY3NE28XSPVP/P", "01M88XERMRTVXY3NE28XSPVPIL", "",
+        ] {
             #expect(!Validation.isValidId(bad), "\(bad)")
         }
         let date = try #require(ULID.date(of: ULID.make(at: Date(timeIntervalSince1970: 1_795_000_000))))

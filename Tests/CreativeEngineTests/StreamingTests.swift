@@ -1,7 +1,7 @@
+import CreativeCatalog
+import CreativeDaemon
 import CreativeGeneration
 import CreativeLibraries
-import CreativeDaemon
-import CreativeCatalog
 import Foundation
 import Testing
 
@@ -20,7 +20,8 @@ struct StreamingTests {
     static func openAIStream(_ pieces: [String], done: Bool) -> Data {
         var text = ""
         for piece in pieces {
-            text += "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\(String(reflecting: piece))}}]}\n\n"
+            text +=
+                "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\(String(reflecting: piece))}}]}\n\n"
         }
         text += "data: {\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":\(pieces.count)}}\n\n"
         if done { text += "data: [DONE]\n\n" }
@@ -31,9 +32,11 @@ struct StreamingTests {
         var text = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}}\n\n"
         text += "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
         for piece in pieces {
-            text += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\(String(reflecting: piece))}}\n\n"
+            text +=
+                "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\(String(reflecting: piece))}}\n\n"
         }
-        text += "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":\(pieces.count)}}\n\n"
+        text +=
+            "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":\(pieces.count)}}\n\n"
         if stop { text += "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n" }
         return Data(text.utf8)
     }
@@ -56,8 +59,14 @@ struct StreamingTests {
         let claude = try await AnthropicMessages(environment: env, policy: ProviderTests.fast)
             .complete(system: "s", prompt: "p", model: "claude-sonnet-4", maxTokens: 100, progress: steps.record)
         #expect(claude.text == pieces.joined() && claude.inputTokens == 9 && claude.outputTokens == 4)
-        await expectError(.providerError) { try await OpenAIChat(environment: env, policy: ProviderTests.fast).complete(system: "s", prompt: "cut", model: "gpt-4o", maxTokens: 100, progress: steps.record) }
-        await expectError(.providerError) { try await AnthropicMessages(environment: env, policy: ProviderTests.fast).complete(system: "s", prompt: "cut", model: "claude-sonnet-4", maxTokens: 100, progress: steps.record) }
+        await expectError(.providerError) {
+            try await OpenAIChat(environment: env, policy: ProviderTests.fast).complete(
+                system: "s", prompt: "cut", model: "gpt-4o", maxTokens: 100, progress: steps.record)
+        }
+        await expectError(.providerError) {
+            try await AnthropicMessages(environment: env, policy: ProviderTests.fast).complete(
+                system: "s", prompt: "cut", model: "claude-sonnet-4", maxTokens: 100, progress: steps.record)
+        }
 
         // Through a job: generateContent with Claude streams into a text asset.
         let lib = try TempLibrary()

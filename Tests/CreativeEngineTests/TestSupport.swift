@@ -9,7 +9,8 @@ final class TempLibrary: @unchecked Sendable {
     let library: CreativeLibrary
 
     init() throws {
-        path = FileManager.default.temporaryDirectory
+        path =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("creative-test-\(UUID().uuidString)").path
         library = try CreativeLibrary.initialize(path).0
     }
@@ -22,8 +23,10 @@ final class TempLibrary: @unchecked Sendable {
     func url(_ relative: String) -> URL { URL(fileURLWithPath: path).appendingPathComponent(relative) }
 
     /// Saves a small PNG as an asset and returns its id.
-    func savePNG(user: String = "alice", title: String = "Black square", tags: [String] = [],
-                 configure: (inout AssetInput) -> Void = { _ in }) throws -> String {
+    func savePNG(
+        user: String = "alice", title: String = "Black square", tags: [String] = [],
+        configure: (inout AssetInput) -> Void = { _ in }
+    ) throws -> String {
         var input = AssetInput(media: .bytes(Fixtures.png, fileName: nil))
         input.title = title
         input.tags = tags
@@ -40,7 +43,9 @@ final class TempLibrary: @unchecked Sendable {
 
 enum Fixtures {
     /// A 48×32 black RGB PNG written by `vips black b.png 48 32 --bands 3`.
-    static let png = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAADAAAAAgCAIAAADbtmxLAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAGklEQVRYhe3BAQEAAACCIP+vbkhAAQAAAPBsEiAAAcwKt6EAAAAASUVORK5CYII=")!
+    static let png = Data(
+        base64Encoded:
+            "iVBORw0KGgoAAAANSUhEUgAAADAAAAAgCAIAAADbtmxLAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAGklEQVRYhe3BAQEAAACCIP+vbkhAAQAAAPBsEiAAAcwKt6EAAAAASUVORK5CYII=")!
 }
 
 /// Runs the built `creative` binary (it sits beside the test bundle in the build folder).
@@ -86,8 +91,10 @@ enum CLI {
     }
 
     /// Runs the CLI to completion and captures its output.
-    static func run(_ arguments: [String], library: String, user: String = "alice", stdin: String? = nil,
-                    env extra: [String: String] = [:]) throws -> Result {
+    static func run(
+        _ arguments: [String], library: String, user: String = "alice", stdin: String? = nil,
+        env extra: [String: String] = [:]
+    ) throws -> Result {
         let process = process(arguments, library: library, user: user, env: extra)
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -100,16 +107,19 @@ enum CLI {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
 
 /// Asserts that `body` throws a CreativeError with this code; returns it for further checks.
 @discardableResult
-func expectError<T>(_ code: CreativeError.Code, sourceLocation: SourceLocation = #_sourceLocation,
-                    _ body: () async throws -> T) async -> CreativeError? {
+func expectError<T>(
+    _ code: CreativeError.Code, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () async throws -> T
+) async -> CreativeError? {
     do {
         _ = try await body()
         Issue.record("expected error \(code.rawValue), but it succeeded", sourceLocation: sourceLocation)

@@ -14,14 +14,15 @@ struct Cursor: Codable {
         encoder.outputFormatting = .sortedKeys
         let data = (try? encoder.encode(self)) ?? Data()
         // base64url without padding, so a cursor needs no escaping in a URL or in JSON.
-        return String(decoding: data.base64EncodedString().utf8.compactMap { byte -> UInt8? in
-            switch byte {
-            case UInt8(ascii: "+"): UInt8(ascii: "-")
-            case UInt8(ascii: "/"): UInt8(ascii: "_")
-            case UInt8(ascii: "="): nil
-            default: byte
-            }
-        }, as: UTF8.self)
+        return String(
+            decoding: data.base64EncodedString().utf8.compactMap { byte -> UInt8? in
+                switch byte {
+                case UInt8(ascii: "+"): UInt8(ascii: "-")
+                case UInt8(ascii: "/"): UInt8(ascii: "_")
+                case UInt8(ascii: "="): nil
+                default: byte
+                }
+            }, as: UTF8.self)
     }
 
     /// - Throws: `invalid_input` for a cursor this library did not hand out, or one from a
@@ -30,7 +31,7 @@ struct Cursor: Codable {
         var b64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         b64 += String(repeating: "=", count: (4 - b64.count % 4) % 4)
         guard let data = Data(base64Encoded: b64), let cursor = try? JSONDecoder().decode(Cursor.self, from: data),
-              Validation.isValidId(cursor.id)
+            Validation.isValidId(cursor.id)
         else {
             throw .invalid("cursor", "cursor is not one this library handed out; start again without it.")
         }

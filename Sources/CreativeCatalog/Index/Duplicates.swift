@@ -5,8 +5,9 @@ import GRDB
 /// problem instead of failing the rebuild or flipping between the two on each pass.
 enum Duplicates {
     static func problem(_ kind: EntityKind, copy: String, kept: String) -> SidecarProblem {
-        SidecarProblem(path: "\(copy)/\(kind.sidecarName)",
-                       reason: "has the same id as \(kept), which the index keeps; delete one of the two folders or move it out of the library.")
+        SidecarProblem(
+            path: "\(copy)/\(kind.sidecarName)",
+            reason: "has the same id as \(kept), which the index keeps; delete one of the two folders or move it out of the library.")
     }
 
     /// The ids a rebuild has inserted, as 64-bit hashes (about 2 MB at 100,000; the bulk insert
@@ -29,8 +30,10 @@ enum Duplicates {
                 try db.execute(sql: "CREATE INDEX rebuild_kind_id ON item(kind, id)")
                 lookupIndex = true
             }
-            guard let other = try Row.fetchOne(db, sql: "SELECT rowid, path FROM item WHERE kind = ? AND id = ?",
-                                               arguments: [row.kind.rawValue, row.id])
+            guard
+                let other = try Row.fetchOne(
+                    db, sql: "SELECT rowid, path FROM item WHERE kind = ? AND id = ?",
+                    arguments: [row.kind.rawValue, row.id])
             else { return true }
             let otherPath: String = other["path"]
             guard LibraryStore.keeps(row.stat.path, over: otherPath, id: row.id) else {

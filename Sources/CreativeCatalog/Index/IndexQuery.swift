@@ -62,20 +62,22 @@ extension LibraryIndex {
         }
         let limit = try Validation.limit(limit)
         let order = order ?? ([.title, .name, .relevance].contains(sort) ? .asc : .desc)
-        let expression: String = switch sort {
-        case .createdAt: "i.createdAt"
-        case .updatedAt: "i.updatedAt"
-        case .title, .name: "i.titleKey"
-        case .usageCount: "i.usageCount"
-        case .relevance: "bm25(item_fts, 10.0, 2.0, 1.0, 0.5, 5.0, 0.0)"
-        }
+        let expression: String =
+            switch sort {
+            case .createdAt: "i.createdAt"
+            case .updatedAt: "i.updatedAt"
+            case .title, .name: "i.titleKey"
+            case .usageCount: "i.usageCount"
+            case .relevance: "bm25(item_fts, 10.0, 2.0, 1.0, 0.5, 5.0, 0.0)"
+            }
         var q = query
         if let cursor {
             let after = try Cursor(decoding: cursor, sort: sort.rawValue, order: order)
             q.where("(\(expression), i.id) \(order == .asc ? ">" : "<") (?, ?)", after.key.databaseValue, after.id)
         }
         let direction = order == .asc ? "ASC" : "DESC"
-        let sql = "SELECT i.sidecar, i.path, i.size, i.mtime, i.inode, \(expression) AS sortKey, i.id FROM \(q.from) "
+        let sql =
+            "SELECT i.sidecar, i.path, i.size, i.mtime, i.inode, \(expression) AS sortKey, i.id FROM \(q.from) "
             + "WHERE \(q.conditions.joined(separator: " AND ")) ORDER BY sortKey \(direction), i.id \(direction) LIMIT ?"
         // The limit is bound, not spliced, so each filter combination prepares one cached statement.
         let arguments = q.arguments + [limit + 1]
@@ -160,9 +162,11 @@ struct Query {
         guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return }
         guard text.count <= 1000 else { throw .invalid("text", "text is longer than 1000 characters.") }
         let operators: Set<Substring> = ["AND", "OR", "NOT", "NEAR"]
-        let plain = text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == " " || $0 == "-" || $0 == "'" }
+        let plain =
+            text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == " " || $0 == "-" || $0 == "'" }
             && !text.split(separator: " ").contains(where: operators.contains)
-        let expression = plain
+        let expression =
+            plain
             ? text.split(separator: " ").map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\"" }.joined(separator: " ")
             : text
         // SQLite's own FTS5 parser judges the syntax (through GRDB), on the columns a search may name.

@@ -51,23 +51,26 @@ struct IndexRow: Sendable {
             switch kind {
             case .asset:
                 let a = try decoder.decode(AssetFields.self, from: sidecar)
-                row = IndexRow(kind: kind, id: a.id, userId: a.userId, stat: stat, sidecar: sidecar, type: a.type.rawValue,
-                               title: a.title, created: a.createdAt, updated: a.updatedAt, tags: a.tags,
-                               text: [a.title, a.description ?? "", a.prompt ?? "", a.negativePrompt ?? ""])
+                row = IndexRow(
+                    kind: kind, id: a.id, userId: a.userId, stat: stat, sidecar: sidecar, type: a.type.rawValue,
+                    title: a.title, created: a.createdAt, updated: a.updatedAt, tags: a.tags,
+                    text: [a.title, a.description ?? "", a.prompt ?? "", a.negativePrompt ?? ""])
                 (row.category, row.status, row.provider, row.model) = (a.category?.lowercased(), a.status.rawValue, a.provider, a.model)
                 (row.isPublic, row.isFavorite, row.cost) = (a.isPublic, a.isFavorite, a.cost)
             case .template:
                 let t = try decoder.decode(TemplateFields.self, from: sidecar)
-                row = IndexRow(kind: kind, id: t.id, userId: t.userId, stat: stat, sidecar: sidecar, type: t.type.rawValue,
-                               title: t.name, created: t.createdAt, updated: t.updatedAt, tags: t.tags,
-                               text: [t.name, t.description ?? "", t.prompt, t.negativePrompt ?? ""])
+                row = IndexRow(
+                    kind: kind, id: t.id, userId: t.userId, stat: stat, sidecar: sidecar, type: t.type.rawValue,
+                    title: t.name, created: t.createdAt, updated: t.updatedAt, tags: t.tags,
+                    text: [t.name, t.description ?? "", t.prompt, t.negativePrompt ?? ""])
                 (row.category, row.model) = (t.category?.lowercased(), t.model)
                 (row.isPublic, row.isDefault, row.usageCount) = (t.isPublic, t.isDefault, t.usageCount)
             case .job:
                 let j = try decoder.decode(JobFields.self, from: sidecar)
-                row = IndexRow(kind: kind, id: j.id, userId: j.userId, stat: stat, sidecar: sidecar, type: j.type.rawValue,
-                               title: j.prompt, created: j.createdAt, updated: j.updatedAt, tags: [],
-                               text: [String(j.prompt.prefix(200)), "", j.prompt, j.negativePrompt ?? ""])
+                row = IndexRow(
+                    kind: kind, id: j.id, userId: j.userId, stat: stat, sidecar: sidecar, type: j.type.rawValue,
+                    title: j.prompt, created: j.createdAt, updated: j.updatedAt, tags: [],
+                    text: [String(j.prompt.prefix(200)), "", j.prompt, j.negativePrompt ?? ""])
                 (row.status, row.provider, row.model, row.priority) = (j.status.rawValue, j.provider, j.model, j.priority)
             }
             guard Validation.isValidId(row.id) else {
@@ -87,8 +90,10 @@ struct IndexRow: Sendable {
         }
     }
 
-    private init(kind: EntityKind, id: String, userId: String, stat: SidecarStat, sidecar: Data, type: String,
-                 title: String, created: Date, updated: Date, tags: [String], text: [String]) {
+    private init(
+        kind: EntityKind, id: String, userId: String, stat: SidecarStat, sidecar: Data, type: String,
+        title: String, created: Date, updated: Date, tags: [String], text: [String]
+    ) {
         self.kind = kind
         self.id = id
         self.userId = userId

@@ -10,51 +10,53 @@ enum IndexSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("\(version)-tables") { db in
-            try db.execute(sql: """
-                CREATE TABLE item (
-                    rowid INTEGER PRIMARY KEY,
-                    kind TEXT NOT NULL,            -- asset | template | job
-                    id TEXT NOT NULL,
-                    path TEXT NOT NULL,            -- entity folder, library-relative
-                    collection TEXT NOT NULL,      -- folder below the kind's top folder
-                    userId TEXT NOT NULL,
-                    type TEXT NOT NULL,
-                    category TEXT,                 -- lower-cased
-                    status TEXT,
-                    provider TEXT,
-                    model TEXT,
-                    isPublic INTEGER NOT NULL,
-                    isFavorite INTEGER NOT NULL,
-                    isDefault INTEGER NOT NULL,
-                    usageCount INTEGER NOT NULL,
-                    priority INTEGER NOT NULL,
-                    cost REAL,                     -- USD (assets and jobs), for budgets
-                    titleKey TEXT NOT NULL,        -- lower-cased title or name, for sorting
-                    createdAt INTEGER NOT NULL,    -- milliseconds since 1970
-                    updatedAt INTEGER NOT NULL,
-                    size INTEGER NOT NULL,         -- the sidecar's stat, to spot changes
-                    mtime INTEGER NOT NULL,        -- nanoseconds
-                    inode INTEGER NOT NULL,
-                    sidecar BLOB NOT NULL          -- the sidecar bytes as last read
-                );
-                CREATE TABLE item_tag (tag TEXT NOT NULL, item INTEGER NOT NULL, PRIMARY KEY (tag, item)) WITHOUT ROWID;
-                CREATE VIRTUAL TABLE item_fts USING fts5(
-                    title, description, prompt, negativePrompt, tags, owner,
-                    content='', tokenize='unicode61 remove_diacritics 2'
-                );
-                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE item (
+                        rowid INTEGER PRIMARY KEY,
+                        kind TEXT NOT NULL,            -- asset | template | job
+                        id TEXT NOT NULL,
+                        path TEXT NOT NULL,            -- entity folder, library-relative
+                        collection TEXT NOT NULL,      -- folder below the kind's top folder
+                        userId TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        category TEXT,                 -- lower-cased
+                        status TEXT,
+                        provider TEXT,
+                        model TEXT,
+                        isPublic INTEGER NOT NULL,
+                        isFavorite INTEGER NOT NULL,
+                        isDefault INTEGER NOT NULL,
+                        usageCount INTEGER NOT NULL,
+                        priority INTEGER NOT NULL,
+                        cost REAL,                     -- USD (assets and jobs), for budgets
+                        titleKey TEXT NOT NULL,        -- lower-cased title or name, for sorting
+                        createdAt INTEGER NOT NULL,    -- milliseconds since 1970
+                        updatedAt INTEGER NOT NULL,
+                        size INTEGER NOT NULL,         -- the sidecar's stat, to spot changes
+                        mtime INTEGER NOT NULL,        -- nanoseconds
+                        inode INTEGER NOT NULL,
+                        sidecar BLOB NOT NULL          -- the sidecar bytes as last read
+                    );
+                    CREATE TABLE item_tag (tag TEXT NOT NULL, item INTEGER NOT NULL, PRIMARY KEY (tag, item)) WITHOUT ROWID;
+                    CREATE VIRTUAL TABLE item_fts USING fts5(
+                        title, description, prompt, negativePrompt, tags, owner,
+                        content='', tokenize='unicode61 remove_diacritics 2'
+                    );
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    """)
         }
         migrator.registerMigration("\(version)-indexes") { db in
-            try db.execute(sql: """
-                -- Few on purpose: each costs rebuild time. Sorting one user's items by
-                -- updatedAt or title sorts that user's rows; templates and jobs are few.
-                CREATE UNIQUE INDEX item_kind_id ON item(kind, id);
-                CREATE INDEX item_user_created ON item(kind, userId, createdAt, id);
-                CREATE INDEX item_not_asset ON item(kind, usageCount) WHERE kind <> 'asset';
-                CREATE INDEX item_tag_item ON item_tag(item);
-                CREATE INDEX item_job_queue ON item(status, priority, createdAt) WHERE kind = 'job';
-                """)
+            try db.execute(
+                sql: """
+                    -- Few on purpose: each costs rebuild time. Sorting one user's items by
+                    -- updatedAt or title sorts that user's rows; templates and jobs are few.
+                    CREATE UNIQUE INDEX item_kind_id ON item(kind, id);
+                    CREATE INDEX item_user_created ON item(kind, userId, createdAt, id);
+                    CREATE INDEX item_not_asset ON item(kind, usageCount) WHERE kind <> 'asset';
+                    CREATE INDEX item_tag_item ON item_tag(item);
+                    CREATE INDEX item_job_queue ON item(status, priority, createdAt) WHERE kind = 'job';
+                    """)
         }
         return migrator
     }

@@ -64,8 +64,9 @@ enum IndexWriter {
     @discardableResult
     static func insert(_ row: IndexRow, _ db: Database) throws -> Int64 {
         let item = try Binder(db.cachedStatement(sql: insertSQL), db)
-        item.text(row.kind.rawValue, row.id, row.stat.path, row.collection, row.userId, row.type, row.category,
-                  row.status, row.provider, row.model)
+        item.text(
+            row.kind.rawValue, row.id, row.stat.path, row.collection, row.userId, row.type, row.category,
+            row.status, row.provider, row.model)
         item.int(row.isPublic ? 1 : 0, row.isFavorite ? 1 : 0, row.isDefault ? 1 : 0, Int64(row.usageCount), Int64(row.priority))
         item.text(row.titleKey)
         item.int(row.createdAt, row.updatedAt, Int64(row.stat.size), row.stat.mtime, Int64(bitPattern: row.stat.inode))
@@ -80,7 +81,8 @@ enum IndexWriter {
             tag.int(rowid)
             try tag.run()
         }
-        let fts = try Binder(db.cachedStatement(sql: "INSERT INTO item_fts (rowid, title, description, prompt, negativePrompt, tags, owner) VALUES (?, ?, ?, ?, ?, ?, ?)"), db)
+        let fts = try Binder(
+            db.cachedStatement(sql: "INSERT INTO item_fts (rowid, title, description, prompt, negativePrompt, tags, owner) VALUES (?, ?, ?, ?, ?, ?, ?)"), db)
         fts.int(rowid)
         for value in row.text { fts.text(value) }
         fts.text(IndexRow.ownerToken(row.userId))
@@ -103,7 +105,7 @@ enum IndexWriter {
     /// freed earlier in a pass may have been given to another folder's new row).
     static func delete(rowid: Int64, ifAt path: String? = nil, _ db: Database) throws {
         guard let old = try Row.fetchOne(db, sql: "SELECT rowid, kind, path, sidecar FROM item WHERE rowid = ?", arguments: [rowid]),
-              let kind = EntityKind(rawValue: old["kind"]), path == nil || old["path"] == path
+            let kind = EntityKind(rawValue: old["kind"]), path == nil || old["path"] == path
         else { return }
         try remove(old, kind: kind, db)
     }

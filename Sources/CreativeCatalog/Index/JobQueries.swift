@@ -12,13 +12,17 @@ extension LibraryIndex {
     /// worker may have died). The claim and the sidecar decide; this only orders the attempts.
     public func runnableJobs(limit: Int) throws(CreativeError) -> [RunnableJob] {
         try read { db in
-            let queued = try Row.fetchAll(db, sql: """
-                SELECT id, status FROM item WHERE kind = 'job' AND status = 'queued'
-                ORDER BY priority DESC, createdAt ASC, id ASC LIMIT ?
-                """, arguments: [limit])
-            let running = try Row.fetchAll(db, sql: """
-                SELECT id, status FROM item WHERE kind = 'job' AND status = 'running' ORDER BY createdAt ASC LIMIT ?
-                """, arguments: [limit])
+            let queued = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, status FROM item WHERE kind = 'job' AND status = 'queued'
+                    ORDER BY priority DESC, createdAt ASC, id ASC LIMIT ?
+                    """, arguments: [limit])
+            let running = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, status FROM item WHERE kind = 'job' AND status = 'running' ORDER BY createdAt ASC LIMIT ?
+                    """, arguments: [limit])
             return (queued + running).compactMap { row in
                 JobStatus(rawValue: row["status"]).map { RunnableJob(id: row["id"], status: $0) }
             }
@@ -36,16 +40,19 @@ extension LibraryIndex {
     /// What a user's assets cost since `date` (USD), for the monthly budget.
     public func spent(userId: String, since date: Date) throws(CreativeError) -> Double {
         try read { db in
-            try Double.fetchOne(db, sql: "SELECT total(cost) FROM item WHERE kind = 'asset' AND userId = ? AND createdAt >= ?",
-                                arguments: [userId, Self.milliseconds(date)]) ?? 0
+            try Double.fetchOne(
+                db, sql: "SELECT total(cost) FROM item WHERE kind = 'asset' AND userId = ? AND createdAt >= ?",
+                arguments: [userId, Self.milliseconds(date)]) ?? 0
         }
     }
 
     /// Failed jobs by provider, for metrics.
     public func failedJobsByProvider() throws(CreativeError) -> [(String, Int)] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT coalesce(provider, 'unknown') AS p, count(*) AS n FROM item WHERE kind = 'job' AND status = 'failed' GROUP BY p ORDER BY p")
-                .map { ($0["p"], $0["n"]) }
+            try Row.fetchAll(
+                db, sql: "SELECT coalesce(provider, 'unknown') AS p, count(*) AS n FROM item WHERE kind = 'job' AND status = 'failed' GROUP BY p ORDER BY p"
+            )
+            .map { ($0["p"], $0["n"]) }
         }
     }
 

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import GRDB
 import Logging
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The SQLite index of a library, in `.index/`: a cache of every sidecar that listings and search
 /// answer from. It can be deleted at any time; it is rebuilt from the files.
@@ -68,8 +69,9 @@ public final class LibraryIndex: Sendable {
         if let current = state.withLock({ $0 }), current.pointer == pointer, pointer != nil {
             return current.pool
         }
-        guard pointer != nil, let name = try? String(contentsOfFile: pointerPath, encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines), Self.isGenerationName(name)
+        guard pointer != nil,
+            let name = try? String(contentsOfFile: pointerPath, encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines), Self.isGenerationName(name)
         else { throw IndexProblem(reason: "there is no index yet (.index/current is missing)", firstBuild: pointer == nil) }
         guard FileManager.default.fileExists(atPath: "\(directory)/\(name)") else {
             throw IndexProblem(reason: "the index file .index/\(name) was deleted")

@@ -76,7 +76,8 @@ extension LibraryIndex {
                     // The id is also in another folder that still holds it (unchanged, or indexed
                     // earlier in this pass): keep one (see Duplicates).
                     if let other = indexedAt, other != row.stat.path, seen.contains(other),
-                       !changedPaths.contains(other) || processed.contains(other) {
+                        !changedPaths.contains(other) || processed.contains(other)
+                    {
                         guard LibraryStore.keeps(row.stat.path, over: other, id: row.id) else {
                             report.problems.append(Duplicates.problem(row.kind, copy: row.stat.path, kept: other))
                             skippedCopies.withLock { $0[row.stat.path] = row.stat }
@@ -175,7 +176,8 @@ extension LibraryIndex {
         let bytes = ["", "-wal"].reduce(0) { sum, suffix in
             sum + ((try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)\(suffix)"))?[.size] as? Int ?? 0)
         }
-        return Stats(assets: counts.0["asset"] ?? 0, templates: counts.0["template"] ?? 0, jobs: counts.0["job"] ?? 0,
-                     tags: counts.1, file: ".index/\(name)", bytes: bytes, builtAt: counts.2)
+        return Stats(
+            assets: counts.0["asset"] ?? 0, templates: counts.0["template"] ?? 0, jobs: counts.0["job"] ?? 0,
+            tags: counts.1, file: ".index/\(name)", bytes: bytes, builtAt: counts.2)
     }
 }

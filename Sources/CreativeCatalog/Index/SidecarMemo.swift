@@ -59,7 +59,8 @@ extension LibraryIndex {
             return value
         }
         if let (stat, sidecar) = try? indexedSidecar(T.kind, id: id), store.stat(T.kind, path: stat.path) == stat,
-           let value = try? JSONCoding.decoder().decode(T.self, from: sidecar), value.id == id {
+            let value = try? JSONCoding.decoder().decode(T.self, from: sidecar), value.id == id
+        {
             memo.insert(value, stat: stat)
             return value
         }
@@ -69,8 +70,10 @@ extension LibraryIndex {
     /// The sidecar bytes the index holds for an entity, with the stat it had when read.
     private func indexedSidecar(_ kind: EntityKind, id: String) throws(CreativeError) -> (stat: SidecarStat, sidecar: Data)? {
         try read { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT path, size, mtime, inode, sidecar FROM item WHERE kind = ? AND id = ?"),
-                                             arguments: [kind.rawValue, id])
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT path, size, mtime, inode, sidecar FROM item WHERE kind = ? AND id = ?"),
+                    arguments: [kind.rawValue, id])
             else { return nil }
             return (Self.stat(of: row), row["sidecar"])
         }

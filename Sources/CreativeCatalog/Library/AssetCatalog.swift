@@ -34,13 +34,15 @@ public struct AssetCatalog: Sendable {
         }
         let now = Timestamp.now()
         let id = try fixedId.map { (given) throws(CreativeError) in try Validation.id(given) } ?? ULID.make(at: now)
-        let fallbackTitle = input.prompt.map { String($0.prefix(80)) }
+        let fallbackTitle =
+            input.prompt.map { String($0.prefix(80)) }
             ?? fileName.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
         let title = try Validation.required(input.title ?? fallbackTitle ?? "Untitled", field: "title", max: Validation.maxTitle)
         let mediaName = "\(type == .text ? "content" : type.rawValue).\(info.fileExtension)"
 
-        var asset = CreativeAsset(id: id, userId: userId, type: type, title: title, url: mediaName,
-                                  status: input.status ?? .ready, createdAt: now, updatedAt: now)
+        var asset = CreativeAsset(
+            id: id, userId: userId, type: type, title: title, url: mediaName,
+            status: input.status ?? .ready, createdAt: now, updatedAt: now)
         asset.generationId = try input.generationId.map { (g) throws(CreativeError) in try Validation.id(g, field: "generationId") }
         asset.fileSize = info.fileSize
         asset.width = info.width
@@ -92,7 +94,8 @@ public struct AssetCatalog: Sendable {
         let fields = Fields(updates)
         try mutate(assetId, userId: userId) { (asset: inout CreativeAsset) throws(CreativeError) in
             if let expected = expectedUpdatedAt, Timestamp.format(expected) != Timestamp.format(asset.updatedAt) {
-                throw CreativeError(.conflict, "Asset \(assetId) changed since it was read (now \(Timestamp.format(asset.updatedAt))); read it again and retry.")
+                throw CreativeError(
+                    .conflict, "Asset \(assetId) changed since it was read (now \(Timestamp.format(asset.updatedAt))); read it again and retry.")
             }
             if let title = updates.title { asset.title = try Validation.required(title, field: "title", max: Validation.maxTitle) }
             if let duration = updates.duration { asset.duration = try Validation.nonNegative(duration, field: "duration") }

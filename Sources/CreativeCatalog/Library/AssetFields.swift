@@ -1,4 +1,3 @@
-
 /// The optional fields saveAsset and updateAsset share, validated the same way for both.
 struct Fields {
     var category, description, prompt, negativePrompt, model, sampler, provider: String?

@@ -1,4 +1,3 @@
-
 /// One library folder, its index, and the seed libraries that work on them.
 public struct CreativeLibrary: Sendable {
     public let store: LibraryStore
@@ -39,7 +38,7 @@ public struct CreativeLibrary: Sendable {
         var added: [String] = []
         for template in DefaultTemplates.all {
             guard try store.locate(.template, id: template.id) == nil,
-                  try store.readFromTrash(CreativeTemplate.self, id: template.id) == nil
+                try store.readFromTrash(CreativeTemplate.self, id: template.id) == nil
             else { continue }
             try store.create(template, in: "templates")
             added.append(template.name)

@@ -17,8 +17,9 @@ public struct TemplateCatalog: Sendable {
     public func createTemplate(userId: String, template input: TemplateInput) throws(CreativeError) -> CreateTemplateResult {
         let userId = try Validation.userId(userId)
         let now = Timestamp.now()
-        var template = CreativeTemplate(id: ULID.make(at: now), userId: userId, name: "", type: input.type,
-                                        prompt: "", createdAt: now, updatedAt: now)
+        var template = CreativeTemplate(
+            id: ULID.make(at: now), userId: userId, name: "", type: input.type,
+            prompt: "", createdAt: now, updatedAt: now)
         var updates = TemplateUpdates()
         (updates.name, updates.description, updates.category, updates.prompt, updates.negativePrompt) =
             (input.name, input.description, input.category, input.prompt, input.negativePrompt)
@@ -42,11 +43,14 @@ public struct TemplateCatalog: Sendable {
 
     /// Changes the given fields of the user's own template; prompts are checked as Mustache.
     /// - Parameter expectedUpdatedAt: as for updateAsset: refuses with `conflict` if the template changed.
-    public func updateTemplate(_ templateId: String, userId: String, updates: TemplateUpdates, expectedUpdatedAt: Date? = nil) throws(CreativeError) -> SuccessResult {
+    public func updateTemplate(
+        _ templateId: String, userId: String, updates: TemplateUpdates, expectedUpdatedAt: Date? = nil
+    ) throws(CreativeError) -> SuccessResult {
         let updated = try store.update(CreativeTemplate.self, id: templateId) { (t: inout CreativeTemplate) throws(CreativeError) in
             guard t.userId == userId else { throw Self.notFound(templateId) }
             if let expected = expectedUpdatedAt, Timestamp.format(expected) != Timestamp.format(t.updatedAt) {
-                throw CreativeError(.conflict, "Template \(templateId) changed since it was read (now \(Timestamp.format(t.updatedAt))); read it again and retry.")
+                throw CreativeError(
+                    .conflict, "Template \(templateId) changed since it was read (now \(Timestamp.format(t.updatedAt))); read it again and retry.")
             }
             let before = t
             try Self.apply(updates, to: &t)
@@ -63,7 +67,9 @@ public struct TemplateCatalog: Sendable {
             throw Self.notFound(templateId)
         }
         if template.isDefault && !force {
-            throw CreativeError(.protected, "\"\(template.name)\" is a default template; delete it with force (CLI: --force) if you really mean to. It can be restored from the trash.")
+            throw CreativeError(
+                .protected,
+                "\"\(template.name)\" is a default template; delete it with force (CLI: --force) if you really mean to. It can be restored from the trash.")
         }
         guard template.userId == userId else { throw Self.notFound(templateId) }
         guard try store.moveToTrash(.template, id: templateId) else { throw Self.notFound(templateId) }
@@ -128,11 +134,14 @@ extension TemplateCatalog {
     /// is an error (write `{{=<% %>=}}` at the start of a prompt to use literal braces).
     /// - Throws: `not_found` for an unknown or invisible template, `invalid_input` naming a
     ///   variable that has no value.
-    public func render(_ templateId: String, userId: String, variables: [String: JSONValue]) throws(CreativeError)
+    public func render(
+        _ templateId: String, userId: String, variables: [String: JSONValue]
+    ) throws(CreativeError)
         -> (template: CreativeTemplate, prompt: String, negativePrompt: String?)
     {
         guard let template = try getTemplate(templateId, userId: userId) else {
-            throw CreativeError(.notFound, "templateId \(templateId) is not a template you can use; `creative template list` shows the ids.", field: "templateId")
+            throw CreativeError(
+                .notFound, "templateId \(templateId) is not a template you can use; `creative template list` shows the ids.", field: "templateId")
         }
         var values: [String: Any] = [:]
         if case .object(let defaults)? = template.parameters?["defaults"] {
@@ -142,7 +151,10 @@ extension TemplateCatalog {
         let needed = TemplateSyntax.variables(template.prompt) + TemplateSyntax.variables(template.negativePrompt ?? "")
         let missing = needed.filter { values[$0] == nil }
         if let first = missing.first {
-            throw .invalid("variables.\(first)", "The template \"\(template.name)\" needs a value for \(missing.joined(separator: ", ")); add \(missing.count == 1 ? "it" : "them") to variables.")
+            throw .invalid(
+                "variables.\(first)",
+                "The template \"\(template.name)\" needs a value for \(missing.joined(separator: ", ")); add \(missing.count == 1 ? "it" : "them") to variables."
+            )
         }
         let prompt = try TemplateSyntax.render(template.prompt, values)
         let negative = try template.negativePrompt.map { (text) throws(CreativeError) in try TemplateSyntax.render(text, values) }

@@ -10,7 +10,8 @@ public enum TemplateSyntax {
             _ = try MustacheTemplate(string: text)
         } catch let error as MustacheTemplate.ParserError {
             let where_ = "line \(error.context.lineNumber), column \(error.context.columnNumber)"
-            throw CreativeError(.invalidTemplate, "\(field) is not valid Mustache at \(where_) (\(error.error)); placeholders look like {{product}}.", field: field)
+            throw CreativeError(
+                .invalidTemplate, "\(field) is not valid Mustache at \(where_) (\(error.error)); placeholders look like {{product}}.", field: field)
         } catch {
             throw CreativeError(.invalidTemplate, "\(field) is not valid Mustache; placeholders look like {{product}}.", field: field)
         }

@@ -22,12 +22,14 @@ public enum MediaProbe {
     public static func inspect(_ data: Data, fileName: String?) -> MediaInfo {
         let ext = fileName.map { URL(fileURLWithPath: $0).pathExtension.lowercased() } ?? ""
         if let image = imageInfo(data) {
-            return MediaInfo(type: .image, format: image.format, width: image.width, height: image.height,
-                             fileSize: data.count, fileExtension: image.format == "jpeg" ? "jpg" : image.format)
+            return MediaInfo(
+                type: .image, format: image.format, width: image.width, height: image.height,
+                fileSize: data.count, fileExtension: image.format == "jpeg" ? "jpg" : image.format)
         }
         let safeExt = ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) && (1...8).contains(ext.count) ? ext : "bin"
-        return MediaInfo(type: mediaType(forExtension: safeExt), format: safeExt == "bin" ? nil : safeExt,
-                         width: nil, height: nil, fileSize: data.count, fileExtension: safeExt)
+        return MediaInfo(
+            type: mediaType(forExtension: safeExt), format: safeExt == "bin" ? nil : safeExt,
+            width: nil, height: nil, fileSize: data.count, fileExtension: safeExt)
     }
 
     static func mediaType(forExtension ext: String) -> MediaType? {

@@ -64,8 +64,10 @@ public struct GenerationRequest: Request, Equatable {
         .content: ["prompt", "contentType", "tone", "length", "audience", "language"],
         .improve: ["original", "goal"],
         .ideas: ["topic", "count"],
-        .fromTemplate: ["templateId", "variables", "negativePrompt", "width", "height", "seed", "steps", "guidance", "sampler",
-                        "tone", "length", "audience", "language"],
+        .fromTemplate: [
+            "templateId", "variables", "negativePrompt", "width", "height", "seed", "steps", "guidance", "sampler",
+            "tone", "length", "audience", "language",
+        ],
     ]
     public static let sharedFields: Set<String> = ["kind", "title", "tags", "category", "isPublic", "priority", "model", "provider"]
 

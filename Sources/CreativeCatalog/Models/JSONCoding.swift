@@ -90,8 +90,8 @@ public enum Timestamp {
                 return v
             }
             guard b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b[19] == 46, b[23] == 90,
-                  let y = n(0, 4), let mo = n(5, 2), let d = n(8, 2), let h = n(11, 2), let mi = n(14, 2),
-                  let s = n(17, 2), let ms = n(20, 3), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
+                let y = n(0, 4), let mo = n(5, 2), let d = n(8, 2), let h = n(11, 2), let mi = n(14, 2),
+                let s = n(17, 2), let ms = n(20, 3), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
             else { return nil }
             // Days from the civil date (Howard Hinnant's algorithm).
             let yy = mo <= 2 ? y - 1 : y

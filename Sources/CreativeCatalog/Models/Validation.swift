@@ -31,7 +31,7 @@ public enum Validation {
     /// User ids: letters, digits and `._@-`, 1–64 characters, not starting with a dot.
     public static func userId(_ userId: String) throws(CreativeError) -> String {
         guard (1...64).contains(userId.utf8.count), userId.utf8.allSatisfy({ userIdAlphabet.contains($0) }),
-              !userId.hasPrefix(".")
+            !userId.hasPrefix(".")
         else {
             throw .invalid("userId", "userId must be 1–64 letters, digits or . _ @ - and not start with a dot.")
         }

@@ -1,7 +1,8 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 /// A request file waiting in `inbox/` (or `inbox/<userId>/`).
 public struct InboxFile: Sendable, Hashable {
@@ -39,11 +40,14 @@ extension LibraryStore {
             for entry in POSIX.entries(dir) where !ignores(entry.name) {
                 if entry.isDirectory {
                     guard user == nil, entry.name != "failed", (try? Validation.userId(entry.name)) != nil,
-                          let sub = try? POSIX.openDirectory(dir, entry.name) else { continue }
+                        let sub = try? POSIX.openDirectory(dir, entry.name)
+                    else { continue }
                     collect(sub, "\(path)/\(entry.name)", user: entry.name)
                 } else if let st = POSIX.info(dir, entry.name), st.isRegular {
-                    files.append(InboxFile(path: "\(path)/\(entry.name)", name: entry.name, userFolder: user,
-                                           size: st.size, mtime: st.mtimeNanoseconds))
+                    files.append(
+                        InboxFile(
+                            path: "\(path)/\(entry.name)", name: entry.name, userFolder: user,
+                            size: st.size, mtime: st.mtimeNanoseconds))
                 }
             }
         }
@@ -77,7 +81,7 @@ extension LibraryStore {
     @discardableResult
     public func failIntake(_ claimed: ClaimedInboxFile, reason: String) throws(CreativeError) -> String {
         guard let from = try POSIX.openPath(rootDir, claimed.folder),
-              let failed = try POSIX.openPath(rootDir, "inbox/failed", create: true)
+            let failed = try POSIX.openPath(rootDir, "inbox/failed", create: true)
         else { throw POSIX.failure("open", "inbox/failed") }
         var name = claimed.file.name
         var n = 2

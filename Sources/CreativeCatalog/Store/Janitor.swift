@@ -1,7 +1,8 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 extension LibraryStore {
     /// Removes temp files and half-made folders the store left behind when a process died:

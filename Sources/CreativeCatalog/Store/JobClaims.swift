@@ -1,7 +1,8 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 /// Claims on jobs, the Maildir way: a `claim` file created with O_EXCL in the job's folder.
 /// Exactly one process wins, on one host or several sharing the folder (NFS v3+ honours O_EXCL).
@@ -61,7 +62,7 @@ extension LibraryStore {
     /// claimed again. - Returns: true when this call broke it.
     public func breakStaleJobClaim(_ id: String, lease: Double) -> Bool {
         guard let dir = try? jobFolder(id), let st = POSIX.info(dir, Self.claimName),
-              Date().timeIntervalSince1970 - st.mtime > lease
+            Date().timeIntervalSince1970 - st.mtime > lease
         else { return false }
         let aside = "claim.stale.\(Self.claimOwner).\(UInt32.random(in: 0...UInt32.max))"
         guard renameat(dir.fd, Self.claimName, dir.fd, aside) == 0 else { return false }

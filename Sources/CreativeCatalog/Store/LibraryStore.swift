@@ -1,8 +1,9 @@
+import Foundation
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
-import Synchronization
 
 /// Where an entity lives: its folder relative to the library root (`assets/2026-11/fox--01J…`).
 public struct EntityLocation: Sendable, Equatable {
@@ -86,7 +87,9 @@ public final class LibraryStore: Sendable {
         }
         if POSIX.info(store.rootDir, ".rsync-filter") == nil {
             // For `rsync -F`: the index is per machine, temp files are in flight.
-            let filter = Data("# rsync -F excludes these: the index is a per-machine cache; temp files, intakes and job claims are in flight.\n- /.index/\n- .*.tmp\n- .*.intake\n- /jobs/*/claim\n".utf8)
+            let filter = Data(
+                "# rsync -F excludes these: the index is a per-machine cache; temp files, intakes and job claims are in flight.\n- /.index/\n- .*.tmp\n- .*.intake\n- /jobs/*/claim\n"
+                    .utf8)
             try store.writeAtomically(filter, name: ".rsync-filter", in: store.rootDir, label: ".rsync-filter")
         }
         if POSIX.info(store.rootDir, settingsName) == nil {
@@ -115,8 +118,9 @@ public final class LibraryStore: Sendable {
         // The index's hint is trusted when the folder is still there and its name carries the id
         // (read and update check the sidecar's id anyway); a renamed folder is checked by its sidecar.
         if let hint = observer?.knownPath(kind, id: id), hint.hasPrefix(kind.folder + "/"),
-           !hint.split(separator: "/").contains(where: { $0 == ".." || $0.hasPrefix(".") }),
-           stat(kind, path: hint) != nil {
+            !hint.split(separator: "/").contains(where: { $0 == ".." || $0.hasPrefix(".") }),
+            stat(kind, path: hint) != nil
+        {
             let named = FolderName.id(in: String(hint.split(separator: "/").last ?? "")) == id
             if named { return EntityLocation(kind: kind, path: hint) }
             if try sidecarId(kind, at: hint) == id { return EntityLocation(kind: kind, path: hint) }
@@ -160,8 +164,8 @@ public final class LibraryStore: Sendable {
 
     private func sidecarId(_ kind: EntityKind, at path: String) throws(CreativeError) -> String? {
         guard let dir = try POSIX.openPath(rootDir, path),
-              let data = try? POSIX.readFile(dir, kind.sidecarName, limit: Self.sidecarLimit),
-              case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: data)
+            let data = try? POSIX.readFile(dir, kind.sidecarName, limit: Self.sidecarLimit),
+            case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: data)
         else { return nil }
         return object["id"]?.stringValue
     }
@@ -211,7 +215,7 @@ public final class LibraryStore: Sendable {
     /// - Throws: `invalid_sidecar` (with the file's path) when its sidecar is broken.
     public func read<T: Sidecar>(_ type: T.Type, id: String) throws(CreativeError) -> (T, EntityLocation)? {
         guard var location = try locate(T.kind, id: id),
-              var dir = try POSIX.openPath(rootDir, location.path)
+            var dir = try POSIX.openPath(rootDir, location.path)
         else { return nil }
         var (entity, _, _) = try readSidecar(T.self, in: dir, path: location.path)
         if entity.id != id {
@@ -254,7 +258,7 @@ public final class LibraryStore: Sendable {
     /// - Throws: `storage` when the name is not a regular file.
     public func openFile(at location: EntityLocation, name: String) throws(CreativeError) -> (descriptor: Int32, size: Int)? {
         guard !name.contains("/"), !name.hasPrefix("."), let dir = try POSIX.openPath(rootDir, location.path),
-              let (file, info) = try POSIX.openRegular(dir, name)
+            let (file, info) = try POSIX.openRegular(dir, name)
         else { return nil }
         let owned = fcntl(file.fd, F_DUPFD_CLOEXEC, 0)
         guard owned >= 0 else { throw POSIX.failure("open", name) }

@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 /// An open file descriptor, closed when the last reference goes. The store reaches every file
 /// through directory descriptors opened one component at a time with O_NOFOLLOW, so no symlink in

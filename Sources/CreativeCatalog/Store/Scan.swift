@@ -1,8 +1,9 @@
+import Foundation
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
-import Synchronization
 
 /// What the filesystem says about one sidecar: enough to tell, without reading it, whether it
 /// changed since the index last saw it.

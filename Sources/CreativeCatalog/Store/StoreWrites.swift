@@ -1,7 +1,8 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 /// A file to place in a new entity folder.
 public struct EntityFile: Sendable {
@@ -104,12 +105,12 @@ extension LibraryStore {
         // A folder can be moved or deleted between locating and locking it; then look again.
         for _ in 0..<5 {
             guard let location = try locate(T.kind, id: id),
-                  let dir = try POSIX.openPath(rootDir, location.path)
+                let dir = try POSIX.openPath(rootDir, location.path)
             else { return nil }
             try POSIX.lock(dir)
             defer { POSIX.unlock(dir) }
             guard let now = POSIX.info(dir), let there = try? POSIX.openPath(rootDir, location.path),
-                  POSIX.info(there)?.inode == now.inode
+                POSIX.info(there)?.inode == now.inode
             else { continue }
             var (entity, raw, bytes) = try readSidecar(T.self, in: dir, path: location.path)
             guard entity.id == id else { continue }

@@ -1,7 +1,8 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 extension LibraryStore {
     static let trashFolder = ".trash"
@@ -20,7 +21,7 @@ extension LibraryStore {
     public func readFromTrash<T: Sidecar>(_ type: T.Type, id: String) throws(CreativeError) -> (T, EntityLocation)? {
         _ = try Validation.id(id)
         guard let location = try locate(T.kind, id: id, under: "\(Self.trashFolder)/\(T.kind.folder)"),
-              let dir = try POSIX.openPath(rootDir, location.path)
+            let dir = try POSIX.openPath(rootDir, location.path)
         else { return nil }
         return (try readSidecar(T.self, in: dir, path: location.path).0, location)
     }
@@ -39,7 +40,8 @@ extension LibraryStore {
         let target = String(trashed.path.dropFirst(Self.trashFolder.count + 1))
         try move(trashed.path, to: target)
         if let dir = try POSIX.openPath(rootDir, target),
-           let sidecar = try POSIX.readFile(dir, kind.sidecarName, limit: Self.sidecarLimit) {
+            let sidecar = try POSIX.readFile(dir, kind.sidecarName, limit: Self.sidecarLimit)
+        {
             didStore(kind, id: id, path: target, sidecar: sidecar)
         }
         return EntityLocation(kind: kind, path: target)
@@ -50,8 +52,8 @@ extension LibraryStore {
         let sourceParts = source.split(separator: "/").map(String.init)
         let targetParts = target.split(separator: "/").map(String.init)
         guard let sourceName = sourceParts.last, let targetName = targetParts.last,
-              let from = try POSIX.openPath(rootDir, sourceParts.dropLast().joined(separator: "/")),
-              let to = try POSIX.openPath(rootDir, targetParts.dropLast().joined(separator: "/"), create: true)
+            let from = try POSIX.openPath(rootDir, sourceParts.dropLast().joined(separator: "/")),
+            let to = try POSIX.openPath(rootDir, targetParts.dropLast().joined(separator: "/"), create: true)
         else { throw CreativeError(.notFound, "\(source) is not in the library.") }
         guard POSIX.info(to, targetName) == nil else {
             throw CreativeError(.conflict, "\(target) already exists; move it away first.")

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Something changed in a watched tree. Events are hints: a consumer re-stats and re-reads
 /// before acting, and rescans after `overflow`.
 public enum WatchEvent: Sendable, Equatable {
@@ -18,8 +20,6 @@ public protocol FolderWatcher: Sendable {
     var events: AsyncStream<WatchEvent> { get }
     func stop()
 }
-
-import Synchronization
 
 /// A flag a watcher's thread polls to know when to stop.
 final class StopFlag: Sendable {

@@ -16,11 +16,13 @@ public final class PollingWatcher: FolderWatcher {
         looking = Task {
             var seen: [String: (Int, Double)] = [:]
             while !Task.isCancelled {
-                guard let now = try? await BlockingPool.io.run({ () -> [String: (Int, Double)] in
-                    var now: [String: (Int, Double)] = [:]
-                    for root in roots { Self.list(root, into: &now) }
-                    return now
-                }) else { break }
+                guard
+                    let now = try? await BlockingPool.io.run({ () -> [String: (Int, Double)] in
+                        var now: [String: (Int, Double)] = [:]
+                        for root in roots { Self.list(root, into: &now) }
+                        return now
+                    })
+                else { break }
                 for (path, stat) in now where seen[path].map({ $0 != stat }) ?? true {
                     continuation.yield(.fileReady(path))
                 }

@@ -140,8 +140,10 @@ private final class Transfer {
     var headers: [String: String] = [:]
     var overflowed = false
 
-    init(id: UInt64, easy: UnsafeMutableRawPointer, request: HTTPRequest,
-         continuation: CheckedContinuation<Result<HTTPResponse, TransportFailure>, Never>) {
+    init(
+        id: UInt64, easy: UnsafeMutableRawPointer, request: HTTPRequest,
+        continuation: CheckedContinuation<Result<HTTPResponse, TransportFailure>, Never>
+    ) {
         (self.id, self.easy, self.continuation) = (id, easy, continuation)
         (limit, onChunk) = (request.maxResponseBytes, request.onChunk)
         for (name, value) in request.headers { headerList = curl_slist_append(headerList, "\(name): \(value)") }

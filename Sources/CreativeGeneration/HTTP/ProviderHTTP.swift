@@ -45,11 +45,14 @@ public enum ProviderHTTP {
             case .failure(.tooLarge):
                 throw CreativeError(.providerError, "\(provider) answered with more than \(request.maxResponseBytes / 1_048_576) MiB; the answer was refused.")
             case .failure(.timeout):
-                guard !last else { throw CreativeError(.timeout, "\(provider) did not answer within \(Int(request.timeout)) seconds, \(attempt) times; try again later.") }
+                guard !last else {
+                    throw CreativeError(.timeout, "\(provider) did not answer within \(Int(request.timeout)) seconds, \(attempt) times; try again later.")
+                }
                 wait = delay(attempt: attempt, retryAfter: nil, policy: policy)
             case .failure(.unreachable(let reason)):
                 guard !last else {
-                    throw CreativeError(.providerUnavailable, "\(provider) could not be reached (\(redact(reason, request.secrets))); check its base URL and the network.")
+                    throw CreativeError(
+                        .providerUnavailable, "\(provider) could not be reached (\(redact(reason, request.secrets))); check its base URL and the network.")
                 }
                 wait = delay(attempt: attempt, retryAfter: nil, policy: policy)
             }

@@ -16,14 +16,18 @@ struct GenerationOutput {
 /// provider call.
 protocol JobExecutor: Sendable {
     var provider: String { get }
-    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput
+    func run(
+        _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput
 }
 
 /// The built-in offline image provider: a real PNG composed from prompt and seed.
 struct LocalImageExecutor: JobExecutor {
     let provider = "local"
 
-    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput {
+    func run(
+        _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput {
         let input = LocalImageRequest(
             prompt: job.prompt, negativePrompt: job.negativePrompt, width: request.width ?? 512, height: request.height ?? 512,
             seed: request.seed ?? 0, steps: request.steps ?? 20, guidance: request.guidance ?? 7,
@@ -45,7 +49,9 @@ struct LocalImageExecutor: JobExecutor {
 struct LocalTextExecutor: JobExecutor {
     let provider = "local"
 
-    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput {
+    func run(
+        _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput {
         try await BlockingPool.media.run { Self.write(job, request, progress: progress) }
     }
 

@@ -49,8 +49,10 @@ public struct Generation: Sendable {
     /// Submits, then (with `wait`) runs the job in the calling task and reports its outcome:
     /// cancelling the caller cancels the provider call. `extra` adds job parameters (lineage
     /// such as parentAssetId).
-    public func generate(_ request: GenerationRequest, userId: String, wait: Bool, extra: [String: JSONValue] = [:],
-                         progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(CreativeError) -> GenerateResult {
+    public func generate(
+        _ request: GenerationRequest, userId: String, wait: Bool, extra: [String: JSONValue] = [:],
+        progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) async throws(CreativeError) -> GenerateResult {
         guard wait else { return GenerateResult(jobId: try await submit(request, userId: userId, extra: extra).id) }
         // Not announced to the workers: this call runs it.
         let job = try await write(request, userId: userId, extra: extra)
@@ -61,7 +63,7 @@ public struct Generation: Sendable {
             let store = library.store
             result.content = try await BlockingPool.io.run { () throws(CreativeError) -> String? in
                 guard let location = try store.locate(.asset, id: assetId),
-                      let data = try store.readFile(at: location, name: "content.md", limit: 4 * 1024 * 1024)
+                    let data = try store.readFile(at: location, name: "content.md", limit: 4 * 1024 * 1024)
                 else { return nil }
                 return String(decoding: data, as: UTF8.self)
             }

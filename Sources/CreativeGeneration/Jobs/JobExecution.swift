@@ -19,10 +19,11 @@ extension JobRunner {
         let reporter = ProgressReporter()
         let ended = await withTaskGroup(of: Outcome.self) { group -> GenerationJob? in
             group.addTask {
-                .ended(await self.perform(queued) { step, total in
-                    progress?(step, total)
-                    reporter.report(step, total)
-                })
+                .ended(
+                    await self.perform(queued) { step, total in
+                        progress?(step, total)
+                        reporter.report(step, total)
+                    })
             }
             group.addTask { await self.keep(queued.id, reporter) }
             var result: GenerationJob?
@@ -67,7 +68,7 @@ extension JobRunner {
                         job.progress = min(99, step * 100 / max(total, 1))
                     }
                 }
-            } catch where error.code == .cancelled && !Task.isCancelled {
+            } catch  where error.code == .cancelled && !Task.isCancelled {
                 return .cancelledByUser
             } catch {
                 continue
@@ -95,7 +96,7 @@ extension JobRunner {
             while made == nil {
                 do throws(CreativeError) {
                     made = try await generate(job, request, progress: progress)
-                } catch where error.isRetryable && attempt < Self.maxAttempts {
+                } catch  where error.isRetryable && attempt < Self.maxAttempts {
                     // Exponential backoff with jitter; refusals are never retried.
                     let delay = Self.retryBase * pow(2, Double(attempt - 1)) * Double.random(in: 0.8...1.2)
                     logger.notice("job \(job.id) attempt \(attempt) failed (\(error.message)); retrying in \(String(format: "%.1f", delay))s")
@@ -140,7 +141,9 @@ extension JobRunner {
     }
 
     /// Runs the provider and saves its output as an asset with the job's id.
-    private func generate(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> (asset: CreativeAsset, location: EntityLocation)? {
+    private func generate(
+        _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> (asset: CreativeAsset, location: EntityLocation)? {
         guard job.type == .image || job.type == .text else {
             throw CreativeError(.invalidInput, "Jobs of type \(job.type.rawValue) cannot run yet.", field: "type")
         }
@@ -210,14 +213,19 @@ extension JobRunner {
         let monthStart = calendar.dateInterval(of: .month, for: Date())?.start ?? Date()
         let spent = try library.index.spent(userId: job.userId, since: monthStart)
         guard spent < budget else {
-            throw CreativeError(.budgetExceeded, String(format: "%@ has spent $%.2f of the $%.2f monthly budget in library.json; raise monthlyBudgetUSD or wait until next month.", job.userId, spent, budget))
+            throw CreativeError(
+                .budgetExceeded,
+                String(
+                    format: "%@ has spent $%.2f of the $%.2f monthly budget in library.json; raise monthlyBudgetUSD or wait until next month.", job.userId,
+                    spent, budget))
         }
     }
 
     /// Read-modify-write of the job sidecar on the io pool; refuses to touch a cancelled job.
     /// - Parameter finishing: write even if the task is cancelled (the work it records is done).
     @discardableResult
-    func update(_ id: String, finishing: Bool = false, _ change: @escaping @Sendable (inout GenerationJob) -> Void) async throws(CreativeError) -> GenerationJob {
+    func update(_ id: String, finishing: Bool = false, _ change: @escaping @Sendable (inout GenerationJob) -> Void) async throws(CreativeError) -> GenerationJob
+    {
         let store = library.store
         let write = { @Sendable () throws(CreativeError) -> GenerationJob? in
             try store.update(GenerationJob.self, id: id) { (job: inout GenerationJob) throws(CreativeError) in

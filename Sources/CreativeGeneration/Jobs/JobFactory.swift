@@ -6,7 +6,9 @@ import Foundation
 package enum JobFactory {
     static let defaultModel = "local"
 
-    package static func make(_ request: GenerationRequest, userId: String, id: String, source: String?, library: CreativeLibrary) throws(CreativeError) -> GenerationJob {
+    package static func make(
+        _ request: GenerationRequest, userId: String, id: String, source: String?, library: CreativeLibrary
+    ) throws(CreativeError) -> GenerationJob {
         var request = request
         var kind = request.resolvedKind
         var type: MediaType = kind == .image ? .image : .text

@@ -47,8 +47,10 @@ public final class JobRunner: Service, Sendable {
     private let state = Mutex(State())
     let signals = Waiters<Signal>()
 
-    public init(library: CreativeLibrary, workers: Int, lease: Double, environment: ProviderEnvironment = ProviderEnvironment(),
-                retryPolicy: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "creative.jobs")) {
+    public init(
+        library: CreativeLibrary, workers: Int, lease: Double, environment: ProviderEnvironment = ProviderEnvironment(),
+        retryPolicy: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "creative.jobs")
+    ) {
         self.library = library
         self.environment = environment
         self.retryPolicy = retryPolicy
@@ -137,7 +139,9 @@ public final class JobRunner: Service, Sendable {
     /// re-read every half second.
     /// - Parameter progress: sees each step of a job this call runs.
     /// - Returns: the job in its final state, or as it is when `timeout` passes.
-    public func runNow(_ id: String, timeout: Duration = .seconds(600), progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(CreativeError) -> GenerationJob {
+    public func runNow(
+        _ id: String, timeout: Duration = .seconds(600), progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) async throws(CreativeError) -> GenerationJob {
         let store = library.store
         let claimed = try await BlockingPool.io.run { () throws(CreativeError) -> GenerationJob? in
             guard try store.claimJob(id) else { return nil }

@@ -16,23 +16,31 @@ enum Router {
         let model = (job.model ?? "local").lowercased()
         let provider = request.provider?.lowercased()
         if model.hasPrefix("midjourney") || provider == "midjourney" {
-            throw CreativeError(.providerUnavailable, "Midjourney has no public API, so the engine cannot call it; use dall-e-3, gpt-image-1, a Stable Diffusion web UI (SDWEBUI_URL) or local.", field: "model")
+            throw CreativeError(
+                .providerUnavailable,
+                "Midjourney has no public API, so the engine cannot call it; use dall-e-3, gpt-image-1, a Stable Diffusion web UI (SDWEBUI_URL) or local.",
+                field: "model")
         }
         if job.type == .image {
             if provider == "openai" || model.hasPrefix("dall-e") || model.hasPrefix("gpt-image") {
-                guard env.openAIKey != nil else { return Choice(executor: LocalImageExecutor(), note: "OPENAI_API_KEY is not set, so the local provider answered.") }
+                guard env.openAIKey != nil else {
+                    return Choice(executor: LocalImageExecutor(), note: "OPENAI_API_KEY is not set, so the local provider answered.")
+                }
                 return Choice(executor: OpenAIImageExecutor(images: OpenAIImages(environment: env, policy: policy)), note: nil)
             }
             let stableDiffusion = ["sd", "stable-", "sdxl"].contains(where: model.hasPrefix)
             if provider == "sdwebui" || (stableDiffusion && env.sdWebUIURL != nil && provider != "stability") {
-                guard let url = env.sdWebUIURL else { return Choice(executor: LocalImageExecutor(), note: "SDWEBUI_URL is not set, so the local provider answered.") }
+                guard let url = env.sdWebUIURL else {
+                    return Choice(executor: LocalImageExecutor(), note: "SDWEBUI_URL is not set, so the local provider answered.")
+                }
                 return Choice(executor: SDWebUIExecutor(webUI: SDWebUI(baseURL: url, policy: policy)), note: nil)
             }
             if provider == "stability" || stableDiffusion {
                 guard env.stabilityKey != nil else {
                     return Choice(executor: LocalImageExecutor(), note: "Neither SDWEBUI_URL nor STABILITY_API_KEY is set, so the local provider answered.")
                 }
-                return Choice(executor: StabilityExecutor(stability: StabilityImages(key: env.stabilityKey, baseURL: env.stabilityBaseURL, policy: policy)), note: nil)
+                return Choice(
+                    executor: StabilityExecutor(stability: StabilityImages(key: env.stabilityKey, baseURL: env.stabilityBaseURL, policy: policy)), note: nil)
             }
             if model != "local" {
                 return Choice(executor: LocalImageExecutor(), note: "No provider for \(model) is configured, so the local provider answered.")
@@ -43,7 +51,9 @@ enum Router {
             return Choice(executor: ChatTextExecutor(chat: OpenAIChat(ollama: env, policy: policy), providerName: "ollama"), note: nil)
         }
         if provider == "anthropic" || model.hasPrefix("claude") {
-            guard env.anthropicKey != nil else { return Choice(executor: LocalTextExecutor(), note: "ANTHROPIC_API_KEY is not set, so the local provider answered.") }
+            guard env.anthropicKey != nil else {
+                return Choice(executor: LocalTextExecutor(), note: "ANTHROPIC_API_KEY is not set, so the local provider answered.")
+            }
             return Choice(executor: ChatTextExecutor(chat: AnthropicMessages(environment: env, policy: policy), providerName: "anthropic"), note: nil)
         }
         if provider == "openai" || ["gpt-", "o1", "o3", "o4", "chatgpt"].contains(where: model.hasPrefix) {
@@ -61,9 +71,12 @@ struct OpenAIImageExecutor: JobExecutor {
     let provider = "openai"
     let images: OpenAIImages
 
-    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput {
-        let output = try await images.generate(prompt: job.prompt, model: job.model ?? "dall-e-3", width: request.width ?? 1024,
-                                         height: request.height ?? 1024, quality: request.quality, style: request.style)
+    func run(
+        _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput {
+        let output = try await images.generate(
+            prompt: job.prompt, model: job.model ?? "dall-e-3", width: request.width ?? 1024,
+            height: request.height ?? 1024, quality: request.quality, style: request.style)
         progress(1, 1)
         var parameters: [String: JSONValue] = ["requestedSize": .string(output.size)]
         if let revised = output.revisedPrompt { parameters["revisedPrompt"] = .string(revised) }
@@ -75,10 +88,13 @@ struct SDWebUIExecutor: JobExecutor {
     let provider = "sdwebui"
     let webUI: SDWebUI
 
-    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput {
-        let output = try await webUI.generate(prompt: job.prompt, negativePrompt: job.negativePrompt, width: request.width ?? 512, height: request.height ?? 512,
-                                        seed: request.seed, steps: request.steps ?? 20, guidance: request.guidance ?? 7,
-                                        sampler: request.sampler ?? "Euler a", progress: progress)
+    func run(
+        _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput {
+        let output = try await webUI.generate(
+            prompt: job.prompt, negativePrompt: job.negativePrompt, width: request.width ?? 512, height: request.height ?? 512,
+            seed: request.seed, steps: request.steps ?? 20, guidance: request.guidance ?? 7,
+            sampler: request.sampler ?? "Euler a", progress: progress)
         return GenerationOutput(data: output.image, fileName: "image.png", cost: 0, parameters: output.seed.map { ["providerSeed": .int($0)] } ?? [:])
     }
 }
@@ -87,9 +103,12 @@ struct StabilityExecutor: JobExecutor {
     let provider = "stability"
     let stability: StabilityImages
 
-    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput {
-        let output = try await stability.generate(prompt: job.prompt, negativePrompt: job.negativePrompt, model: job.model ?? "stable-image-core",
-                                            width: request.width ?? 1024, height: request.height ?? 1024, seed: request.seed)
+    func run(
+        _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput {
+        let output = try await stability.generate(
+            prompt: job.prompt, negativePrompt: job.negativePrompt, model: job.model ?? "stable-image-core",
+            width: request.width ?? 1024, height: request.height ?? 1024, seed: request.seed)
         progress(1, 1)
         var parameters: [String: JSONValue] = ["finishReason": .string(output.info["finishReason"] ?? "SUCCESS")]
         if let seed = output.seed { parameters["providerSeed"] = .int(seed) }
@@ -103,7 +122,9 @@ struct ChatTextExecutor: JobExecutor {
     let providerName: String
     var provider: String { providerName }
 
-    func run(_ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> GenerationOutput {
+    func run(
+        _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput {
         let kind = job.parameters?["kind"]?.stringValue.flatMap(RequestKind.init(rawValue:)) ?? .content
         let model = job.model ?? "local"
         var parameters: [String: JSONValue] = [:]
@@ -113,16 +134,18 @@ struct ChatTextExecutor: JobExecutor {
         case .ideas:
             let count = request.count ?? 10
             let topic = request.topic ?? job.prompt
-            let answer = try await chat.complete(system: "You brainstorm. Answer with a JSON array of exactly \(count) distinct, specific ideas (short strings) and nothing else.",
-                                           prompt: "Topic: \(topic)", model: model, maxTokens: 60 * count + 200)
+            let answer = try await chat.complete(
+                system: "You brainstorm. Answer with a JSON array of exactly \(count) distinct, specific ideas (short strings) and nothing else.",
+                prompt: "Topic: \(topic)", model: model, maxTokens: 60 * count + 200)
             usage = (answer.inputTokens, answer.outputTokens, answer.cost)
             let ideas = Self.exactly(count, Self.parseList(answer.text), topic: topic)
             parameters["ideas"] = .array(ideas.map { .string($0) })
             text = "# Ideas: \(topic)\n\n" + ideas.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n") + "\n"
         case .improve:
             let original = request.original ?? job.prompt
-            let answer = try await chat.complete(system: "You are an editor. Improve the copy toward the goal. Answer with JSON only: {\"improved\": string, \"suggestions\": [string]}.",
-                                           prompt: "Goal: \(request.goal ?? "clearer")\n\nCopy:\n\(original)", model: model, maxTokens: 2000)
+            let answer = try await chat.complete(
+                system: "You are an editor. Improve the copy toward the goal. Answer with JSON only: {\"improved\": string, \"suggestions\": [string]}.",
+                prompt: "Goal: \(request.goal ?? "clearer")\n\nCopy:\n\(original)", model: model, maxTokens: 2000)
             usage = (answer.inputTokens, answer.outputTokens, answer.cost)
             let object = Self.jsonObject(Edit.self, in: answer.text)
             let improved = object?.improved ?? answer.text
@@ -137,8 +160,9 @@ struct ChatTextExecutor: JobExecutor {
             if let audience = request.audience { brief.append("Audience: \(audience).") }
             if let language = request.language { brief.append("Language: \(language).") }
             // Copy is long: stream it, so the job shows progress while it is written.
-            let answer = try await chat.complete(system: "You are a senior copywriter. " + brief.joined(separator: " "), prompt: job.prompt, model: model,
-                                           maxTokens: 2000, progress: progress)
+            let answer = try await chat.complete(
+                system: "You are a senior copywriter. " + brief.joined(separator: " "), prompt: job.prompt, model: model,
+                maxTokens: 2000, progress: progress)
             usage = (answer.inputTokens, answer.outputTokens, answer.cost)
             text = answer.text
         }
@@ -152,7 +176,8 @@ struct ChatTextExecutor: JobExecutor {
     /// lines when the model ignored the format.
     static func parseList(_ text: String) -> [String] {
         if let start = text.firstIndex(of: "["), let end = text.lastIndex(of: "]"), start < end,
-           let items = try? JSONDecoder().decode([ListItem].self, from: Data(text[start...end].utf8)) {
+            let items = try? JSONDecoder().decode([ListItem].self, from: Data(text[start...end].utf8))
+        {
             return items.compactMap(\.text)
         }
         return text.split(separator: "\n").map { line in

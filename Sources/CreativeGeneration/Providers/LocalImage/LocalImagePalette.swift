@@ -64,7 +64,8 @@ extension LocalImage {
         var chosen: [Theme] = []
         for word in words(prompt) {
             guard chosen.count < 3, let theme = allowed.first(where: { $0.words.contains(word) }),
-                  !chosen.contains(where: { $0.words == theme.words }) else { continue }
+                !chosen.contains(where: { $0.words == theme.words })
+            else { continue }
             chosen.append(theme)
         }
         if chosen.isEmpty {

@@ -28,7 +28,8 @@ extension LocalImage {
             mids = chosen.flatMap { $0.colors[1...2] }
             // The composition depends on the words and the seed only; size, steps, guidance and
             // sampler change how it is rendered, not where things are.
-            let seed = fnv1a(request.prompt) ^ fnv1a(request.negativePrompt ?? "", basis: 0x8422_2325_cbf2_9ce4)
+            let seed =
+                fnv1a(request.prompt) ^ fnv1a(request.negativePrompt ?? "", basis: 0x8422_2325_cbf2_9ce4)
                 ^ (UInt64(request.seed) &* 0x9E37_79B9_7F4A_7C15)
             random = Random(seed: seed)
             let first = chosen[0].colors, last = chosen[chosen.count - 1].colors
@@ -93,8 +94,10 @@ extension LocalImage {
 
         /// Blends `color` inside the circle; `falloff(q, d)` gets the squared and plain
         /// distance from the centre in radii (both < 1) and returns the coverage 0...1.
-        private mutating func paint(_ cx: Float, _ cy: Float, _ radius: Float, _ color: Color, _ strength: Float,
-                                    _ blend: Blend, _ falloff: (Float, Float) -> Float) {
+        private mutating func paint(
+            _ cx: Float, _ cy: Float, _ radius: Float, _ color: Color, _ strength: Float,
+            _ blend: Blend, _ falloff: (Float, Float) -> Float
+        ) {
             let x0 = max(0, Int(cx - radius)), x1 = min(width - 1, Int(cx + radius))
             let y0 = max(0, Int(cy - radius)), y1 = min(height - 1, Int(cy + radius))
             guard x0 <= x1, y0 <= y1 else { return }

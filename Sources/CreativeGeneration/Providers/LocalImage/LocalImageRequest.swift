@@ -23,8 +23,10 @@ public struct LocalImageRequest: Sendable, Equatable {
     /// The model name written into the PNG parameters ("local").
     public var model: String
 
-    public init(prompt: String, negativePrompt: String? = nil, width: Int = 512, height: Int = 512, seed: Int,
-                steps: Int = 20, guidance: Double = 7, sampler: String = "Euler a", model: String = "local") {
+    public init(
+        prompt: String, negativePrompt: String? = nil, width: Int = 512, height: Int = 512, seed: Int,
+        steps: Int = 20, guidance: Double = 7, sampler: String = "Euler a", model: String = "local"
+    ) {
         self.prompt = prompt
         self.negativePrompt = negativePrompt
         self.width = width

@@ -20,8 +20,9 @@ enum CopyEditor {
         let trimmedOriginal = original.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmedOriginal.isEmpty else {
             // Whitespace-only input has nothing to edit; hand it back rather than an empty string.
-            return CopyImprovement(improved: original, suggestions: ["The text is empty; write one sentence that states your main point."],
-                                   readabilityBefore: 0, readabilityAfter: 0)
+            return CopyImprovement(
+                improved: original, suggestions: ["The text is empty; write one sentence that states your main point."],
+                readabilityBefore: 0, readabilityAfter: 0)
         }
         var notes = EditNotes()
         var text = original.replacingOccurrences(of: "\r\n", with: "\n")
@@ -168,7 +169,8 @@ enum CopyEditor {
             let lower = word.lowercased()
             // Acronyms are read letter by letter ("an FAQ", "a URL"); leave them to the writer.
             if word.count > 1 && word == word.uppercased() { return nil }
-            let vowelSound = ("aeiou".contains(lower.prefix(1)) && !soundsConsonant.contains { lower.hasPrefix($0) })
+            let vowelSound =
+                ("aeiou".contains(lower.prefix(1)) && !soundsConsonant.contains { lower.hasPrefix($0) })
                 || silentH.contains { lower.hasPrefix($0) }
             let wanted = vowelSound ? "an" : "a"
             guard wanted != article.lowercased() else { return nil }
@@ -183,12 +185,14 @@ enum CopyEditor {
             let line = String(rawLine)
             let indent = String(line.prefix { $0 == " " || $0 == "\t" })
             var body = TextTools.collapseSpaces(line)
-            body = TextTools.replaceMatches("[ \\t]+([,.;:!?])", in: body) { match, source in
-                TextTools.group(match, 1, in: source)
-            }.text
-            body = TextTools.replaceMatches(",[ \\t]*([,.;:!?])", in: body) { match, source in
-                TextTools.group(match, 1, in: source)
-            }.text
+            body =
+                TextTools.replaceMatches("[ \\t]+([,.;:!?])", in: body) { match, source in
+                    TextTools.group(match, 1, in: source)
+                }.text
+            body =
+                TextTools.replaceMatches(",[ \\t]*([,.;:!?])", in: body) { match, source in
+                    TextTools.group(match, 1, in: source)
+                }.text
             let sentences = TextTools.sentences(in: body)
                 .filter { !$0.allSatisfy { ".!?,;: ".contains($0) } }
                 .map(TextTools.capitalizingFirstLetter)

@@ -10,7 +10,9 @@ enum CopyFlags {
         for phrase in CopyRules.weaselPhrases where CopyRules.containsPhrase(phrase, in: text) {
             found += 1
             if found <= maxPerIssue {
-                notes.add("“\(TextTools.capitalizingFirstLetter(phrase))” is a vague attribution; name the source or give a specific number so readers can trust the claim.")
+                notes.add(
+                    "“\(TextTools.capitalizingFirstLetter(phrase))” is a vague attribution; name the source or give a specific number so readers can trust the claim."
+                )
             }
         }
         if found > maxPerIssue {
@@ -29,7 +31,8 @@ enum CopyFlags {
     /// irregular), optionally followed by "by <agent>" which tells us who should be the subject.
     static func flagPassive(in text: String, notes: inout EditNotes) {
         let irregular = CopyRules.irregularParticiples.joined(separator: "|")
-        let pattern = "(?:\\b([\\w'-]+)[ \\t]+)?\\b(am|is|are|was|were|be|been|being)[ \\t]+"
+        let pattern =
+            "(?:\\b([\\w'-]+)[ \\t]+)?\\b(am|is|are|was|were|be|been|being)[ \\t]+"
             + "(?:(?:not|also|often|never|always|already|still|\\w+ly)[ \\t]+)?"
             + "(\\w+ed|\(irregular))\\b"
             + "(?:[ \\t]+by[ \\t]+((?:(?:the|a|an|our|their|his|her|my|your|its|this|that)[ \\t]+)?[\\w'-]+"

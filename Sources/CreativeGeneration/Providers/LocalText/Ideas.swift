@@ -110,7 +110,8 @@ enum IdeaGenerator {
 
     private static func fill(_ pattern: String, topic: String, rng: inout SeededGenerator) -> String {
         let size = rng.pick(listSizes, default: 10)
-        let text = pattern
+        let text =
+            pattern
             .replacingOccurrences(of: "{n}", with: String(size))
             .replacingOccurrences(of: "{t}", with: topic)
         return TextTools.capitalizingFirstLetter(text)

@@ -15,15 +15,20 @@ enum LongFormWriter {
         )
         let intro = s.voice(
             neutral: "This guide covers what \(t) is, why it matters\(s.forAudience), and how to get results with a simple, repeatable process.",
-            friendly: "If you've ever wondered where to start with \(t), you're in the right place. This guide walks \(s.readerObject) through the essentials step by step, with no jargon and no pressure.",
-            professional: "\(TextTools.capitalizingFirstLetter(t)) is becoming central to how \(s.readers) work. This article outlines the core principles, a repeatable process and the pitfalls that cost teams time and money.",
-            playful: "Let's be honest: \(t) can look a little intimidating. Good news: it's far more fun than it looks. Grab a drink, get comfy, and let's dig in\(s.forAudience.isEmpty ? "" : " (this one's\(s.forAudience))").",
+            friendly:
+                "If you've ever wondered where to start with \(t), you're in the right place. This guide walks \(s.readerObject) through the essentials step by step, with no jargon and no pressure.",
+            professional:
+                "\(TextTools.capitalizingFirstLetter(t)) is becoming central to how \(s.readers) work. This article outlines the core principles, a repeatable process and the pitfalls that cost teams time and money.",
+            playful:
+                "Let's be honest: \(t) can look a little intimidating. Good news: it's far more fun than it looks. Grab a drink, get comfy, and let's dig in\(s.forAudience.isEmpty ? "" : " (this one's\(s.forAudience))").",
             bold: "Most advice about \(t) is vague. This isn't. Here's exactly what works, what doesn't and what to do next\(s.forAudience)."
         )
         var lines = ["# \(title)", "", "*A guide to \(t)\(s.forAudience).*", "", intro, ""]
         if s.length == .long {
-            lines += ["**Key takeaways**", "", "- Start small and build a routine around \(t).",
-                      "- Track one number so progress is visible.", "- Learn from common mistakes before you make them.", ""]
+            lines += [
+                "**Key takeaways**", "", "- Start small and build a routine around \(t).",
+                "- Track one number so progress is visible.", "- Learn from common mistakes before you make them.", "",
+            ]
         }
         let sectionCount = s.amount(short: 3, medium: 5, long: 7)
         let bulletCount = s.amount(short: 2, medium: 3, long: 4)
@@ -33,9 +38,11 @@ enum LongFormWriter {
             lines.append("")
         }
         let conclusion = s.voice(
-            neutral: "\(TextTools.capitalizingFirstLetter(t)) rewards steady practice more than big leaps. Use the steps above as a checklist and revisit them as you improve.",
+            neutral:
+                "\(TextTools.capitalizingFirstLetter(t)) rewards steady practice more than big leaps. Use the steps above as a checklist and revisit them as you improve.",
             friendly: "That's it! You don't need to be an expert to get going with \(t); you just need a first step and a little patience with yourself.",
-            professional: "Organisations that treat \(t) as a repeatable process, rather than a one-off project, see the most consistent results. Start with the fundamentals and measure as you go.",
+            professional:
+                "Organisations that treat \(t) as a repeatable process, rather than a one-off project, see the most consistent results. Start with the fundamentals and measure as you go.",
             playful: "And there you have it: \(t), demystified. No capes or secret handshakes required, just curiosity and a willingness to try things.",
             bold: "You now know more about \(t) than most people who talk about it. The only thing left is to act on it."
         )
@@ -53,34 +60,55 @@ enum LongFormWriter {
     private static func blogSections(_ s: ContentStyle) -> [(heading: String, bullets: [String])] {
         let t = s.topic
         return [
-            ("Why \(s.title) Matters\(s.forAudience)", [
-                "The problem \(t) solves, in one sentence", "What changes when you get \(t) right",
-                "A quick example \(s.readers) will recognise", "The real cost of ignoring it",
-            ]),
-            ("The Basics of \(s.title)", [
-                "Key terms, defined in plain English", "The minimum tools or resources you need",
-                "How long it realistically takes to see results", "What good looks like: a simple benchmark",
-            ]),
-            ("A Step-by-Step Approach", [
-                "Step 1: set one clear, measurable goal for \(t)", "Step 2: start small with a simple first attempt",
-                "Step 3: review what worked and adjust", "Step 4: build a weekly routine around it",
-            ]),
-            ("Common Mistakes to Avoid", [
-                "Trying to do everything at once", "Copying someone else's approach without adapting it",
-                "Skipping the basics to chase advanced tricks", "Not tracking results, so progress stays invisible",
-            ]),
-            ("Tools and Resources", [
-                "A free option to get started with \(t)", "One upgrade worth paying for later",
-                "A community or forum for questions", "A printable checklist to stay consistent",
-            ]),
-            ("A Real-World Example", [
-                "The starting point and the goal", "What was tried first, and what failed",
-                "The change that made the difference", "The measurable result",
-            ]),
-            ("Taking \(s.title) Further", [
-                "Advanced techniques once the basics are habit", "How to teach \(t) to others",
-                "Signals that it's time to level up", "Where \(t) is heading next",
-            ]),
+            (
+                "Why \(s.title) Matters\(s.forAudience)",
+                [
+                    "The problem \(t) solves, in one sentence", "What changes when you get \(t) right",
+                    "A quick example \(s.readers) will recognise", "The real cost of ignoring it",
+                ]
+            ),
+            (
+                "The Basics of \(s.title)",
+                [
+                    "Key terms, defined in plain English", "The minimum tools or resources you need",
+                    "How long it realistically takes to see results", "What good looks like: a simple benchmark",
+                ]
+            ),
+            (
+                "A Step-by-Step Approach",
+                [
+                    "Step 1: set one clear, measurable goal for \(t)", "Step 2: start small with a simple first attempt",
+                    "Step 3: review what worked and adjust", "Step 4: build a weekly routine around it",
+                ]
+            ),
+            (
+                "Common Mistakes to Avoid",
+                [
+                    "Trying to do everything at once", "Copying someone else's approach without adapting it",
+                    "Skipping the basics to chase advanced tricks", "Not tracking results, so progress stays invisible",
+                ]
+            ),
+            (
+                "Tools and Resources",
+                [
+                    "A free option to get started with \(t)", "One upgrade worth paying for later",
+                    "A community or forum for questions", "A printable checklist to stay consistent",
+                ]
+            ),
+            (
+                "A Real-World Example",
+                [
+                    "The starting point and the goal", "What was tried first, and what failed",
+                    "The change that made the difference", "The measurable result",
+                ]
+            ),
+            (
+                "Taking \(s.title) Further",
+                [
+                    "Advanced techniques once the basics are habit", "How to teach \(t) to others",
+                    "Signals that it's time to level up", "Where \(t) is heading next",
+                ]
+            ),
         ]
     }
 
@@ -89,9 +117,10 @@ enum LongFormWriter {
     static func email(_ s: ContentStyle) -> String {
         let t = s.topic
         let subjects = [
-            s.voice(neutral: "Your guide to \(t)", friendly: "A little something about \(t) for you",
-                    professional: "\(s.title): key insights and next steps", playful: "\(s.title)? Oh, we have thoughts",
-                    bold: "Stop overthinking \(t)"),
+            s.voice(
+                neutral: "Your guide to \(t)", friendly: "A little something about \(t) for you",
+                professional: "\(s.title): key insights and next steps", playful: "\(s.title)? Oh, we have thoughts",
+                bold: "Stop overthinking \(t)"),
             "\(s.amount(short: 3, medium: 5, long: 7)) quick wins for \(t)",
             "What most people miss about \(t)",
             "Your \(t) questions, answered",
@@ -113,12 +142,16 @@ enum LongFormWriter {
             neutral: "Read the full guide", friendly: "Take a look (it's free)", professional: "Download the briefing",
             playful: "Show me the good stuff", bold: "Get started now"
         )
-        let signOff = s.voice(neutral: "Best regards,", friendly: "Warmly,", professional: "Kind regards,",
-                              playful: "High fives,", bold: "To your progress,")
+        let signOff = s.voice(
+            neutral: "Best regards,", friendly: "Warmly,", professional: "Kind regards,",
+            playful: "High fives,", bold: "To your progress,")
         var lines = ["**Subject line options**", ""]
         lines += subjects.prefix(s.amount(short: 2, medium: 3, long: 5)).enumerated().map { "\($0.offset + 1). \($0.element)" }
-        lines += ["", "**Preview text:** The simplest way\(s.audience.map { " for \($0)" } ?? "") to make progress with \(t), in under five minutes of reading.", "", "---", "",
-                  greeting, "", opener, ""]
+        lines += [
+            "", "**Preview text:** The simplest way\(s.audience.map { " for \($0)" } ?? "") to make progress with \(t), in under five minutes of reading.", "",
+            "---", "",
+            greeting, "", opener, "",
+        ]
         if s.length != .short {
             lines += ["Here's what's inside:", ""]
             let points = [
@@ -156,7 +189,10 @@ enum LongFormWriter {
         let audienceShot = s.audience.map { ContentWriter.cell($0) } ?? "the viewer"
         let scenes: [(visual: String, voiceOver: String)] = [
             ("Close-up hook shot with bold on-screen text: \"\(t)\"", hook),
-            ("\(TextTools.capitalizingFirstLetter(audienceShot)) looking frustrated at a common problem", "Most people struggle with the same thing: knowing where to start."),
+            (
+                "\(TextTools.capitalizingFirstLetter(audienceShot)) looking frustrated at a common problem",
+                "Most people struggle with the same thing: knowing where to start."
+            ),
             ("Title card introducing \(t)", "That's where \(t) comes in."),
             ("Hands-on demo, step by step, with captions", "Step one: start small. Step two: repeat it daily. Step three: track what changes."),
             ("Before-and-after split screen", "The difference shows up faster than you'd expect."),
@@ -164,11 +200,12 @@ enum LongFormWriter {
             ("Logo and call-to-action end card", close),
         ]
         // Short scripts keep hook, demo and call to action: the scenes a viewer cannot miss.
-        let picks: [Int] = switch s.length {
-        case .short: [0, 3, 6]
-        case .medium: [0, 1, 3, 4, 6]
-        case .long: Array(scenes.indices)
-        }
+        let picks: [Int] =
+            switch s.length {
+            case .short: [0, 3, 6]
+            case .medium: [0, 1, 3, 4, 6]
+            case .long: Array(scenes.indices)
+            }
         let secondsPerScene = s.amount(short: 5, medium: 7, long: 9)
         var lines = [
             "# Video script: \(s.title)", "",
@@ -179,7 +216,10 @@ enum LongFormWriter {
             let start = number * secondsPerScene
             lines.append("| \(number + 1) | \(start)–\(start + secondsPerScene)s | \(scenes[index].visual) | \(scenes[index].voiceOver) |")
         }
-        lines += ["", "**Music:** \(s.voice(neutral: "light background track", friendly: "upbeat acoustic", professional: "minimal corporate ambient", playful: "bouncy ukulele", bold: "driving percussion"))"]
+        lines += [
+            "",
+            "**Music:** \(s.voice(neutral: "light background track", friendly: "upbeat acoustic", professional: "minimal corporate ambient", playful: "bouncy ukulele", bold: "driving percussion"))",
+        ]
         return lines.joined(separator: "\n")
     }
 }

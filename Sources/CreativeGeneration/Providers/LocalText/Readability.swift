@@ -26,7 +26,8 @@ enum Readability {
         } else if chars[count - 1] == "d", chars[count - 2] == "e", !"td".contains(chars[count - 3]) {
             chars.removeLast(2)
         } else if chars[count - 1] == "s", chars[count - 2] == "e", !"sxzcg".contains(chars[count - 3]),
-                  !(chars[count - 3] == "h" && "cs".contains(chars[max(0, count - 4)])) {
+            !(chars[count - 3] == "h" && "cs".contains(chars[max(0, count - 4)]))
+        {
             chars.removeLast(2)
         }
         var groups = 0

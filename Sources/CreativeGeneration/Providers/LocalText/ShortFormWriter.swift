@@ -38,18 +38,26 @@ enum ShortFormWriter {
         let t = s.topic
         let detail = s.length == .long ? " Setup takes minutes, and you can cancel anytime." : ""
         let variants: [(angle: String, headline: String, body: String, cta: String)] = [
-            ("Benefit first", "\(s.title), Made Simple",
-             "Get better results from \(t) in less time\(s.forAudience), without the guesswork.\(detail)",
-             s.voice(neutral: "Learn more", friendly: "Give it a try", professional: "Request a demo", playful: "Let's go!", bold: "Start now")),
-            ("Problem / solution", "Tired of Struggling With \(s.title)?",
-             "Most people give up on \(t) too early. Our step-by-step approach keeps you moving.\(detail)",
-             s.voice(neutral: "See how it works", friendly: "Show me how", professional: "See the approach", playful: "Fix it for me", bold: "Fix it today")),
-            ("Social proof", "Join Thousands Who Love \(s.title)",
-             "\(s.audience.map { TextTools.capitalizingFirstLetter($0) } ?? "People") everywhere are getting real results with \(t). You're next.\(detail)",
-             s.voice(neutral: "Join them", friendly: "Join the club", professional: "Read the case studies", playful: "Count me in", bold: "Claim your spot")),
-            ("Urgency", "Your \(s.title) Upgrade Starts Today",
-             "The best time to start with \(t) was yesterday. The next best time is now.\(detail)",
-             s.voice(neutral: "Get started", friendly: "Start for free", professional: "Book a consultation", playful: "Hit the button", bold: "Do it now")),
+            (
+                "Benefit first", "\(s.title), Made Simple",
+                "Get better results from \(t) in less time\(s.forAudience), without the guesswork.\(detail)",
+                s.voice(neutral: "Learn more", friendly: "Give it a try", professional: "Request a demo", playful: "Let's go!", bold: "Start now")
+            ),
+            (
+                "Problem / solution", "Tired of Struggling With \(s.title)?",
+                "Most people give up on \(t) too early. Our step-by-step approach keeps you moving.\(detail)",
+                s.voice(neutral: "See how it works", friendly: "Show me how", professional: "See the approach", playful: "Fix it for me", bold: "Fix it today")
+            ),
+            (
+                "Social proof", "Join Thousands Who Love \(s.title)",
+                "\(s.audience.map { TextTools.capitalizingFirstLetter($0) } ?? "People") everywhere are getting real results with \(t). You're next.\(detail)",
+                s.voice(neutral: "Join them", friendly: "Join the club", professional: "Read the case studies", playful: "Count me in", bold: "Claim your spot")
+            ),
+            (
+                "Urgency", "Your \(s.title) Upgrade Starts Today",
+                "The best time to start with \(t) was yesterday. The next best time is now.\(detail)",
+                s.voice(neutral: "Get started", friendly: "Start for free", professional: "Book a consultation", playful: "Hit the button", bold: "Do it now")
+            ),
         ]
         var lines = ["# Ad copy: \(s.title)", ""]
         let letters = ["A", "B", "C", "D"]
@@ -78,7 +86,8 @@ enum ShortFormWriter {
         )
         var paragraph = [opening]
         if s.length != .short {
-            paragraph.append("Designed\(s.forAudience.isEmpty ? " for real life" : s.forAudience), it saves you time from day one and keeps working as your needs grow.")
+            paragraph.append(
+                "Designed\(s.forAudience.isEmpty ? " for real life" : s.forAudience), it saves you time from day one and keeps working as your needs grow.")
         }
         if s.length == .long {
             paragraph.append("Every detail has been tested so it works the way you expect, the first time and every time after.")
@@ -107,13 +116,14 @@ enum ShortFormWriter {
 
     static func headlines(_ s: ContentStyle) -> String {
         let x = s.title
-        let toned: [String] = switch s.tone {
-        case .neutral: []
-        case .friendly: ["\(x), Made Friendly and Simple", "Let's Talk About \(x)", "Your Friendly Guide to \(x)"]
-        case .professional: ["\(x): A Strategic Overview", "Best Practices for \(x)", "The Business Case for \(x)"]
-        case .playful: ["\(x), But Make It Fun", "Who Knew \(x) Could Be This Fun?", "\(x): Now With 100% More Joy"]
-        case .bold: ["Stop Settling: Master \(x) Now", "\(x) Is Broken. Here's the Fix.", "The Only \(x) Guide You'll Ever Need"]
-        }
+        let toned: [String] =
+            switch s.tone {
+            case .neutral: []
+            case .friendly: ["\(x), Made Friendly and Simple", "Let's Talk About \(x)", "Your Friendly Guide to \(x)"]
+            case .professional: ["\(x): A Strategic Overview", "Best Practices for \(x)", "The Business Case for \(x)"]
+            case .playful: ["\(x), But Make It Fun", "Who Knew \(x) Could Be This Fun?", "\(x): Now With 100% More Joy"]
+            case .bold: ["Stop Settling: Master \(x) Now", "\(x) Is Broken. Here's the Fix.", "The Only \(x) Guide You'll Ever Need"]
+            }
         let general = [
             "How to Master \(x) in 30 Days", "7 \(x) Mistakes You're Probably Making",
             "The Beginner's Guide to \(x)", "Why \(x) Matters More Than Ever",
@@ -133,13 +143,14 @@ enum ShortFormWriter {
 
     static func slogans(_ s: ContentStyle) -> String {
         let x = s.title
-        let toned: [String] = switch s.tone {
-        case .neutral: []
-        case .friendly: ["\(x), with a smile.", "We've got your \(s.topic) covered.", "\(x) that feels like home."]
-        case .professional: ["\(x) you can rely on.", "Precision in every detail of \(s.topic).", "\(x), delivered."]
-        case .playful: ["\(x)? Yes, please!", "Life's too short for boring \(s.topic).", "Go on, get \(s.topic)-happy."]
-        case .bold: ["\(x). No excuses.", "Own your \(s.topic).", "Built for bold \(s.topic)."]
-        }
+        let toned: [String] =
+            switch s.tone {
+            case .neutral: []
+            case .friendly: ["\(x), with a smile.", "We've got your \(s.topic) covered.", "\(x) that feels like home."]
+            case .professional: ["\(x) you can rely on.", "Precision in every detail of \(s.topic).", "\(x), delivered."]
+            case .playful: ["\(x)? Yes, please!", "Life's too short for boring \(s.topic).", "Go on, get \(s.topic)-happy."]
+            case .bold: ["\(x). No excuses.", "Own your \(s.topic).", "Built for bold \(s.topic)."]
+            }
         let general = [
             "\(x), made simple.", "Better \(s.topic), every day.", "\(x) that works as hard as you do.",
             "Discover the joy of \(s.topic).", "Your \(s.topic), your way.", "Small steps. Big \(s.topic) results.",

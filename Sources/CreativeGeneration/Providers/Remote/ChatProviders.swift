@@ -23,8 +23,10 @@ public protocol ChatProvider: Sendable {
     /// `progress(events, maxTokens)` reports how far it got.
     /// - Throws: the provider errors of ``ProviderHTTP/send(_:provider:keyVariable:policy:)``;
     ///   `cancelled` when the calling task is cancelled (the connection is closed).
-    func complete(system: String, prompt: String, model: String, maxTokens: Int,
-                  progress: (@Sendable (Int, Int) -> Void)?) async throws(CreativeError) -> ChatOutput
+    func complete(
+        system: String, prompt: String, model: String, maxTokens: Int,
+        progress: (@Sendable (Int, Int) -> Void)?
+    ) async throws(CreativeError) -> ChatOutput
 }
 
 extension ChatProvider {
@@ -59,14 +61,17 @@ public struct OpenAIChat: ChatProvider {
         (name, baseURL, key, keyVariable, self.policy) = ("Ollama", environment.ollamaHost + "/v1", nil, nil, policy)
     }
 
-    public func complete(system: String, prompt: String, model: String, maxTokens: Int,
-                         progress: (@Sendable (Int, Int) -> Void)?) async throws(CreativeError) -> ChatOutput {
+    public func complete(
+        system: String, prompt: String, model: String, maxTokens: Int,
+        progress: (@Sendable (Int, Int) -> Void)?
+    ) async throws(CreativeError) -> ChatOutput {
         if keyVariable != nil && key == nil {
             throw CreativeError(.providerAuth, "OPENAI_API_KEY is not set; set it to use \(model), or use model local.")
         }
         let streaming = progress != nil
-        let body = Wire.Request(model: model, maxTokens: maxTokens, messages: [.init(role: "system", content: system), .init(role: "user", content: prompt)],
-                                stream: streaming ? true : nil, streamOptions: streaming ? .init(includeUsage: true) : nil)
+        let body = Wire.Request(
+            model: model, maxTokens: maxTokens, messages: [.init(role: "system", content: system), .init(role: "user", content: prompt)],
+            stream: streaming ? true : nil, streamOptions: streaming ? .init(includeUsage: true) : nil)
         var headers = [("Content-Type", "application/json")]
         if let key { headers.append(("Authorization", "Bearer \(key)")) }
         var request = HTTPRequest(url: "\(baseURL)/chat/completions", headers: headers, body: try ProviderJSON.encode(body))
@@ -170,17 +175,21 @@ public struct AnthropicMessages: ChatProvider {
         (self.environment, self.policy) = (environment, policy)
     }
 
-    public func complete(system: String, prompt: String, model: String, maxTokens: Int,
-                         progress: (@Sendable (Int, Int) -> Void)?) async throws(CreativeError) -> ChatOutput {
+    public func complete(
+        system: String, prompt: String, model: String, maxTokens: Int,
+        progress: (@Sendable (Int, Int) -> Void)?
+    ) async throws(CreativeError) -> ChatOutput {
         guard let key = environment.anthropicKey else {
             throw CreativeError(.providerAuth, "ANTHROPIC_API_KEY is not set; set it to use \(model), or use model local.")
         }
         let streaming = progress != nil
-        let body = Wire.Request(model: model, maxTokens: maxTokens, system: system, messages: [.init(role: "user", content: prompt)],
-                                stream: streaming ? true : nil)
-        var request = HTTPRequest(url: "\(environment.anthropicBaseURL)/v1/messages",
-                                  headers: [("x-api-key", key), ("anthropic-version", "2023-06-01"), ("Content-Type", "application/json")],
-                                  body: try ProviderJSON.encode(body))
+        let body = Wire.Request(
+            model: model, maxTokens: maxTokens, system: system, messages: [.init(role: "user", content: prompt)],
+            stream: streaming ? true : nil)
+        var request = HTTPRequest(
+            url: "\(environment.anthropicBaseURL)/v1/messages",
+            headers: [("x-api-key", key), ("anthropic-version", "2023-06-01"), ("Content-Type", "application/json")],
+            body: try ProviderJSON.encode(body))
         request.secrets = [key]
         request.timeout = timeout
         let reader = EventStreamReader(Streamed(), progress: Self.eventProgress(progress, total: maxTokens), fold: Streamed.fold)

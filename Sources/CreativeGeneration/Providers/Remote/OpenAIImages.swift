@@ -34,9 +34,10 @@ public struct OpenAIImages: Sendable {
         } else {
             body.quality = quality
         }
-        var request = HTTPRequest(url: "\(environment.openAIBaseURL)/images/generations",
-                                  headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")],
-                                  body: try ProviderJSON.encode(body))
+        var request = HTTPRequest(
+            url: "\(environment.openAIBaseURL)/images/generations",
+            headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")],
+            body: try ProviderJSON.encode(body))
         (request.timeout, request.secrets) = (timeout, [key])
         let response = try await ProviderHTTP.send(request, provider: "OpenAI", keyVariable: "OPENAI_API_KEY", policy: policy)
         guard let answer = try? JSONDecoder().decode(Wire.Response.self, from: response.body), let first = answer.data.first else {
@@ -55,7 +56,7 @@ public struct OpenAIImages: Sendable {
     /// Downloads an answer's image URL: http(s) on the provider's own host only, size-capped.
     func download(_ url: String) async throws(CreativeError) -> Data {
         guard let target = URL(string: url), ["https", "http"].contains(target.scheme ?? ""),
-              let host = target.host, host == URL(string: environment.openAIBaseURL)?.host || host.hasSuffix(".blob.core.windows.net")
+            let host = target.host, host == URL(string: environment.openAIBaseURL)?.host || host.hasSuffix(".blob.core.windows.net")
         else { throw CreativeError(.providerError, "OpenAI answered with an image URL on an unexpected host; it was not fetched.") }
         var request = HTTPRequest(method: "GET", url: url)
         (request.timeout, request.maxResponseBytes) = (timeout, 32 * 1024 * 1024)

@@ -22,10 +22,13 @@ public struct SDWebUI: Sendable {
         (self.baseURL, self.policy) = (baseURL, policy)
     }
 
-    public func generate(prompt: String, negativePrompt: String?, width: Int, height: Int, seed: Int?, steps: Int, guidance: Double,
-                         sampler: String, progress: @escaping @Sendable (Int, Int) -> Void) async throws(CreativeError) -> ImageOutput {
-        let body = Wire.Request(prompt: prompt, negativePrompt: negativePrompt ?? "", width: width, height: height, seed: seed ?? -1,
-                                steps: steps, cfgScale: guidance, samplerName: sampler, batchSize: 1, nIter: 1)
+    public func generate(
+        prompt: String, negativePrompt: String?, width: Int, height: Int, seed: Int?, steps: Int, guidance: Double,
+        sampler: String, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> ImageOutput {
+        let body = Wire.Request(
+            prompt: prompt, negativePrompt: negativePrompt ?? "", width: width, height: height, seed: seed ?? -1,
+            steps: steps, cfgScale: guidance, samplerName: sampler, batchSize: 1, nIter: 1)
         var request = HTTPRequest(url: "\(baseURL)/sdapi/v1/txt2img", headers: [("Content-Type", "application/json")], body: try ProviderJSON.encode(body))
         request.timeout = timeout
         // Progress is read from the web UI's progress route while the render runs; the reader
@@ -35,8 +38,9 @@ public struct SDWebUI: Sendable {
                 var probe = HTTPRequest(method: "GET", url: "\(baseURL)/sdapi/v1/progress?skip_current_image=true")
                 probe.timeout = 5
                 if case .success(let answer) = await HTTPClient.perform(probe), answer.status == 200,
-                   let state = (try? JSONDecoder().decode(Wire.Progress.self, from: answer.body))?.state,
-                   let step = state.samplingStep, let total = state.samplingSteps, total > 0 {
+                    let state = (try? JSONDecoder().decode(Wire.Progress.self, from: answer.body))?.state,
+                    let step = state.samplingStep, let total = state.samplingSteps, total > 0
+                {
                     progress(min(step, total), total)
                 }
                 try? await Task.sleep(for: .seconds(pollInterval))
@@ -53,7 +57,7 @@ public struct SDWebUI: Sendable {
             throw error
         }
         guard let answer = try? JSONDecoder().decode(Wire.Response.self, from: response.body),
-              let first = answer.images.first, let image = Data(base64Encoded: first)
+            let first = answer.images.first, let image = Data(base64Encoded: first)
         else { throw CreativeError(.providerError, "The Stable Diffusion web UI answered without an image.") }
         // `info` is a JSON document inside a string.
         let info = answer.info.flatMap { try? JSONDecoder().decode(Wire.Info.self, from: Data($0.utf8)) }
@@ -121,7 +125,8 @@ public struct StabilityImages: Sendable {
         (self.key, self.baseURL, self.policy) = (key, baseURL, policy)
     }
 
-    public func generate(prompt: String, negativePrompt: String?, model: String, width: Int, height: Int, seed: Int?) async throws(CreativeError) -> ImageOutput {
+    public func generate(prompt: String, negativePrompt: String?, model: String, width: Int, height: Int, seed: Int?) async throws(CreativeError) -> ImageOutput
+    {
         guard let key else { throw CreativeError(.providerAuth, "STABILITY_API_KEY is not set; set it to use \(model), or use model local.") }
         let endpoint = model.contains("ultra") ? "ultra" : (model.hasPrefix("sd3") ? "sd3" : "core")
         var fields = [("prompt", prompt), ("output_format", "png"), ("aspect_ratio", Self.aspect(width, height))]
@@ -134,9 +139,12 @@ public struct StabilityImages: Sendable {
             body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8))
         }
         body.append(Data("--\(boundary)--\r\n".utf8))
-        var request = HTTPRequest(url: "\(baseURL)/v2beta/stable-image/generate/\(endpoint)",
-                                  headers: [("Authorization", "Bearer \(key)"), ("Accept", "image/*"),
-                                            ("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: body)
+        var request = HTTPRequest(
+            url: "\(baseURL)/v2beta/stable-image/generate/\(endpoint)",
+            headers: [
+                ("Authorization", "Bearer \(key)"), ("Accept", "image/*"),
+                ("Content-Type", "multipart/form-data; boundary=\(boundary)"),
+            ], body: body)
         request.secrets = [key]
         request.timeout = timeout
         let response = try await ProviderHTTP.send(request, provider: "Stability AI", keyVariable: "STABILITY_API_KEY", policy: policy)
@@ -151,7 +159,9 @@ public struct StabilityImages: Sendable {
 
     /// The closest of Stability's aspect ratios.
     static func aspect(_ width: Int, _ height: Int) -> String {
-        let ratios: [String: Double] = ["21:9": 21.0 / 9, "16:9": 16.0 / 9, "3:2": 1.5, "5:4": 1.25, "1:1": 1, "4:5": 0.8, "2:3": 2.0 / 3, "9:16": 9.0 / 16, "9:21": 9.0 / 21]
+        let ratios: [String: Double] = [
+            "21:9": 21.0 / 9, "16:9": 16.0 / 9, "3:2": 1.5, "5:4": 1.25, "1:1": 1, "4:5": 0.8, "2:3": 2.0 / 3, "9:16": 9.0 / 16, "9:21": 9.0 / 21,
+        ]
         let target = Double(width) / Double(max(height, 1))
         return ratios.min { abs($0.value - target) < abs($1.value - target) }?.key ?? "1:1"
     }
