@@ -2,13 +2,14 @@
 # API throughput with wrk at 100,000 indexed assets: GET asset by id (one id, and random ids of all
 # 20 users) and a filtered list, each next to a trivial route (/healthz) of the same server in the
 # same run. Measures only after the engine logged `ready` (its start-up pass over the library).
-# Usage: scripts/bench-api.sh [SECONDS]   (seeds /tmp/creative-bench-library once, via creative bench index)
+# Usage: scripts/bench-api.sh [SECONDS]   (seeds /tmp/creative-bench-library once, via creative bench index;
+#        CREATIVE=path/to/creative measures another build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo; $sudo apt-get install -y -qq wrk >/dev/null; }
-swift build -c release --product creative
-creative=.build/release/creative
+if [ -z "${CREATIVE:-}" ]; then swift build -c release --product creative; CREATIVE=.build/release/creative; fi
+creative=$CREATIVE
 library=/tmp/creative-bench-library
 [ -f "$library/.bench-100000" ] || "$creative" bench index --dir "$library" --count 100000 --queries 10 >/dev/null
 seconds=${1:-10}

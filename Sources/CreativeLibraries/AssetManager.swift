@@ -5,8 +5,9 @@ import Foundation
 ///
 /// Every function takes the acting user: another user's private asset behaves exactly like an
 /// unknown id (`nil` or `not_found`). The work reads and writes the library's files, so it runs on
-/// ``BlockingPool/io`` (``saveAsset(userId:asset:)`` on ``BlockingPool/media``: it probes the
-/// media and writes a thumbnail with libvips); the caller's task only awaits.
+/// a blocking pool — reads answered from the index on ``BlockingPool/db``, changes on
+/// ``BlockingPool/io``, ``saveAsset(userId:asset:)`` on ``BlockingPool/media`` (it probes the media
+/// and writes a thumbnail with libvips); the caller's task only awaits.
 ///
 /// ```swift
 /// let assets = AssetManager(library: try CreativeLibrary.open("./library"))
@@ -31,13 +32,13 @@ public struct AssetManager: Sendable {
     /// The asset, or nil for an unknown id or another user's private asset.
     /// - Throws: `invalid_sidecar` when its sidecar is broken.
     public func getAsset(_ assetId: String, userId: String) async throws(CreativeError) -> CreativeAsset? {
-        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.getAsset(assetId, userId: userId) }
+        try await BlockingPool.db.run { [catalog] () throws(CreativeError) in try catalog.getAsset(assetId, userId: userId) }
     }
 
     /// A page of the user's assets and public ones, filtered and sorted as `filters` says.
     /// - Throws: `invalid_input` for a bad filter or cursor.
     public func listAssets(userId: String, filters: AssetFilters = AssetFilters()) async throws(CreativeError) -> Page<CreativeAsset> {
-        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.listAssets(userId: userId, filters: filters) }
+        try await BlockingPool.db.run { [catalog] () throws(CreativeError) in try catalog.listAssets(userId: userId, filters: filters) }
     }
 
     /// Changes the fields `updates` sets. With `expectedUpdatedAt` (an ETag's time), a change made

@@ -29,7 +29,7 @@ public struct ImageGenerator: Sendable {
     public func getImageStatus(_ jobId: String, userId: String) async throws(CreativeError) -> GenerationJob? {
         let index = generation.library.index
         // Polled often: the index's or memo's copy when one stat shows the file unchanged.
-        return try await BlockingPool.io.run { () throws(CreativeError) -> GenerationJob? in
+        return try await BlockingPool.db.run { () throws(CreativeError) -> GenerationJob? in
             guard let job = try index.current(GenerationJob.self, id: jobId), job.userId == userId else { return nil }
             return job
         }
@@ -74,6 +74,6 @@ public struct ImageGenerator: Sendable {
         var images = filters
         images.type = .image
         let (assets, filters) = (generation.library.assets, images)
-        return try await BlockingPool.io.run { () throws(CreativeError) in try assets.listAssets(userId: userId, filters: filters) }
+        return try await BlockingPool.db.run { () throws(CreativeError) in try assets.listAssets(userId: userId, filters: filters) }
     }
 }

@@ -4,8 +4,8 @@ import Foundation
 /// The seed's template-manager: create, read, list, update, delete and use templates.
 ///
 /// A user sees their own templates, public ones and the shipped defaults; only the owner changes
-/// or deletes one. The work reads and writes the library's files on ``BlockingPool/io``; the
-/// caller's task only awaits.
+/// or deletes one. Reads answered from the index run on ``BlockingPool/db``, changes on
+/// ``BlockingPool/io``; the caller's task only awaits.
 ///
 /// ```swift
 /// let templates = TemplateManager(library: try CreativeLibrary.open("./library"))
@@ -26,12 +26,12 @@ public struct TemplateManager: Sendable {
 
     /// The template, or nil for an unknown id or another user's private template.
     public func getTemplate(_ templateId: String, userId: String) async throws(CreativeError) -> CreativeTemplate? {
-        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.getTemplate(templateId, userId: userId) }
+        try await BlockingPool.db.run { [catalog] () throws(CreativeError) in try catalog.getTemplate(templateId, userId: userId) }
     }
 
     /// A page of the templates the user can see, filtered as `filters` says.
     public func listTemplates(userId: String, filters: TemplateFilters = TemplateFilters()) async throws(CreativeError) -> Page<CreativeTemplate> {
-        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.listTemplates(userId: userId, filters: filters) }
+        try await BlockingPool.db.run { [catalog] () throws(CreativeError) in try catalog.listTemplates(userId: userId, filters: filters) }
     }
 
     /// Changes the fields `updates` sets; with `expectedUpdatedAt`, a change made in between is a `conflict`.

@@ -7,8 +7,10 @@ import NIOPosix
 /// a disk, a lock or a child process there stalls every task scheduled behind it. Blocking work
 /// runs here instead:
 ///
-/// - ``io``: files of the library and the SQLite index (a store write and its index update are one
-///   operation, so they share a pool).
+/// - ``io``: writes to the library's files and the SQLite index (a store write and its index
+///   update are one operation, so they share a pool), claims, intake, reconcile, media streaming.
+/// - ``db``: reads answered from the index (listings, search, get by id): mostly CPU in SQLite and
+///   JSON decoding, so one thread per core; more would only take turns on the cores.
 /// - ``media``: libvips and other CPU-heavy encoding, one thread per core.
 ///
 /// Network I/O does not come here: libcurl runs on its own thread (see `HTTPClient`).
@@ -30,6 +32,8 @@ public struct BlockingPool: Sendable {
 
     /// Files and the index: many short calls, some waiting on fsync.
     public static let io = BlockingPool(name: "io", threads: 8)
+    /// Reads answered from the index: CPU-bound, one thread per core.
+    public static let db = BlockingPool(name: "db", threads: System.coreCount)
     /// Image encoding and decoding: CPU-bound, one thread per core.
     public static let media = BlockingPool(name: "media", threads: System.coreCount)
 

@@ -69,16 +69,15 @@ extension LibraryStore {
     }
 
     /// Reads the sidecar of a folder found by `scan` (whose folders were real directories, not
-    /// links, when scanned). The sidecar itself is opened with O_NOFOLLOW; one open, one fstat,
-    /// one read.
+    /// links, when scanned). The sidecar itself is opened with O_NOFOLLOW; one open, one read.
     public func readScanned(_ kind: EntityKind, _ entry: SidecarStat) throws(CreativeError) -> Data {
         let name = "\(entry.path)/\(kind.sidecarName)"
-        // O_NONBLOCK and the check below: a FIFO swapped in since the scan must not block the read.
+        // A FIFO swapped in since the scan cannot block: O_NONBLOCK makes its open return at once
+        // and its read end (or fail) at once, and the read is capped. No fstat here: at 100,000
+        // sidecars one more syscall each is a tenth of the rebuild.
         let fd = openat(rootDir.fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw POSIX.failure("open", name) }
         defer { close(fd) }
-        var st = Glibc.stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw CreativeError(.storage, "\(name) is not a regular file.") }
         let capacity = min(max(entry.size, 0), Self.sidecarLimit) + 1
         var data = Data(count: capacity)
         var done = 0

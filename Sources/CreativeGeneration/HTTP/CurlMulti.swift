@@ -36,19 +36,40 @@ final class CurlMulti: Sendable {
         thread.start()
     }
 
+    /// Where one call stands, shared by the call and its cancellation handler.
+    private enum Ticket {
+        case waiting
+        case handedOver(UInt64)
+        case cancelled
+    }
+
     /// One exchange; `.failure(.cancelled)` when the calling task is cancelled.
     func perform(_ request: HTTPRequest) async -> Result<HTTPResponse, TransportFailure> {
         guard multi != nil else { return .failure(.unreachable("libcurl could not start")) }
-        let id = inbox.withLock { inbox in
-            inbox.nextId += 1
-            return inbox.nextId
-        }
+        // The transfer is handed over and its ticket set under one lock, so a cancel always
+        // follows its transfer into the loop, or finds it was never handed over.
+        let ticket = Mutex(Ticket.waiting)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                inbox.withLock { $0.commands.append(.add(id, request, continuation)) }
-                wake()
+                let handedOver = ticket.withLock { ticket -> Bool in
+                    guard case .waiting = ticket else { return false }
+                    let id = inbox.withLock { inbox in
+                        inbox.nextId += 1
+                        inbox.commands.append(.add(inbox.nextId, request, continuation))
+                        return inbox.nextId
+                    }
+                    ticket = .handedOver(id)
+                    return true
+                }
+                if handedOver { wake() } else { continuation.resume(returning: .failure(.cancelled)) }
             }
         } onCancel: {
+            let id = ticket.withLock { ticket -> UInt64? in
+                if case .handedOver(let id) = ticket { return id }
+                ticket = .cancelled
+                return nil
+            }
+            guard let id else { return }
             inbox.withLock { $0.commands.append(.cancel(id)) }
             wake()
         }
@@ -71,8 +92,6 @@ final class CurlMulti: Sendable {
         unowned let owner: CurlMulti
         var transfers: [UnsafeMutableRawPointer: Transfer] = [:]
         var byId: [UInt64: UnsafeMutableRawPointer] = [:]
-        /// Cancels that arrived before their transfer (a task cancelled before it started).
-        var early: Set<UInt64> = []
 
         init(multi: UnsafeMutableRawPointer, owner: CurlMulti) {
             (self.multi, self.owner) = (multi, owner)
@@ -84,13 +103,10 @@ final class CurlMulti: Sendable {
                 for command in owner.takeCommands() {
                     switch command {
                     case .add(let id, let request, let continuation):
-                        if early.remove(id) != nil {
-                            continuation.resume(returning: .failure(.cancelled))
-                        } else {
-                            start(id, request, continuation)
-                        }
+                        start(id, request, continuation)
                     case .cancel(let id):
-                        if let easy = byId[id] { finish(easy, .failure(.cancelled)) } else { early.insert(id) }
+                        // A transfer that already ended has nothing left to cancel.
+                        if let easy = byId[id] { finish(easy, .failure(.cancelled)) }
                     }
                 }
                 curl_multi_perform(multi, &running)

@@ -15,12 +15,15 @@ extension JobRunner {
     /// claim is renewed and progress is written at most every ``progressInterval``; a job
     /// cancelled on disk has its provider call cancelled.
     /// - Returns: the job as it ended; nil when its sidecar could not be read.
-    func execute(_ queued: GenerationJob, progress: (@Sendable (Int, Int) -> Void)? = nil) async -> GenerationJob? {
+    /// - Parameter caller: whether a caller waits on this job in its own task (a `wait` request):
+    ///   cancelling it means the caller went away and the job ends `cancelled`. A worker's job
+    ///   cancelled by the engine stopping goes back to `queued` for the next start.
+    func execute(_ queued: GenerationJob, caller: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil) async -> GenerationJob? {
         let reporter = ProgressReporter()
         let ended = await withTaskGroup(of: Outcome.self) { group -> GenerationJob? in
             group.addTask {
                 .ended(
-                    await self.perform(queued) { step, total in
+                    await self.perform(queued, caller: caller) { step, total in
                         progress?(step, total)
                         reporter.report(step, total)
                     })
@@ -78,7 +81,7 @@ extension JobRunner {
     }
 
     /// Generates (with retries) and completes the job; records failure or cancellation.
-    private func perform(_ queued: GenerationJob, progress: @escaping @Sendable (Int, Int) -> Void) async -> GenerationJob? {
+    private func perform(_ queued: GenerationJob, caller: Bool, progress: @escaping @Sendable (Int, Int) -> Void) async -> GenerationJob? {
         let started = ContinuousClock.now
         let elapsed = { @Sendable in (started.duration(to: .now) / .milliseconds(1)).rounded() / 1000 }
         let (library, logger) = (library, logger)
@@ -129,11 +132,15 @@ extension JobRunner {
             let recorded = try? await BlockingPool.io.runToCompletion { () throws(CreativeError) in
                 try store.update(GenerationJob.self, id: queued.id) { (job: inout GenerationJob) throws(CreativeError) in
                     guard !job.status.isFinal else { return }
+                    job.updatedAt = Timestamp.now()
+                    if cancelled && !caller {
+                        (job.status, job.progress, job.currentStep) = (.queued, 0, 0)
+                        return
+                    }
                     job.status = cancelled ? .cancelled : .failed
-                    job.errorMessage = cancelled ? "The job was cancelled before it finished (its caller went away or the engine stopped)." : error.message
+                    job.errorMessage = cancelled ? "The job was cancelled before it finished: its caller went away." : error.message
                     job.completedAt = Timestamp.now()
                     job.actualTime = elapsed()
-                    job.updatedAt = Timestamp.now()
                 }
             }
             return recorded ?? nil

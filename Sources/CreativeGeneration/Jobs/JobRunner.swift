@@ -152,7 +152,7 @@ public final class JobRunner: Service, Sendable {
             }
             return job
         }
-        if let claimed, let done = await execute(claimed, progress: progress) { return done }
+        if let claimed, let done = await execute(claimed, caller: true, progress: progress) { return done }
         let deadline = ContinuousClock.now + timeout
         while true {
             guard let (job, _) = try await BlockingPool.io.run({ () throws(CreativeError) in try store.read(GenerationJob.self, id: id) }) else {
