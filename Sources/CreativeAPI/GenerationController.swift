@@ -35,8 +35,8 @@ struct GenerationController {
     func add(to group: RouterGroup<APIContext>) {
         group.post("image/generate") { request, context in
             let wait = request.uri.queryParameters.get("wait") == "true"
-            return try await Self.untilClientLeaves(request, context: context, wait: wait) { body in
-                var body = try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context)
+            return try await Self.untilClientLeaves(request, context: context, wait: wait) { request in
+                var body = try await request.decode(as: GenerationRequest.self, context: context)
                 let prompt = body.prompt ?? ""
                 body.kind = .image
                 return accepted(try await images.generateImage(userId: context.userId, prompt: prompt, options: body, wait: wait))
@@ -50,8 +50,8 @@ struct GenerationController {
         group.post("image/:id/regenerate") { request, context in
             let wait = request.uri.queryParameters.get("wait") == "true"
             let id = try context.parameters.require("id")
-            return try await Self.untilClientLeaves(request, context: context, wait: wait) { body in
-                let modifications = try await Request(head: request.head, body: body).decode(as: ImageModifications.self, context: context)
+            return try await Self.untilClientLeaves(request, context: context, wait: wait) { request in
+                let modifications = try await request.decode(as: ImageModifications.self, context: context)
                 return accepted(try await images.regenerateImage(id, userId: context.userId, modifications: modifications, wait: wait))
             }
         }
@@ -59,29 +59,29 @@ struct GenerationController {
             responses.page(try await images.listUserImages(userId: context.userId, filters: try QueryRequest.decode(AssetFilters.self, from: request)))
         }
         group.post("content/generate") { request, context in
-            try await Self.untilClientLeaves(request, context: context) { body in
-                let body = try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context)
+            try await Self.untilClientLeaves(request, context: context) { request in
+                let body = try await request.decode(as: GenerationRequest.self, context: context)
                 return try await content.generateContent(userId: context.userId, type: body.contentType ?? "", prompt: body.prompt ?? "", options: body)
             }
         }
         group.post("content/improve") { request, context in
-            try await Self.untilClientLeaves(request, context: context) { body in
+            try await Self.untilClientLeaves(request, context: context) { request in
                 let body = try Self.only(
-                    Self.improveFields, in: try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context))
+                    Self.improveFields, in: try await request.decode(as: GenerationRequest.self, context: context))
                 return try await content.improveCopy(body.original ?? "", goal: body.goal ?? "clearer", model: body.model, userId: context.userId)
             }
         }
         group.post("content/ideas") { request, context in
-            try await Self.untilClientLeaves(request, context: context) { body in
+            try await Self.untilClientLeaves(request, context: context) { request in
                 let body = try Self.only(
-                    Self.ideasFields, in: try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context))
+                    Self.ideasFields, in: try await request.decode(as: GenerationRequest.self, context: context))
                 return try await content.generateIdeas(body.topic ?? "", count: body.count ?? 10, model: body.model, userId: context.userId)
             }
         }
         group.post("content/from-template") { request, context in
-            try await Self.untilClientLeaves(request, context: context) { body in
+            try await Self.untilClientLeaves(request, context: context) { request in
                 let body = try Self.only(
-                    Self.fromTemplateFields, in: try await Request(head: request.head, body: body).decode(as: GenerationRequest.self, context: context))
+                    Self.fromTemplateFields, in: try await request.decode(as: GenerationRequest.self, context: context))
                 return try await content.createFromTemplate(userId: context.userId, templateId: body.templateId ?? "", variables: body.variables ?? [:])
             }
         }
@@ -90,12 +90,13 @@ struct GenerationController {
     /// Runs a route that waits for generation so that a client who hangs up cancels it: the
     /// provider call is aborted and the job ends `cancelled`. Routes that only queue a job
     /// (`wait` false) run as usual.
+    /// `operation` reads the body from the request it is given.
     static func untilClientLeaves(
-        _ request: Request, context: APIContext, wait: Bool = true, _ operation: (RequestBody) async throws -> some ResponseGenerator
+        _ request: Request, context: APIContext, wait: Bool = true, _ operation: (Request) async throws -> some ResponseGenerator
     ) async throws -> Response {
-        guard wait else { return try await operation(request.body).response(from: request, context: context) }
+        guard wait else { return try await operation(request).response(from: request, context: context) }
         return try await request.body.consumeWithCancellationOnInboundClose { body in
-            try await operation(body).response(from: request, context: context)
+            try await operation(Request(head: request.head, body: body)).response(from: request, context: context)
         }
     }
 }
