@@ -109,3 +109,30 @@ struct ServerConcurrencyTests {
         }
     }
 }
+
+/// What cancelling does to a job depends on who ran it.
+@Suite("Job cancellation")
+struct JobCancellationTests {
+    @Test func aWorkersJobGoesBackToTheQueueWhenTheRunnerIsCancelled() async throws {
+        let server = try FakeProviderServer { _, _ in
+            var answer = FakeProviderServer.Response.json(200, ["choices": [["message": ["role": "assistant", "content": "Late."]]]])
+            answer.delay = 30
+            return answer
+        }
+        let lib = try TempLibrary()
+        let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: ProviderTests.env(server))
+        let workers = Task { try await runner.run() }
+        var request = GenerationRequest(kind: .content)
+        (request.contentType, request.prompt, request.model) = ("email", "spring sale", "gpt-4o")
+        let job = try await Generation(library: lib.library, runner: runner).submit(request, userId: "alice")
+        #expect(await ServerConcurrencyTests.eventually { server.delayedNow == 1 })
+        // The engine stopping without grace, not a caller leaving: the job must run again later.
+        workers.cancel()
+        #expect(await ServerConcurrencyTests.eventually { server.hangUps.count == 1 })
+        let store = lib.library.store
+        #expect(await ServerConcurrencyTests.eventually { (try? store.read(GenerationJob.self, id: job.id))??.0.status == .queued })
+        // Once the runner has returned, its claim is gone: another engine may take the job.
+        _ = try? await workers.value
+        #expect(store.jobClaim(job.id) == nil)
+    }
+}

@@ -95,7 +95,8 @@ public final class JobRunner: Service, Sendable {
     private var isStopping: Bool { state.withLock { $0.stopping } }
 
     private func work() async {
-        while !isStopping {
+        // A cancelled runner (the engine stopped without grace) stops too: its waits return at once.
+        while !isStopping && !Task.isCancelled {
             if state.withLock({ $0.paused }) {
                 await signals.wait(.work, timeout: Self.idleLook)
                 continue
