@@ -36,7 +36,7 @@ public final class Intake: Sendable {
         let now = Int64(Date().timeIntervalSince1970 * 1e9)
         for file in library.store.inboxFiles(ignoring: IgnoreRules.ignores) {
             let wasClosed = closed.withLock { $0.remove(file.path) != nil }
-            if !wasClosed && Double(now - file.mtime) / 1e9 < Self.settleTime {
+            if file.special == nil && !wasClosed && Double(now - file.mtime) / 1e9 < Self.settleTime {
                 waiting = true
                 continue
             }
@@ -72,6 +72,13 @@ public final class Intake: Sendable {
         }
         let user = file.userFolder ?? defaultUser
         do throws(CreativeError) {
+            if let special = file.special {
+                throw CreativeError(
+                    .unsupportedMedia,
+                    special == .symbolicLink
+                        ? "\(file.name) is a symbolic link; links are never followed inside a library, so copy the file itself into inbox/."
+                        : "\(file.name) is \(special.rawValue), not a file; only regular files are read from inbox/, so save the request as a plain file.")
+            }
             let request = try InboxParser.parse(name: file.name, data: claimed.data)
             let job = try JobFactory.make(request, userId: user, id: jobId, source: file.path, library: library)
             let ext = (file.name as NSString).pathExtension.lowercased()

@@ -1,7 +1,12 @@
 import CreativeCatalog
+import CreativeDaemon
 import CreativeLibraries
 import Foundation
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// End to end through the folder door: real `creative watch` processes, real inotify, real files.
 @Suite("Inbox and jobs", .serialized)
@@ -147,6 +152,42 @@ struct InboxTests {
             #expect(try Data(contentsOf: URL(fileURLWithPath: "\(failed)/\(name)")) == data, "\(name) kept as it was")
         }
         #expect(Self.jobs(lib).isEmpty)
+    }
+
+    @Test func specialFilesInTheInboxMoveToFailedUnread() async throws {
+        let lib = try TempLibrary()
+        let inbox = lib.url("inbox").path
+        let secret = lib.url("secret.txt").path
+        try "do not read me".write(toFile: secret, atomically: true, encoding: .utf8)
+        #expect(mkfifo("\(inbox)/pipe.txt", 0o644) == 0)
+        try FileManager.default.createSymbolicLink(atPath: "\(inbox)/link.txt", withDestinationPath: secret)
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let path = Array("\(inbox)/sock.txt".utf8CString)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in raw.copyBytes(from: path.map { UInt8(bitPattern: $0) }.prefix(raw.count)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        try Self.drop(lib, "fine.txt", "a kite over a beach")
+        try await Task.sleep(for: .milliseconds(600))  // a file written in place is taken once settled
+
+        let made = Intake(library: lib.library).run().jobs
+        #expect(made.count == 1)
+        let failed = lib.url("inbox/failed").path
+        for (name, says) in [("pipe.txt", "a FIFO (named pipe)"), ("link.txt", "a symbolic link"), ("sock.txt", "a socket")] {
+            let error = try String(contentsOfFile: "\(failed)/\(name).error.txt", encoding: .utf8)
+            #expect(error.contains(says), "\(name): \(error)")
+            #expect(!FileManager.default.fileExists(atPath: "\(inbox)/\(name)"))
+        }
+        // The link moved as a link; what it pointed to was neither read nor moved.
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "\(failed)/link.txt") == secret)
+        #expect(try String(contentsOfFile: secret, encoding: .utf8) == "do not read me")
+        // Nothing is left for a next pass.
+        #expect(Intake(library: lib.library).run().jobs.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: inbox).sorted() == ["failed"])
     }
 
     @Test func twoWatchersAndFiveHundredRequestsRunEachOnce() async throws {

@@ -14,6 +14,8 @@ public struct InboxFile: Sendable, Hashable {
     public var size: Int
     /// Nanoseconds since 1970.
     public var mtime: Int64
+    /// Set when the entry is not a regular file; it is moved to `inbox/failed/` unread.
+    public var special: SpecialFile? = nil
 }
 
 /// An inbox file taken for intake: renamed to `.NAME.<jobId>.<host>.<pid>.intake` beside where
@@ -32,7 +34,8 @@ extension LibraryStore {
     public static let inboxLimit = 1024 * 1024
 
     /// Files waiting in `inbox/` and its per-user folders, oldest first. Names other programs use
-    /// for temporaries, dotfiles and `inbox/failed/` are skipped.
+    /// for temporaries, dotfiles and `inbox/failed/` are skipped. Entries that are not regular
+    /// files (FIFOs, sockets, devices, symbolic links) are listed with `special` set.
     public func inboxFiles(ignoring ignores: (String) -> Bool) -> [InboxFile] {
         guard let inbox = try? POSIX.openPath(rootDir, "inbox") else { return [] }
         var files: [InboxFile] = []
@@ -43,11 +46,11 @@ extension LibraryStore {
                         let sub = try? POSIX.openDirectory(dir, entry.name)
                     else { continue }
                     collect(sub, "\(path)/\(entry.name)", user: entry.name)
-                } else if let st = POSIX.info(dir, entry.name), st.isRegular {
+                } else if let st = POSIX.info(dir, entry.name), st.isRegular || st.special != nil {
                     files.append(
                         InboxFile(
                             path: "\(path)/\(entry.name)", name: entry.name, userFolder: user,
-                            size: st.size, mtime: st.mtimeNanoseconds))
+                            size: st.size, mtime: st.mtimeNanoseconds, special: st.special))
                 }
             }
         }
@@ -65,7 +68,8 @@ extension LibraryStore {
             if errno == ENOENT { return nil }
             throw POSIX.failure("take", file.path)
         }
-        let data = try? POSIX.readFile(dir, intake, limit: Self.inboxLimit)
+        // rename(2) moves a link or a FIFO itself; only a regular file is read.
+        let data = file.special == nil ? try? POSIX.readFile(dir, intake, limit: Self.inboxLimit) : nil
         return ClaimedInboxFile(file: file, jobId: jobId, data: data ?? nil, intakeName: intake, folder: folder)
     }
 

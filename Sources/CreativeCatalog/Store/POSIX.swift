@@ -49,6 +49,8 @@ enum POSIX {
     struct FileInfo {
         var isDirectory: Bool
         var isRegular: Bool
+        /// What the entry is, for files that are not regular (`nil` for a regular file or folder).
+        var special: SpecialFile?
         var size: Int
         var inode: UInt64
         var mtime: Double
@@ -190,9 +192,28 @@ extension POSIX.FileInfo {
     init(_ st: stat) {
         isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
         isRegular = (st.st_mode & S_IFMT) == S_IFREG
+        special = SpecialFile(mode: st.st_mode)
         size = Int(st.st_size)
         inode = UInt64(st.st_ino)
         mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
         mtimeNanoseconds = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+    }
+}
+
+/// An entry that is neither a regular file nor a folder: never read from a library.
+public enum SpecialFile: String, Sendable, Hashable {
+    case symbolicLink = "a symbolic link"
+    case fifo = "a FIFO (named pipe)"
+    case socket = "a socket"
+    case device = "a device"
+
+    init?(mode: mode_t) {
+        switch mode & S_IFMT {
+        case S_IFLNK: self = .symbolicLink
+        case S_IFIFO: self = .fifo
+        case S_IFSOCK: self = .socket
+        case S_IFCHR, S_IFBLK: self = .device
+        default: return nil
+        }
     }
 }
