@@ -84,9 +84,10 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        // Public: liveness, metrics and the API's own documentation.
+        // Public: liveness and the API's own documentation. /metrics (job counts, costs, routes)
+        // is guarded like the API itself.
         let path = request.uri.path
-        if ["/healthz", "/openapi.json", "/metrics"].contains(path) || path.hasPrefix("/schemas/") { return try await next(request, context) }
+        if ["/healthz", "/openapi.json"].contains(path) || path.hasPrefix("/schemas/") { return try await next(request, context) }
         if !configuration.requiresTokens {
             let host = (request.head.authority ?? "").lowercased()
             let name = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }.dropFirst()) : String(host.split(separator: ":").first ?? "")

@@ -51,10 +51,19 @@ public final class TokenFile: Sendable {
         return nil
     }
 
-    /// Makes a new random token for `user`, appends its hash to the file (created 0600), and
-    /// returns the token: it is shown once and stored nowhere in clear.
+    /// Makes a new random token for `user`, appends its hash to the file and returns the token:
+    /// it is shown once and stored nowhere in clear. The file is replaced whole (a temp file
+    /// created 0600 — never readable by others, not even for a moment — fsynced, renamed, the
+    /// folder fsynced); its folder is created 0700.
+    /// - Throws: `invalid_input` when `path` is inside a library (libraries are synced and shared);
+    ///   `storage` when the file cannot be written.
     public static func add(user: String, path: String) throws(CreativeError) -> String {
         let user = try Validation.userId(user)
+        if let library = enclosingLibrary(of: path) {
+            throw .invalid(
+                "tokens",
+                "The tokens file \(path) would be inside the library \(library), which is synced and shared; choose a path outside it (CREATIVE_TOKENS_FILE).")
+        }
         let token = (0..<32).map { _ in String("abcdefghijkmnpqrstuvwxyz23456789".randomElement() ?? "x") }.joined()
         guard let setting = crypt_gensalt("$y$", 0, nil, 0).map({ String(cString: $0) }), let hash = hash(token, setting: setting) else {
             throw CreativeError(.storage, "libcrypt could not hash the token.")
@@ -62,13 +71,35 @@ public final class TokenFile: Sendable {
         let folder = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        do {
-            try Data((existing + "\(user):\(hash)\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
-        } catch {
+        let temp = "\(path).\(getpid()).tmp"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CreativeError(.storage, "Could not write the tokens file \(path).") }
+        let bytes = Array((existing + "\(user):\(hash)\n").utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced, rename(temp, path) == 0 else {
+            unlink(temp)
             throw CreativeError(.storage, "Could not write the tokens file \(path).")
         }
+        let dir = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 {
+            _ = fsync(dir)
+            close(dir)
+        }
         return token
+    }
+
+    /// The library folder (one holding library.json) that `path` would be inside, if any.
+    static func enclosingLibrary(of path: String) -> String? {
+        var folder = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
+        while folder.path != "/" && !folder.path.isEmpty {
+            // Resolved the way the tokens file will be opened: through any symlinked folder.
+            let resolved = folder.resolvingSymlinksInPath()
+            if FileManager.default.fileExists(atPath: resolved.appendingPathComponent("library.json").path) { return resolved.path }
+            folder.deleteLastPathComponent()
+        }
+        return nil
     }
 
     /// crypt_r with its own state, so checks on several threads do not share crypt's buffer.

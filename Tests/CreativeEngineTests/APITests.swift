@@ -346,11 +346,16 @@ struct APITests {
             #expect(await bob.call("PATCH", "/api/creative/asset/\(shared)", json: #"{"title": "bob's now"}"#).status == 404)
             #expect(await bob.call("POST", "/api/creative/asset/\(shared)/favorite").status == 404)
             #expect(await Client(base: base).call("GET", "/healthz").status == 200)
+            // Metrics name users' activity and costs: a token, like the rest of the API.
+            #expect(await Client(base: base).call("GET", "/metrics").status == 401)
+            #expect(await alice.call("GET", "/metrics").status == 200)
         }
         try await Self.withAPI(lib) { base in
             let api = Client(base: base)
             #expect(await api.call("GET", "/api/creative/templates", headers: [("Host", "evil.example")]).status == 403)
             #expect(await api.call("GET", "/api/creative/templates", headers: [("Host", "localhost:8080")]).status == 200)
+            #expect(await api.call("GET", "/metrics", headers: [("Host", "evil.example")]).status == 403)
+            #expect(await api.call("GET", "/metrics").status == 200)
         }
         var open = APIConfiguration()
         open.host = "0.0.0.0"
@@ -370,5 +375,8 @@ struct APITests {
             #expect(await Client(base: base).call("GET", "/api/creative/assets").status == 401)
         }
         await expectError(.invalidInput) { try TokenFile(path: lib.path + "/tokens", library: lib.path) }
+        // `token add` refuses to write inside a library, however deep, and leaves nothing there.
+        await expectError(.invalidInput) { try TokenFile.add(user: "dave", path: lib.path + "/assets/secrets/tokens") }
+        #expect(!FileManager.default.fileExists(atPath: lib.path + "/assets/secrets"))
     }
 }
