@@ -37,6 +37,13 @@ struct ServerConcurrencyTests {
             try FileManager.default.removeItem(atPath: path)
             #expect(mkfifo(path, 0o644) == 0)
         }
+        // And a sidecar replaced by a link to a copy of itself outside the library.
+        let linked = try lib.savePNG(user: "local", title: "Sidecar is a link")
+        let linkedSidecar = try lib.folder(of: linked, user: "local") + "/asset.json"
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        try FileManager.default.moveItem(atPath: linkedSidecar, toPath: outside)
+        try FileManager.default.createSymbolicLink(atPath: linkedSidecar, withDestinationPath: outside)
         try await APITests.withAPI(lib) { base in
             let api = Client(base: base)
             let stuck =
@@ -55,6 +62,9 @@ struct ServerConcurrencyTests {
             }
             let media = await api.call("GET", "/api/creative/asset/\(media)/file")
             #expect(media.status == 404 && media.code == "not_found")
+            #expect(await api.call("GET", "/api/creative/asset/\(sidecar)").status == 404)
+            let link = await api.call("GET", "/api/creative/asset/\(linked)")
+            #expect(link.status == 404 && link.code == "not_found", "\(link.status)")
         }
     }
 

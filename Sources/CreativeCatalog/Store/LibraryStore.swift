@@ -211,11 +211,14 @@ public final class LibraryStore: Sendable {
         }
     }
 
-    /// Reads an entity by id; nil when no such entity exists.
+    /// Reads an entity by id; nil when no such entity exists, or when its sidecar is a symbolic
+    /// link, FIFO, socket or device.
     /// - Throws: `invalid_sidecar` (with the file's path) when its sidecar is broken.
     public func read<T: Sidecar>(_ type: T.Type, id: String) throws(CreativeError) -> (T, EntityLocation)? {
         guard var location = try locate(T.kind, id: id),
-            var dir = try POSIX.openPath(rootDir, location.path)
+            var dir = try POSIX.openPath(rootDir, location.path),
+            // A sidecar replaced by a link (or a FIFO) describes nothing of this library.
+            POSIX.info(dir, T.kind.sidecarName)?.special == nil
         else { return nil }
         var (entity, _, _) = try readSidecar(T.self, in: dir, path: location.path)
         if entity.id != id {
