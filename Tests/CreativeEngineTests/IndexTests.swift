@@ -319,6 +319,21 @@ struct IndexTests {
             ).items.isEmpty)
     }
 
+    @Test func aLinkedIndexFolderIsNeverFollowed() async throws {
+        let lib = try TempLibrary()
+        let id = try lib.savePNG(title: "Kept inside")
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("elsewhere-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        try FileManager.default.removeItem(atPath: lib.path + "/.index")
+        try FileManager.default.createSymbolicLink(atPath: lib.path + "/.index", withDestinationPath: outside)
+        let reopened = try CreativeLibrary.open(lib.path)
+        #expect(try reopened.assets.getAsset(id, userId: "alice")?.title == "Kept inside")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
+        let attributes = try FileManager.default.attributesOfItem(atPath: lib.path + "/.index")
+        #expect(attributes[.type] as? FileAttributeType == .typeDirectory)
+    }
+
     @Test func aFailingWriterStopsTheDecoders() async throws {
         let lib = try TempLibrary()
         // Ten chunks of entries whose files are missing: each decodes quickly into problems.

@@ -42,6 +42,9 @@ public final class LibraryIndex: Sendable {
     /// through the store updates it.
     public static func open(store: LibraryStore, logger: Logger = Logger(label: "creative.index")) throws(CreativeError) -> LibraryIndex {
         let index = LibraryIndex(store: store, logger: logger)
+        if let special = try store.ensureFolder(".index") {
+            logger.warning(".index was \(special.rawValue); it was removed (not what it pointed to) and the index is rebuilt inside the library")
+        }
         do {
             _ = try index.pool()
         } catch let problem as IndexProblem {

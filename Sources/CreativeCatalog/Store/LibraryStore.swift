@@ -231,6 +231,23 @@ public final class LibraryStore: Sendable {
         return (entity, location)
     }
 
+    /// Makes `name` (a folder at the library's top, such as `.index`) a real folder: a symbolic
+    /// link or other special file there is removed (the link itself; what it points to is not
+    /// touched), so nothing the engine writes there can land outside the library.
+    /// - Returns: what was removed, if anything.
+    /// - Throws: `storage` when the folder cannot be made.
+    @discardableResult
+    public func ensureFolder(_ name: String) throws(CreativeError) -> SpecialFile? {
+        let found = POSIX.info(rootDir, name)
+        if let special = found?.special {
+            guard unlinkat(rootDir.fd, name, 0) == 0 else { throw POSIX.failure("remove", name) }
+            guard mkdirat(rootDir.fd, name, 0o755) == 0 || errno == EEXIST else { throw POSIX.failure("create the folder", name) }
+            return special
+        }
+        if found == nil, mkdirat(rootDir.fd, name, 0o755) != 0, errno != EEXIST { throw POSIX.failure("create the folder", name) }
+        return nil
+    }
+
     /// Reads every entity of a kind. Broken sidecars are returned as problems, never thrown.
     public func readAll<T: Sidecar>(_ type: T.Type) -> (entities: [(T, EntityLocation)], problems: [SidecarProblem]) {
         var entities: [(T, EntityLocation)] = []
