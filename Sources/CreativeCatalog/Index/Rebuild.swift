@@ -89,12 +89,11 @@ extension LibraryIndex {
 
     /// Points `.index/current` at a new generation (atomically) and removes the old ones.
     private func switchTo(_ name: String) throws(CreativeError) {
-        let pointer = "\(directory)/\(Self.pointerName)"
-        do {
-            try Data((name + "\n").utf8).write(to: URL(fileURLWithPath: pointer), options: .atomic)
-        } catch {
-            throw CreativeError(.storage, "Could not switch the index to its new file: \(error.localizedDescription)")
+        // Like a sidecar: temp file, fsync, rename, fsync of the folder; never through a link.
+        guard let folder = try POSIX.openPath(store.rootDir, ".index") else {
+            throw CreativeError(.storage, "Could not switch the index to its new file: .index is gone.")
         }
+        try store.writeAtomically(Data((name + "\n").utf8), name: Self.pointerName, in: folder, label: ".index/\(Self.pointerName)")
         state.withLock { $0 = nil }
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for file in files where Self.isGenerationName(file.replacingOccurrences(of: "-wal", with: "").replacingOccurrences(of: "-shm", with: "")) {

@@ -37,8 +37,13 @@ enum POSIX {
             guard name != "..", name != "." else {
                 throw CreativeError(.invalidInput, "Paths inside the library may not contain \(name).")
             }
-            if create, mkdirat(current.fd, name, 0o755) != 0, errno != EEXIST {
-                throw failure("create the folder", relative)
+            if create {
+                if mkdirat(current.fd, name, 0o755) == 0 {
+                    // A new folder (a month, a collection) survives a crash like the files in it.
+                    try syncDirectory(current, name: relative)
+                } else if errno != EEXIST {
+                    throw failure("create the folder", relative)
+                }
             }
             guard let next = try openDirectory(current, name) else { return nil }
             current = next
