@@ -20,6 +20,9 @@ public struct Engine: Service {
         public var rescanInterval = 30.0
         /// User for files dropped straight into inbox/ (not a per-user folder).
         public var defaultUser = "local"
+        /// Seconds between janitor passes, which remove temp files a dead process left (the
+        /// first pass runs at start-up, in `CreativeLibrary.initialize`).
+        public var janitorInterval = 3600.0
 
         public init() {}
     }
@@ -86,6 +89,15 @@ public struct Engine: Service {
                     while !Task.isCancelled {
                         try await Task.sleep(for: .seconds(options.rescanInterval))
                         work.rescan()
+                    }
+                }
+            }
+            group.addTask { [options, logger] in
+                try? await cancelWhenGracefulShutdown {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: .seconds(options.janitorInterval))
+                        let removed = try await BlockingPool.io.run { store.removeStrayTempFiles() }
+                        if !removed.isEmpty { logger.notice("janitor: removed \(removed.count) temp files left by processes that died") }
                     }
                 }
             }

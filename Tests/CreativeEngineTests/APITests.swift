@@ -174,6 +174,31 @@ struct APITests {
         #expect(server.requests.isEmpty)
     }
 
+    @Test func aRunningEngineSweepsTempFilesOfDeadProcesses() async throws {
+        let lib = try TempLibrary()
+        // A writer of this host that died mid-write: its pid is gone, its temp file stays.
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, 255)
+        let host = String(cString: buffer).replacingOccurrences(of: ".", with: "_")
+        let stray = "\(lib.path)/assets/.asset.json.\(host).\(gone.processIdentifier).12345.tmp"
+        var options = Engine.Options()
+        (options.pollInterval, options.workers, options.janitorInterval) = (0.2, 1, 0.2)
+        let engine = ServiceGroup(
+            configuration: .init(services: [.init(service: Engine(library: lib.library, options: options))], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await engine.run() }
+            try await Task.sleep(for: .milliseconds(300))
+            try Data("half a sidecar".utf8).write(to: URL(fileURLWithPath: stray))
+            #expect(await ServerConcurrencyTests.eventually(5) { !FileManager.default.fileExists(atPath: stray) })
+            await engine.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
     @Test func healthTurnsReadyAfterTheEnginesStartUpPass() async throws {
         let lib = try TempLibrary()
         let readiness = Readiness()

@@ -7,7 +7,8 @@ import Glibc
 extension LibraryStore {
     /// Removes temp files and half-made folders the store left behind when a process died:
     /// names of the form `.NAME.HOST.PID.RANDOM.tmp` whose process is gone (same host) or that
-    /// are older than `maxAge` seconds (another host). Run at start-up.
+    /// are older than `maxAge` seconds (another host). Runs at start-up and every hour in a
+    /// running engine.
     /// - Returns: the library-relative paths removed.
     @discardableResult
     public func removeStrayTempFiles(maxAge: Double = 3600) -> [String] {
