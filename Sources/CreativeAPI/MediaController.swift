@@ -36,12 +36,13 @@ struct MediaController {
         let (id, user) = (try context.parameters.require("id"), context.userId)
         let (assets, store, logger) = (library.assets, library.store, context.logger)
         let missing = CreativeError(.notFound, thumbnail ? "Asset \(id) has no thumbnail." : "The media of asset \(id) is missing.")
-        let (file, size, name) = try await BlockingPool.io.run { () throws(CreativeError) -> (OpenFile, Int, String) in
+        // The response holds the open file until it is sent (closed with it, even unwritten).
+        let (file, size, name) = try await BlockingPool.io.run { () throws(CreativeError) -> (Descriptor, Int, String) in
             guard let (asset, location) = try assets.find(id, userId: user) else { throw .notFound("asset", id) }
             guard let name = thumbnail ? asset.thumbnailUrl : asset.url, !name.contains("/") else { throw missing }
             do throws(CreativeError) {
-                guard let (descriptor, size) = try store.openFile(at: location, name: name) else { throw missing }
-                return (OpenFile(descriptor), size, name)
+                guard let (file, size) = try store.openFile(at: location, name: name) else { throw missing }
+                return (file, size, name)
             } catch  where error.code == .storage {
                 // A symlink, FIFO or device where media belongs (a synced library can carry one).
                 logger.warning("not serving \(location.path)/\(name): \(error.message)")
@@ -67,7 +68,7 @@ struct MediaController {
 
     /// `count` bytes of an open file from `offset`, read in chunks on the io pool through NIO's
     /// NonBlockingFileIO; each chunk is written (and the client has taken it) before the next is read.
-    static func stream(_ file: OpenFile, from offset: Int, count: Int) -> ResponseBody {
+    static func stream(_ file: Descriptor, from offset: Int, count: Int) -> ResponseBody {
         ResponseBody(contentLength: count) { writer in
             let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: try file.duplicate())
             defer { try? handle.close() }
@@ -112,22 +113,6 @@ enum Presented {
         var copy = j
         copy.resultUrl = j.resultAssetId.map { "/api/creative/asset/\($0)/file" }
         copy.thumbnailUrl = j.resultAssetId.flatMap { id in j.thumbnailUrl.map { _ in "/api/creative/asset/\(id)/thumbnail" } }
-        return copy
-    }
-}
-
-/// A descriptor the response owns until it is sent (closed when the last reference goes, even if
-/// the body is never written).
-final class OpenFile: Sendable {
-    let descriptor: Int32
-
-    init(_ descriptor: Int32) { self.descriptor = descriptor }
-    deinit { close(descriptor) }
-
-    /// A second descriptor for one reader to own and close.
-    func duplicate() throws -> Int32 {
-        let copy = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
-        guard copy >= 0 else { throw CreativeError(.storage, "The media file could not be opened again.") }
         return copy
     }
 }

@@ -59,13 +59,14 @@ public struct Engine: Service {
         let intake = Intake(library: library, defaultUser: options.defaultUser)
         let work = WorkQueue(intake: intake, runner: runner, library: library, logger: logger)
         let watcher: any FolderWatcher
+        let roots = ["\(root)/inbox", "\(root)/assets", "\(root)/templates"]
         if let interval = options.pollInterval {
-            watcher = PollingWatcher(roots: ["\(root)/inbox", "\(root)/assets", "\(root)/templates"], interval: interval)
+            watcher = PollingWatcher(roots: roots, interval: interval)
         } else {
             // Placing the watches walks every folder: on the io pool, not on this task's thread.
             watcher = try await BlockingPool.io.run { [logger] () throws(CreativeError) in
                 do {
-                    return try InotifyWatcher(roots: ["\(root)/inbox", "\(root)/assets", "\(root)/templates"], logger: logger)
+                    return try InotifyWatcher(roots: roots, logger: logger)
                 } catch {
                     throw CreativeError(.storage, "The folder watcher could not start: \(error).")
                 }
@@ -84,21 +85,11 @@ public struct Engine: Service {
             // The runner stops taking jobs on graceful shutdown and returns once its jobs end.
             group.addTask { try? await runner.run() }
             group.addTask { await work.run() }
-            group.addTask { [options] in
-                try? await cancelWhenGracefulShutdown {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: .seconds(options.rescanInterval))
-                        work.rescan()
-                    }
-                }
-            }
+            group.addTask { [options] in await Self.every(options.rescanInterval) { work.rescan() } }
             group.addTask { [options, logger] in
-                try? await cancelWhenGracefulShutdown {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: .seconds(options.janitorInterval))
-                        let removed = try await BlockingPool.io.run { store.removeStrayTempFiles() }
-                        if !removed.isEmpty { logger.notice("janitor: removed \(removed.count) temp files left by processes that died") }
-                    }
+                await Self.every(options.janitorInterval) {
+                    let removed = try await BlockingPool.io.run { store.removeStrayTempFiles() }
+                    if !removed.isEmpty { logger.notice("janitor: removed \(removed.count) temp files left by processes that died") }
                 }
             }
             await withGracefulShutdownHandler {
@@ -111,6 +102,18 @@ public struct Engine: Service {
             logger.notice("stopping: waiting for running jobs to finish")
             work.finish()
             runner.stopTaking()
+        }
+    }
+}
+
+extension Engine {
+    /// Runs `body` every `seconds` until graceful shutdown (or cancellation).
+    static func every(_ seconds: Double, _ body: @escaping @Sendable () async throws -> Void) async {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(seconds))
+                try await body()
+            }
         }
     }
 }
@@ -155,7 +158,7 @@ final class WorkQueue: Sendable {
         (queue, input) = AsyncStream.makeStream(of: Work.self)
     }
 
-    /// Takes work until ``finish()``; then returns once what was queued before it is done.
+    /// Takes work until ``finish()``, then returns once the work already queued is done.
     func run() async {
         for await work in queue {
             switch work {

@@ -74,9 +74,8 @@ public struct ContentCreator: Sendable {
 
     /// The asset a waited job made, or its failure as an error.
     private func savedAsset(_ result: GenerateResult, userId: String) async throws(CreativeError) -> CreativeAsset {
-        let assets = generation.library.assets
         guard result.success, let id = result.assetId,
-            let asset = try await BlockingPool.io.run({ () throws(CreativeError) in try assets.getAsset(id, userId: userId) })
+            let asset = try await AssetManager(library: generation.library).getAsset(id, userId: userId)
         else {
             throw CreativeError(.providerError, result.error ?? "The job made no asset.")
         }

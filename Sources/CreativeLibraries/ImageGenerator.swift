@@ -42,8 +42,7 @@ public struct ImageGenerator: Sendable {
         _ assetId: String, userId: String, modifications m: ImageModifications = ImageModifications(),
         wait: Bool = false
     ) async throws(CreativeError) -> GenerateResult {
-        let assets = generation.library.assets
-        guard let original = try await BlockingPool.io.run({ () throws(CreativeError) in try assets.getAsset(assetId, userId: userId) }),
+        guard let original = try await AssetManager(library: generation.library).getAsset(assetId, userId: userId),
             original.userId == userId
         else {
             throw .notFound("asset", assetId)
@@ -73,7 +72,6 @@ public struct ImageGenerator: Sendable {
     public func listUserImages(userId: String, filters: AssetFilters = AssetFilters()) async throws(CreativeError) -> Page<CreativeAsset> {
         var images = filters
         images.type = .image
-        let (assets, filters) = (generation.library.assets, images)
-        return try await BlockingPool.db.run { () throws(CreativeError) in try assets.listAssets(userId: userId, filters: filters) }
+        return try await AssetManager(library: generation.library).listAssets(userId: userId, filters: images)
     }
 }

@@ -274,15 +274,13 @@ public final class LibraryStore: Sendable {
 
     /// Opens a file inside an entity folder for streaming: a regular file only, never through a
     /// symlink, never blocking on a FIFO. nil when it is not there.
-    /// - Returns: the open descriptor (the caller owns it and must close it) and its size.
+    /// - Returns: the open file (closed when the last reference to it goes) and its size.
     /// - Throws: `storage` when the name is not a regular file.
-    public func openFile(at location: EntityLocation, name: String) throws(CreativeError) -> (descriptor: Int32, size: Int)? {
+    public func openFile(at location: EntityLocation, name: String) throws(CreativeError) -> (file: Descriptor, size: Int)? {
         guard !name.contains("/"), !name.hasPrefix("."), let dir = try POSIX.openPath(rootDir, location.path),
             let (file, info) = try POSIX.openRegular(dir, name)
         else { return nil }
-        let owned = fcntl(file.fd, F_DUPFD_CLOEXEC, 0)
-        guard owned >= 0 else { throw POSIX.failure("open", name) }
-        return (owned, info.size)
+        return (file, info.size)
     }
 }
 

@@ -9,11 +9,19 @@ import Darwin
 /// An open file descriptor, closed when the last reference goes. The store reaches every file
 /// through directory descriptors opened one component at a time with O_NOFOLLOW, so no symlink in
 /// a library (a synced one may carry a link to ~/.ssh) can lead a read or write outside it.
-final class Descriptor: Sendable {
-    let fd: Int32
+public final class Descriptor: Sendable {
+    public let fd: Int32
 
     init(_ fd: Int32) { self.fd = fd }
     deinit { close(fd) }
+
+    /// A second descriptor of the same open file, for a reader that owns and closes it itself.
+    /// - Throws: `storage` when the process is out of descriptors.
+    public func duplicate() throws(CreativeError) -> Int32 {
+        let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0 else { throw POSIX.failure("open again", "a file") }
+        return copy
+    }
 }
 
 enum POSIX {

@@ -228,7 +228,8 @@ extension JobRunner {
         }
     }
 
-    /// Read-modify-write of the job sidecar on the io pool; refuses to touch a cancelled job.
+    /// Read-modify-write of the job sidecar on the io pool; refuses to touch a cancelled job, and
+    /// bumps `updatedAt` only when the change changed something.
     /// - Parameter finishing: write even if the task is cancelled (the work it records is done).
     @discardableResult
     func update(_ id: String, finishing: Bool = false, _ change: @escaping @Sendable (inout GenerationJob) -> Void) async throws(CreativeError) -> GenerationJob
@@ -237,8 +238,10 @@ extension JobRunner {
         let write = { @Sendable () throws(CreativeError) -> GenerationJob? in
             try store.update(GenerationJob.self, id: id) { (job: inout GenerationJob) throws(CreativeError) in
                 guard job.status != .cancelled else { throw CreativeError(.cancelled, "The job was cancelled.") }
+                let before = job
                 change(&job)
-                job.updatedAt = Timestamp.now()
+                // A change that changed nothing leaves the sidecar as it is (rsync copies nothing).
+                if job != before { job.updatedAt = Timestamp.now() }
             }
         }
         let updated = finishing ? try await BlockingPool.io.runToCompletion(write) : try await BlockingPool.io.run(write)
