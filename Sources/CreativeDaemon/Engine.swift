@@ -52,9 +52,9 @@ public struct Engine: Service {
         // Start-up: finish what a crash left (stray temp files went in CreativeLibrary.initialize),
         // then catch up with what happened while stopped.
         let started = ContinuousClock.now
-        let restored = try await BlockingPool.io.run { store.recoverIntakes() }
-        if !restored.isEmpty {
-            logger.notice("start-up: put \(restored.count) half-taken requests back in the inbox")
+        let halfTaken = try await BlockingPool.io.run { store.recoverIntakes() }
+        for path in halfTaken {
+            logger.warning("start-up: \(path) was being taken when the engine stopped; moved to inbox/failed/ (it may be what stopped it)")
         }
         let intake = Intake(library: library, defaultUser: options.defaultUser)
         let work = WorkQueue(intake: intake, runner: runner, library: library, logger: logger)

@@ -7,6 +7,10 @@ import Yams
 /// understands, naming the problem and the fix; it becomes `NAME.error.txt` in inbox/failed/.
 enum InboxParser {
     static let extensions = ["txt", "prompt", "md", "json"]
+    /// Front matter is a handful of fields: these caps stop a hostile file making the parser
+    /// build something huge (YAML aliases can repeat a node exponentially, "billion laughs").
+    static let frontMatterLimit = 64 * 1024
+    static let frontMatterNodes = 10_000
 
     static func parse(name: String, data: Data?) throws(CreativeError) -> GenerationRequest {
         let ext = (name as NSString).pathExtension.lowercased()
@@ -45,6 +49,7 @@ enum InboxParser {
         {
             let yaml = lines[1..<end].joined(separator: "\n")
             body = lines[(end + 1)...].joined(separator: "\n")
+            try checkFrontMatter(yaml, name: name)
             let parsed: Any?
             do {
                 parsed = try Yams.load(yaml: yaml)
@@ -71,6 +76,53 @@ enum InboxParser {
             throw .invalid("front matter", "The front matter of \(name) could not be read.")
         }
         return try GenerationRequest.decode(json: data)
+    }
+
+    /// Refuses front matter over the size cap, with anchors or aliases (`&name`, `*name`), nested
+    /// deeper than ``JSONCoding/maxDepth`` or with more than ``frontMatterNodes`` nodes. Composing
+    /// is cheap even for alias bombs (an alias shares its node); the walk stops at the first excess.
+    private static func checkFrontMatter(_ yaml: String, name: String) throws(CreativeError) {
+        guard yaml.utf8.count <= frontMatterLimit else {
+            throw CreativeError(.tooLarge, "The front matter of \(name) is over 64 KiB; keep it to the request's fields and put long text in the body.")
+        }
+        let parser: Parser
+        let root: Node?
+        do {
+            parser = try Parser(yaml: yaml)
+            root = try parser.singleRoot()
+        } catch let error as YamlError {
+            throw .invalid("front matter", "The front matter of \(name) is not valid YAML (\(Self.describe(error))); fix it or remove the --- lines.")
+        } catch {
+            throw .invalid("front matter", "The front matter of \(name) is not valid YAML; fix it or remove the --- lines.")
+        }
+        guard let root else { return }
+        var count = 0
+        func walk(_ node: Node, depth: Int) throws(CreativeError) {
+            count += 1
+            // An alias resolves to its anchored node, so every alias is caught by its anchor.
+            if node.anchor != nil || { if case .alias = node { return true } else { return false } }() {
+                throw .invalid("front matter", "The front matter of \(name) uses YAML anchors or aliases (&name, *name); write each value out.")
+            }
+            guard depth <= JSONCoding.maxDepth else {
+                throw .invalid(
+                    "front matter", "The front matter of \(name) nests more than \(JSONCoding.maxDepth) levels deep; a request is flat key: value lines.")
+            }
+            guard count <= frontMatterNodes else {
+                throw .invalid(
+                    "front matter", "The front matter of \(name) has more than \(frontMatterNodes) values; a request is a handful of key: value lines.")
+            }
+            switch node {
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    try walk(key, depth: depth + 1)
+                    try walk(value, depth: depth + 1)
+                }
+            case .sequence(let sequence):
+                for item in sequence { try walk(item, depth: depth + 1) }
+            case .scalar, .alias: break
+            }
+        }
+        try withExtendedLifetime(parser) { () throws(CreativeError) in try walk(root, depth: 0) }
     }
 
     private static func json(_ value: Any, field: String) throws(CreativeError) -> JSONValue {

@@ -79,6 +79,10 @@ public final class Intake: Sendable {
                         ? "\(file.name) is a symbolic link; links are never followed inside a library, so copy the file itself into inbox/."
                         : "\(file.name) is \(special.rawValue), not a file; only regular files are read from inbox/, so save the request as a plain file.")
             }
+            if let problem = file.nameProblem {
+                throw CreativeError(
+                    .invalidInput, "\(problem); it was moved here as \(file.name), so give it a short UTF-8 name and drop it into inbox/ again.")
+            }
             let request = try InboxParser.parse(name: file.name, data: claimed.data)
             let job = try JobFactory.make(request, userId: user, id: jobId, source: file.path, library: library)
             let ext = (file.name as NSString).pathExtension.lowercased()

@@ -59,28 +59,6 @@ struct StoreTests {
         #expect(cache.count == 3 && cache["k99"] == 99 && cache["k96"] == nil)
     }
 
-    @Test func halfTakenRequestsOfDeadOrStaleIntakesGoBackToTheInbox() async throws {
-        let lib = try TempLibrary()
-        let inbox = lib.path + "/inbox/"
-        let old = Date(timeIntervalSinceNow: -7200)
-        func drop(_ name: String, modified: Date) throws {
-            try Data("a fox".utf8).write(to: URL(fileURLWithPath: inbox + name))
-            try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: inbox + name)
-        }
-        // Another host took an old file a moment ago: still its business, whatever the file's mtime.
-        try drop(".fresh.txt.\(ULID.make()).otherhost.4242.intake", modified: old)
-        // Another host took a file two hours ago and never finished: back to the inbox.
-        try drop(".stale.txt.\(ULID.make(at: old)).otherhost.4242.intake", modified: Date())
-        // This host, a process that no longer exists: back at once.
-        var host = [CChar](repeating: 0, count: 256)
-        gethostname(&host, 255)
-        try drop(".dead.txt.\(ULID.make()).\(String(cString: host).replacingOccurrences(of: ".", with: "_")).2147483000.intake", modified: Date())
-        let restored = lib.library.store.recoverIntakes().sorted()
-        #expect(restored == ["inbox/dead.txt", "inbox/stale.txt"])
-        #expect(FileManager.default.fileExists(atPath: inbox + "stale.txt") && FileManager.default.fileExists(atPath: inbox + "dead.txt"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: inbox).contains { $0.hasPrefix(".fresh.txt.") })
-    }
-
     @Test func ofTwoFoldersWithOneIdTheOriginalIsKept() async {
         let id = "01M898FSDX13BE60RRKZ0TH87Y"
         let original = "assets/2025-01/fox--\(id)"

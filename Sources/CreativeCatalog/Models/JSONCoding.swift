@@ -13,6 +13,38 @@ public enum JSONCoding {
         return e
     }
 
+    /// Deepest nesting of arrays and objects a request may have.
+    public static let maxDepth = 32
+
+    /// Whether `data` nests arrays and objects deeper than `limit`, judged by a scan of the bytes
+    /// (brackets inside strings do not count), so a hostile file is refused before it is parsed.
+    public static func nestsDeeper(_ data: Data, than limit: Int) -> Bool {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in data {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > limit { return true }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return false
+    }
+
     public static func decoder() -> JSONDecoder {
         let d = JSONDecoder()
         d.dateDecodingStrategy = .custom { decoder in

@@ -11,6 +11,10 @@ public protocol Request: Codable, Sendable {
 extension Request {
     /// Decodes a request from JSON bytes, reporting the first problem as `invalid_input`.
     public static func decode(json data: Data) throws(CreativeError) -> Self {
+        guard !JSONCoding.nestsDeeper(data, than: JSONCoding.maxDepth) else {
+            throw CreativeError(
+                .invalidInput, "The request nests lists or objects more than \(JSONCoding.maxDepth) levels deep; a request is a flat object of fields.")
+        }
         let raw: JSONValue
         do {
             raw = try JSONCoding.decoder().decode(JSONValue.self, from: data)

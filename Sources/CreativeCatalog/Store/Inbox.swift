@@ -16,6 +16,11 @@ public struct InboxFile: Sendable, Hashable {
     public var mtime: Int64
     /// Set when the entry is not a regular file; it is moved to `inbox/failed/` unread.
     public var special: SpecialFile? = nil
+    /// Set when the name on disk is too long or not UTF-8: `name` is then a safe stand-in, the
+    /// file is moved to `inbox/failed/` under it unread, and this says why.
+    public var nameProblem: String? = nil
+    /// The name's bytes on disk when they are not UTF-8.
+    var rawName: [UInt8]? = nil
 }
 
 /// An inbox file taken for intake: renamed to `.NAME.<jobId>.<host>.<pid>.intake` beside where
@@ -32,6 +37,21 @@ public struct ClaimedInboxFile: Sendable {
 extension LibraryStore {
     /// Largest request file read (1 MiB).
     public static let inboxLimit = 1024 * 1024
+    /// Longest inbox file name taken as it is (bytes); the intake name adds about 100 more and
+    /// Linux stops at 255.
+    public static let inboxNameLimit = 140
+
+    /// A name that fits and reads anywhere for an entry whose own does not: undecodable bytes and
+    /// control characters become `_`, the stem is cut to fit, a short extension is kept.
+    static func safeName(_ name: String) -> String {
+        var cleaned = String(name.unicodeScalars.map { $0 == "\u{FFFD}" || $0.properties.generalCategory == .control ? "_" : Character($0) })
+        if cleaned.hasPrefix(".") { cleaned = "_" + cleaned.dropFirst() }
+        let ext = (cleaned as NSString).pathExtension
+        let keep = ext.utf8.count <= 8 && !ext.isEmpty ? "." + ext : ""
+        var stem = keep.isEmpty ? cleaned : String(cleaned.dropLast(keep.count))
+        while stem.utf8.count + keep.utf8.count > 100 { stem.removeLast() }
+        return (stem.isEmpty ? "unnamed" : stem) + keep
+    }
 
     /// Files waiting in `inbox/` and its per-user folders, oldest first. Names other programs use
     /// for temporaries, dotfiles and `inbox/failed/` are skipped. Entries that are not regular
@@ -46,11 +66,19 @@ extension LibraryStore {
                         let sub = try? POSIX.openDirectory(dir, entry.name)
                     else { continue }
                     collect(sub, "\(path)/\(entry.name)", user: entry.name)
-                } else if let st = POSIX.info(dir, entry.name), st.isRegular || st.special != nil {
-                    files.append(
-                        InboxFile(
-                            path: "\(path)/\(entry.name)", name: entry.name, userFolder: user,
-                            size: st.size, mtime: st.mtimeNanoseconds, special: st.special))
+                } else if let st = entry.raw.map({ POSIX.info(dir, raw: $0) }) ?? POSIX.info(dir, entry.name), st.isRegular || st.special != nil {
+                    var file = InboxFile(
+                        path: "\(path)/\(entry.name)", name: entry.name, userFolder: user,
+                        size: st.size, mtime: st.mtimeNanoseconds, special: st.special)
+                    if entry.raw != nil || entry.name.utf8.count > Self.inboxNameLimit {
+                        file.name = Self.safeName(entry.name)
+                        file.path = "\(path)/\(file.name)"
+                        file.rawName = entry.raw ?? Array(entry.name.utf8)
+                        file.nameProblem =
+                            entry.raw != nil
+                            ? "The file's name is not UTF-8 text" : "The file's name is \(entry.name.utf8.count) bytes long (at most \(Self.inboxNameLimit))"
+                    }
+                    files.append(file)
                 }
             }
         }
@@ -64,12 +92,13 @@ extension LibraryStore {
         let folder = String(file.path.dropLast(file.name.count + 1))
         guard let dir = try POSIX.openPath(rootDir, folder) else { return nil }
         let intake = ".\(file.name).\(jobId).\(POSIX.hostName).\(getpid()).intake"
-        guard renameat(dir.fd, file.name, dir.fd, intake) == 0 else {
+        let renamed = POSIX.withCString(file.rawName ?? Array(file.name.utf8)) { renameat(dir.fd, $0, dir.fd, intake) }
+        guard renamed == 0 else {
             if errno == ENOENT { return nil }
             throw POSIX.failure("take", file.path)
         }
         // rename(2) moves a link or a FIFO itself; only a regular file is read.
-        let data = file.special == nil ? try? POSIX.readFile(dir, intake, limit: Self.inboxLimit) : nil
+        let data = file.special == nil && file.nameProblem == nil ? try? POSIX.readFile(dir, intake, limit: Self.inboxLimit) : nil
         return ClaimedInboxFile(file: file, jobId: jobId, data: data ?? nil, intakeName: intake, folder: folder)
     }
 
@@ -101,14 +130,15 @@ extension LibraryStore {
         return "inbox/failed/\(name)"
     }
 
-    /// Undoes intakes a crashed process left half-done: if its job exists the taken file is
-    /// dropped, otherwise it goes back to its name in the inbox. Only intakes whose process is
+    /// Settles intakes a crashed process left half-done: if its job exists the taken file is
+    /// dropped, otherwise it moves to `inbox/failed/` with an error saying so (the file may be what
+    /// stopped the engine, so it is never parsed again by itself). Only intakes whose process is
     /// gone (same host) or that are older than `maxAge` seconds (another host) are touched: another
     /// engine may be mid-intake right now. Run at start-up.
-    /// - Returns: the library-relative paths put back.
+    /// - Returns: the library-relative paths moved to `inbox/failed/`.
     @discardableResult
     public func recoverIntakes(maxAge: Double = 600) -> [String] {
-        var restored: [String] = []
+        var moved: [String] = []
         let now = Date().timeIntervalSince1970
         func visit(_ dir: Descriptor, _ path: String) {
             for entry in POSIX.entries(dir) {
@@ -127,15 +157,19 @@ extension LibraryStore {
                 let age = now - (ULID.date(of: jobId)?.timeIntervalSince1970 ?? now)
                 let ownerGone = host == POSIX.hostName ? POSIX.isGone(pid: pid, host: host) : age > maxAge
                 guard ownerGone else { continue }
-                let original = parts.dropLast(3).joined(separator: ".")
                 if (try? locate(.job, id: jobId)) ?? nil != nil {
                     unlinkat(dir.fd, entry.name, 0)
-                } else if POSIX.info(dir, original) == nil, renameat(dir.fd, entry.name, dir.fd, original) == 0 {
-                    restored.append("\(path)/\(original)")
+                    continue
                 }
+                let original = parts.dropLast(3).joined(separator: ".")
+                let file = InboxFile(path: "\(path)/\(original)", name: original, userFolder: nil, size: 0, mtime: 0)
+                let claimed = ClaimedInboxFile(file: file, jobId: jobId, data: nil, intakeName: entry.name, folder: path)
+                let reason =
+                    "The engine (\(host), process \(pid)) stopped while it was taking this request, and the file may be what stopped it; check it, then drop it into inbox/ again."
+                if let to = try? failIntake(claimed, reason: reason) { moved.append(to) }
             }
         }
         if let inbox = try? POSIX.openPath(rootDir, "inbox") { visit(inbox, "inbox") }
-        return restored
+        return moved
     }
 }

@@ -77,6 +77,20 @@ enum POSIX {
         return FileInfo(st)
     }
 
+    /// Status of an entry known by its raw name bytes (a name that is not UTF-8).
+    static func info(_ dir: Descriptor, raw: [UInt8]) -> FileInfo? {
+        var st = stat()
+        guard withCString(raw, { fstatat(dir.fd, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { return nil }
+        return FileInfo(st)
+    }
+
+    /// Calls `body` with `raw` as a NUL-terminated C string.
+    static func withCString<T>(_ raw: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
+        (raw + [0]).withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
+        }
+    }
+
     static func info(_ file: Descriptor) -> FileInfo? {
         var st = stat()
         guard fstat(file.fd, &st) == 0 else { return nil }
@@ -144,9 +158,17 @@ enum POSIX {
         guard fsync(dir.fd) == 0 else { throw failure("flush the folder", name) }
     }
 
+    /// An entry of a directory. `name` is the decoded name; `raw` keeps the bytes when they are
+    /// not UTF-8 (other programs may write any bytes but `/`), so the entry can still be renamed.
+    struct Entry {
+        var name: String
+        var isDirectory: Bool
+        var raw: [UInt8]? = nil
+    }
+
     /// Names in a directory (without `.` and `..`) and whether each is a real directory
     /// (symlinks report false, so walks never follow them).
-    static func entries(_ dir: Descriptor) -> [(name: String, isDirectory: Bool)] {
+    static func entries(_ dir: Descriptor) -> [Entry] {
         let copy = dup(dir.fd)
         guard copy >= 0, let stream = fdopendir(copy) else {
             if copy >= 0 { close(copy) }
@@ -154,19 +176,19 @@ enum POSIX {
         }
         defer { closedir(stream) }
         rewinddir(stream)
-        var result: [(String, Bool)] = []
+        var result: [Entry] = []
         while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            let decoded = String(validating: bytes, as: UTF8.self)
+            let name = decoded ?? String(decoding: bytes, as: UTF8.self)
             if name == "." || name == ".." { continue }
             var isDirectory: Bool
             switch Int32(entry.pointee.d_type) {
             case Int32(DT_DIR): isDirectory = true
-            case Int32(DT_UNKNOWN): isDirectory = info(dir, name)?.isDirectory ?? false
+            case Int32(DT_UNKNOWN): isDirectory = decoded != nil && (info(dir, name)?.isDirectory ?? false)
             default: isDirectory = false
             }
-            result.append((name, isDirectory))
+            result.append(Entry(name: name, isDirectory: isDirectory, raw: decoded == nil ? bytes : nil))
         }
         return result
     }
