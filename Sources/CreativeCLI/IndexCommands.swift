@@ -38,7 +38,10 @@ struct IndexCommand: ParsableCommand {
     struct Check: ParsableCommand, JSONOutput {
         static let configuration = CommandConfiguration(
             abstract: "Report drift between the index and the disk, changing nothing.",
-            discussion: "Exit status 0 when they agree, 1 when they drift (run `creative index rebuild` or any list command to catch up)."
+            discussion: """
+                Exit status 0 when they agree, 1 when they drift (run `creative index rebuild` or any list command to catch up) \
+                or when the library holds links, FIFOs, sockets or devices (never read; remove them or copy the real file in).
+                """
         )
         @OptionGroup var global: GlobalOptions
 
@@ -51,10 +54,11 @@ struct IndexCommand: ParsableCommand {
                 lines += report.stale.map { "changed since indexed:  \($0)" }
                 lines += report.orphaned.map { "gone from disk:         \($0)" }
                 lines += report.problems.map { "cannot be indexed:      \($0.path): \($0.reason)" }
+                lines += report.notRegular.map { "not a regular file:     \($0.path): \($0.reason)" }
                 if report.isClean { lines.append("index and disk agree") }
                 return lines.joined(separator: "\n")
             }
-            if !report.isClean { throw ExitCode.failure }
+            if !report.isClean || !report.notRegular.isEmpty { throw ExitCode.failure }
         }
     }
 

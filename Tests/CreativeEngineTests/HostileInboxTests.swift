@@ -94,4 +94,20 @@ struct HostileInboxTests {
         #expect(!FileManager.default.fileExists(atPath: "\(inbox)/bomb.md") && !FileManager.default.fileExists(atPath: "\(inbox)/stale.txt"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: inbox).contains { $0.hasPrefix(".fresh.txt.") })
     }
+
+    @Test func indexCheckReportsLinksAndFIFOsElsewhereInTheLibrary() throws {
+        let lib = try TempLibrary()
+        let id = try lib.savePNG(title: "Fox")
+        let folder = try #require(try lib.library.store.locate(.asset, id: id)).path
+        #expect(mkfifo(lib.url("\(folder)/pipe.png").path, 0o644) == 0)
+        try FileManager.default.createSymbolicLink(atPath: lib.url("templates/passwd").path, withDestinationPath: "/etc/passwd")
+        #expect(mkfifo(lib.url("inbox/waiting.txt").path, 0o644) == 0)  // the inbox's own business
+        let report = try lib.library.index.check()
+        #expect(report.notRegular.map(\.path) == ["\(folder)/pipe.png", "templates/passwd"])
+        #expect(report.notRegular.first?.reason.contains("a FIFO") == true)
+        let check = try CLI.run(["index", "check"], library: lib.path)
+        #expect(check.status == 1 && check.stdout.contains("not a regular file:     templates/passwd: a symbolic link"), "\(check.stdout)")
+        // The asset itself still reads (its sidecar and image are regular files).
+        #expect(try lib.assets.getAsset(id, userId: "alice") != nil)
+    }
 }

@@ -12,6 +12,8 @@ public struct DriftReport: Codable, Sendable {
     public var orphaned: [String] = []
     /// Sidecars on disk that cannot be read or parsed (never indexed; not drift).
     public var problems: [SidecarProblem] = []
+    /// Links, FIFOs, sockets and devices in the library (outside the inbox): skipped by every reader.
+    public var notRegular: [SidecarProblem] = []
     public var indexed = 0
     public var onDisk = 0
 
@@ -144,6 +146,7 @@ extension LibraryIndex {
             }
         }
         report.problems.sort { $0.path < $1.path }
+        report.notRegular = store.specialFiles()
         report.missing.sort()
         report.stale.sort()
         return report

@@ -164,6 +164,8 @@ enum POSIX {
         var name: String
         var isDirectory: Bool
         var raw: [UInt8]? = nil
+        /// From the entry's type (no stat): set for links, FIFOs, sockets and devices.
+        var special: SpecialFile? = nil
     }
 
     /// Names in a directory (without `.` and `..`) and whether each is a real directory
@@ -182,13 +184,20 @@ enum POSIX {
             let decoded = String(validating: bytes, as: UTF8.self)
             let name = decoded ?? String(decoding: bytes, as: UTF8.self)
             if name == "." || name == ".." { continue }
-            var isDirectory: Bool
+            var isDirectory = false
+            var special: SpecialFile?
             switch Int32(entry.pointee.d_type) {
             case Int32(DT_DIR): isDirectory = true
-            case Int32(DT_UNKNOWN): isDirectory = decoded != nil && (info(dir, name)?.isDirectory ?? false)
-            default: isDirectory = false
+            case Int32(DT_REG): break
+            case Int32(DT_LNK): special = .symbolicLink
+            case Int32(DT_FIFO): special = .fifo
+            case Int32(DT_SOCK): special = .socket
+            case Int32(DT_CHR), Int32(DT_BLK): special = .device
+            default:
+                let st = decoded == nil ? info(dir, raw: bytes) : info(dir, name)
+                (isDirectory, special) = (st?.isDirectory ?? false, st?.special)
             }
-            result.append(Entry(name: name, isDirectory: isDirectory, raw: decoded == nil ? bytes : nil))
+            result.append(Entry(name: name, isDirectory: isDirectory, raw: decoded == nil ? bytes : nil, special: special))
         }
         return result
     }

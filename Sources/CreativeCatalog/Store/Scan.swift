@@ -102,3 +102,27 @@ extension LibraryStore {
         return SidecarStat(path: path, size: st.size, mtime: st.mtimeNanoseconds, inode: st.inode)
     }
 }
+
+extension LibraryStore {
+    /// Entries below the library that are not regular files or folders (symbolic links, FIFOs,
+    /// sockets, devices), which every reader skips: rsync and file managers copy them in. The
+    /// inbox (whose intake moves them to `inbox/failed/`) and `.index/` are not searched; the walk
+    /// stops `maxDepth` folders down and after `limit` findings.
+    public func specialFiles(maxDepth: Int = 12, limit: Int = 1000) -> [SidecarProblem] {
+        var found: [SidecarProblem] = []
+        func visit(_ dir: Descriptor, _ path: String, depth: Int) {
+            for entry in POSIX.entries(dir) where found.count < limit {
+                let child = path.isEmpty ? entry.name : "\(path)/\(entry.name)"
+                if let special = entry.special {
+                    found.append(SidecarProblem(path: child, reason: "\(special.rawValue), not a regular file; skipped (never read or followed)"))
+                } else if entry.isDirectory, depth < maxDepth, !(path.isEmpty && (entry.name == "inbox" || entry.name == ".index")),
+                    let sub = try? POSIX.openDirectory(dir, entry.name)
+                {
+                    visit(sub, child, depth: depth + 1)
+                }
+            }
+        }
+        visit(rootDir, "", depth: 0)
+        return found.sorted { $0.path < $1.path }
+    }
+}
