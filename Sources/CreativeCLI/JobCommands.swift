@@ -8,8 +8,8 @@ import Foundation
 struct JobCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "job",
-        abstract: "List, inspect and cancel generation jobs.",
-        subcommands: [List.self, Status.self, Cancel.self]
+        abstract: "List, inspect, cancel and retry generation jobs.",
+        subcommands: [List.self, Status.self, Cancel.self, Retry.self]
     )
 
     struct List: ParsableCommand, JSONOutput {
@@ -24,7 +24,9 @@ struct JobCommand: AsyncParsableCommand {
             let page = try library.index.listJobs(userId: global.userId, status: status, limit: limit, cursor: cursor)
             Output.emit(page, json: global.json) {
                 Output.page(page) { job in
-                    "\(job.id)  \(job.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(String(format: "%3d%%", job.progress))  \(job.type.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0))  \(job.prompt.prefix(60))"
+                    let line =
+                        "\(job.id)  \(job.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(String(format: "%3d%%", job.progress))  \(job.type.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0))  \(job.prompt.prefix(60))"
+                    return heldElsewhere(job, library).map { "\(line)\n    held by \($0); `creative job retry \(job.id)` runs it here" } ?? line
                 }
             }
         }
@@ -36,7 +38,8 @@ struct JobCommand: AsyncParsableCommand {
         @Argument(help: "The job id.") var id: String
 
         func run() async throws {
-            guard let job = try await generators(global).0.getImageStatus(id, userId: global.userId) else {
+            let library = try global.open()
+            guard let job = try await ImageGenerator(generation: Generation(library: library)).getImageStatus(id, userId: global.userId) else {
                 throw CreativeError.notFound("job", id)
             }
             Output.emit(job, json: global.json) {
@@ -46,6 +49,7 @@ struct JobCommand: AsyncParsableCommand {
                     "type:      \(job.type.rawValue)   model: \(job.model ?? "-")   provider: \(job.provider ?? "-")",
                     "prompt:    \(job.prompt)",
                 ]
+                if let who = heldElsewhere(job, library) { lines.append("held by:   \(who); `creative job retry \(job.id)` runs it here") }
                 if let result = job.resultUrl { lines.append("result:    \(result)") }
                 if let error = job.errorMessage { lines.append("error:     \(error)") }
                 if let time = job.actualTime { lines.append(String(format: "took:      %.2fs", time)) }
@@ -74,4 +78,47 @@ struct JobCommand: AsyncParsableCommand {
             Output.emit(SuccessResult(), json: global.json) { "cancelled job \(id)" }
         }
     }
+
+    struct Retry: AsyncParsableCommand, JSONOutput {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a job here, now, on purpose.",
+            discussion: """
+                For a job held by another host or another copy of the library (`job list` says so), or one that failed or was \
+                cancelled. Takes the job's claim over whoever holds it: make sure the other engine is not running it. A job \
+                whose asset exists finishes from it without a second provider call.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The job id.") var id: String
+
+        func run() async throws {
+            let (library, user, id) = (try global.open(), global.userId, id)
+            let updated = try library.store.update(GenerationJob.self, id: id) { (job: inout GenerationJob) throws(CreativeError) in
+                guard job.userId == user else { throw .notFound("job", id) }
+                guard job.status != .succeeded else {
+                    throw CreativeError(.conflict, "Job \(id) already succeeded (\(job.resultUrl ?? "its asset")); generate again to make another.")
+                }
+                guard job.status == .failed || job.status == .cancelled else { return }
+                (job.status, job.progress, job.currentStep, job.errorMessage, job.completedAt) = (.queued, 0, 0, nil, nil)
+                job.updatedAt = Timestamp.now()
+            }
+            guard updated != nil else { throw CreativeError.notFound("job", id) }
+            let runner = JobRunner(library: library, workers: 1, lease: 30)
+            let bar = ProgressBar("running", json: global.json)
+            let job = try await cancellingOnInterrupt { try await runner.runNow(id, takeOver: true, progress: bar.update) }
+            bar.finish()
+            Output.emit(job, json: global.json) {
+                job.status == .succeeded ? "job \(id) succeeded: \(job.resultUrl ?? "")" : "job \(id) \(job.status.rawValue): \(job.errorMessage ?? "")"
+            }
+            if job.status != .succeeded { throw ExitCode.failure }
+        }
+    }
+}
+
+/// Who holds a queued or running job's claim when it is another host or another copy of the
+/// library; nil when nobody does or the holder is a worker of this library on this host.
+func heldElsewhere(_ job: GenerationJob, _ library: CreativeLibrary) -> String? {
+    guard job.status == .queued || job.status == .running, let claim = library.store.jobClaim(job.id),
+        case .heldElsewhere(let who) = library.store.judge(claim)
+    else { return nil }
+    return who
 }

@@ -88,14 +88,18 @@ struct SchemaContractTests {
         (modifications.height, modifications.seed, modifications.steps, modifications.guidance) = (256, 9, 10, 6.5)
         (modifications.sampler, modifications.title) = ("DDIM", "t")
 
+        let claim = JobClaim(
+            host: "studio", pid: 4242, bootId: "0f6e2a8c-5d1b-4b7e-9a57-2c1f0d6e8b3a", library: "2049:131073", token: "00ff12ab34cd56ef", claimedAt: now,
+            leaseSeconds: 30)
         var settings = LibrarySettings()
         var defaults = LibrarySettings.Defaults()
         (defaults.imageModel, defaults.width) = ("local", 512)
-        (settings.defaults, settings.monthlyBudgetUSD) = (defaults, ["alice": 10, "*": 50])
+        (settings.defaults, settings.monthlyBudgetUSD, settings.sharedStorage) = (defaults, ["alice": 10, "*": 50], true)
 
         return [
             Contract(schema: "tags-request", fieldNames: TagsRequest.fieldNames, minimal: TagsRequest(tags: ["a"]), full: TagsRequest(tags: ["a", "b"])),
             Contract(schema: "library-settings", fieldNames: LibrarySettings.fieldNames, minimal: LibrarySettings(), full: settings),
+            Contract(schema: "job-claim", fieldNames: JobClaim.fieldNames, minimal: claim, full: claim),
             Contract(schema: "image-modifications", fieldNames: ImageModifications.fieldNames, minimal: ImageModifications(), full: modifications),
             Contract(schema: "generation-request", fieldNames: GenerationRequest.fieldNames, minimal: minimalRequest, full: request),
             Contract(schema: "creative-asset", fieldNames: CreativeAsset.fieldNames, minimal: minimalAsset, full: asset),
@@ -170,7 +174,7 @@ struct SchemaContractTests {
             guard case .array(let listed)? = properties[key]?.objectValue?["enum"] else { continue }
             #expect(listed.compactMap(\.stringValue) == cases, "\(name).\(key) enum")
         }
-        let isRequest = !["creative-asset", "creative-template", "generation-job", "library-settings"].contains(name)
+        let isRequest = !["creative-asset", "creative-template", "generation-job", "library-settings", "job-claim"].contains(name)
         #expect(schema["additionalProperties"] == .bool(!isRequest), "requests are strict; sidecars keep unknown keys")
     }
 

@@ -5,6 +5,9 @@ public struct LibrarySettings: Codable, Sendable, Equatable {
     public var defaults: Defaults?
     /// Monthly spending limits in USD by user id; `*` applies to users without their own entry.
     public var monthlyBudgetUSD: [String: Double]?
+    /// Hosts share this folder live (NFS, SMB): a job another host claimed whose lease ran out
+    /// may be taken over. Otherwise such a job runs only through `creative job retry`.
+    public var sharedStorage: Bool?
 
     public struct Defaults: Codable, Sendable, Equatable {
         /// Model for image requests without one (default local).
@@ -19,7 +22,7 @@ public struct LibrarySettings: Codable, Sendable, Equatable {
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case formatVersion, defaults, monthlyBudgetUSD
+        case formatVersion, defaults, monthlyBudgetUSD, sharedStorage
     }
 
     public static let fieldNames = CodingKeys.allCases.map(\.rawValue)

@@ -1,13 +1,13 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Claims on jobs, the Maildir way: a `claim` file created with O_EXCL in the job's folder.
-/// Exactly one process wins, on one host or several sharing the folder (NFS v3+ honours O_EXCL).
-/// Its mtime is the lease: the owner touches it while working; a claim not touched for the lease
-/// time belongs to a dead worker and may be broken by renaming it away (one rename wins).
+/// Claims on jobs, the Maildir way: a `claim` file created with O_EXCL in the job's folder, so
+/// exactly one process wins, on one host or several sharing the folder (NFS v3+ honours O_EXCL).
+/// Its mtime is the lease; its JSON names the worker (docs/SCHEMA.md, JobClaim).
 extension LibraryStore {
     static let claimName = "claim"
 
@@ -16,57 +16,131 @@ extension LibraryStore {
         return try POSIX.openPath(rootDir, location.path)
     }
 
-    /// A unique owner name for this process: `host.pid`.
-    public static var claimOwner: String { "\(POSIX.hostName).\(getpid())" }
+    /// This machine's boot: a claim made before the last reboot is dead.
+    static let bootId: String = {
+        let text = (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8)) ?? ""
+        let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return id.isEmpty ? "unknown" : id
+    }()
 
-    /// Tries to claim a job. - Returns: true when this process now owns it.
-    public func claimJob(_ id: String, owner: String = LibraryStore.claimOwner) throws(CreativeError) -> Bool {
-        guard let dir = try jobFolder(id) else { return false }
+    /// Tokens of the claims this process holds: a claim with this process's pid and another
+    /// token was made by an earlier process that had the same pid (PID namespaces reuse them).
+    private static let heldTokens = Mutex<Set<String>>([])
+
+    /// `device:inode` of this library's folder: a claim copied from another copy names that one.
+    var identity: String {
+        guard let st = POSIX.info(rootDir) else { return "" }
+        return "\(st.device):\(st.inode)"
+    }
+
+    /// Tries to claim a job for `lease` seconds. - Returns: the claim when this process won it.
+    public func claimJob(_ id: String, lease: Double) throws(CreativeError) -> JobClaim? {
+        guard let dir = try jobFolder(id) else { return nil }
+        let token = String(UInt64.random(in: 0...UInt64.max), radix: 16).leftPadded(to: 16)
+        let claim = JobClaim(
+            host: POSIX.hostName, pid: getpid(), bootId: Self.bootId, library: identity, token: token, claimedAt: Timestamp.now(), leaseSeconds: lease)
+        let data: Data
+        do { data = try JSONCoding.encoder(pretty: false).encode(claim) } catch { throw CreativeError(.storage, "A job claim could not be encoded.") }
         let fd = openat(dir.fd, Self.claimName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            if errno == EEXIST { return false }
+            if errno == EEXIST { return nil }
             // On NFS a create can fail although it happened: look before deciding.
-            if let owner2 = claimOwner(of: dir), owner2 == owner { return true }
+            if let found = read(dir), found.token == token { return remember(found) }
             throw POSIX.failure("claim", "jobs/\(id)")
         }
-        let file = Descriptor(fd)
-        try POSIX.writeAll(file, Data((owner + "\n").utf8), name: "jobs/\(id)/claim")
-        return true
+        try POSIX.writeAll(Descriptor(fd), data, name: "jobs/\(id)/claim")
+        return remember(read(dir) ?? claim)
     }
 
-    private func claimOwner(of dir: Descriptor) -> String? {
-        guard let data = try? POSIX.readFile(dir, Self.claimName, limit: 4096) else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    private func remember(_ claim: JobClaim) -> JobClaim {
+        _ = Self.heldTokens.withLock { $0.insert(claim.token) }
+        return claim
     }
 
-    /// Who holds the job's claim and how long ago it was last renewed (seconds).
-    public func jobClaim(_ id: String) -> (owner: String, age: Double)? {
-        guard let dir = try? jobFolder(id), let owner = claimOwner(of: dir), let st = POSIX.info(dir, Self.claimName) else { return nil }
-        return (owner, Date().timeIntervalSince1970 - st.mtime)
+    private func read(_ dir: Descriptor) -> JobClaim? {
+        guard let (file, info) = try? POSIX.openRegular(dir, Self.claimName) else { return nil }
+        return Self.decode(file, info)
     }
 
-    /// Renews the lease (touches the claim). - Returns: false when the claim is no longer ours.
-    @discardableResult
-    public func renewJobClaim(_ id: String, owner: String = LibraryStore.claimOwner) -> Bool {
-        guard let dir = try? jobFolder(id), claimOwner(of: dir) == owner else { return false }
-        return utimensat(dir.fd, Self.claimName, nil, AT_SYMLINK_NOFOLLOW) == 0
+    /// Parses an open claim; a claim of an older engine (`host.pid`) reads as one with no boot,
+    /// library or token, judged by its host, pid and a 30-second lease.
+    private static func decode(_ file: Descriptor, _ info: POSIX.FileInfo) -> JobClaim? {
+        guard info.size <= 4096 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: max(info.size, 1))
+        let n = Glibc.read(file.fd, &bytes, bytes.count)
+        guard n > 0 else { return nil }
+        let data = Data(bytes.prefix(n))
+        var claim: JobClaim
+        if let decoded = try? JSONCoding.decoder().decode(JobClaim.self, from: data) {
+            claim = decoded
+        } else {
+            let owner = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let dot = owner.lastIndex(of: "."), let pid = Int32(owner[owner.index(after: dot)...]) else { return nil }
+            claim = JobClaim(
+                host: String(owner[..<dot]), pid: pid, bootId: "", library: "", token: "", claimedAt: Date(timeIntervalSince1970: info.mtime), leaseSeconds: 30)
+        }
+        claim.renewedAt = Date(timeIntervalSince1970: info.mtime)
+        return claim
     }
 
-    /// Gives a claim up (only our own).
-    public func releaseJobClaim(_ id: String, owner: String = LibraryStore.claimOwner) {
-        guard let dir = try? jobFolder(id), claimOwner(of: dir) == owner else { return }
+    /// The claim on a job, if any, with its last renewal.
+    public func jobClaim(_ id: String) -> JobClaim? {
+        guard let dir = try? jobFolder(id) else { return nil }
+        return read(dir)
+    }
+
+    /// Whether the worker named by `claim` can still be at work (docs/SCHEMA.md, JobClaim).
+    public func judge(_ claim: JobClaim, now: Date = Date()) -> ClaimVerdict {
+        let sameLibrary = claim.library.isEmpty || claim.library == identity
+        if claim.host == POSIX.hostName && sameLibrary {
+            if !claim.bootId.isEmpty && claim.bootId != Self.bootId { return .dead("its machine has restarted since") }
+            if claim.pid == getpid() {
+                let ours = Self.heldTokens.withLock { $0.contains(claim.token) }
+                return ours ? .live : .dead("an earlier process with this pid made it")
+            }
+            return POSIX.isGone(pid: claim.pid, host: claim.host) ? .dead("process \(claim.pid) is gone") : .live
+        }
+        let who = sameLibrary ? "host \(claim.host) (process \(claim.pid))" : "another copy of this library (\(claim.owner))"
+        guard sameLibrary, (try? settings().sharedStorage) == true else { return .heldElsewhere(who) }
+        return claim.expiresAt < now ? .dead("the lease of \(who) ran out") : .live
+    }
+
+    /// Renews the lease: touches the claim file just read and found ours.
+    public func renewJobClaim(_ id: String, _ claim: JobClaim) -> ClaimRenewal {
+        guard let dir = try? jobFolder(id) else { return .unknown }
+        let opened: (file: Descriptor, info: POSIX.FileInfo)?
+        do { opened = try POSIX.openRegular(dir, Self.claimName) } catch { return .unknown }
+        guard let (file, info) = opened else { return .lost }
+        guard let found = Self.decode(file, info) else { return .unknown }
+        guard found.token == claim.token else { return .lost }
+        return futimens(file.fd, nil) == 0 ? .renewed : .unknown
+    }
+
+    /// Gives a claim up (only the one this process made).
+    public func releaseJobClaim(_ id: String, _ claim: JobClaim) {
+        _ = Self.heldTokens.withLock { $0.remove(claim.token) }
+        guard let dir = try? jobFolder(id), let found = read(dir), found.token == claim.token else { return }
         unlinkat(dir.fd, Self.claimName, 0)
     }
 
-    /// Breaks a claim whose lease ran out (not renewed for `lease` seconds), so the job can be
-    /// claimed again. - Returns: true when this call broke it.
-    public func breakStaleJobClaim(_ id: String, lease: Double) -> Bool {
-        guard let dir = try? jobFolder(id), let st = POSIX.info(dir, Self.claimName),
-            Date().timeIntervalSince1970 - st.mtime > lease
-        else { return false }
-        let aside = "claim.stale.\(Self.claimOwner).\(UInt32.random(in: 0...UInt32.max))"
+    /// Breaks the claim judged dead (or taken over on purpose) so the job can be claimed again:
+    /// renames it to a unique name, then checks that the file moved is the one judged (token and
+    /// last renewal); a claim renewed or made since is put back. - Returns: true when it broke it.
+    public func breakJobClaim(_ id: String, judged: JobClaim) -> Bool {
+        guard let dir = try? jobFolder(id) else { return false }
+        let aside = ".claim.broken.\(POSIX.hostName).\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
         guard renameat(dir.fd, Self.claimName, dir.fd, aside) == 0 else { return false }
-        unlinkat(dir.fd, aside, 0)
-        return true
+        defer { unlinkat(dir.fd, aside, 0) }
+        let moved = (try? POSIX.openRegular(dir, aside)).flatMap { $0.map { Self.decode($0.file, $0.info) } } ?? nil
+        if let moved, moved.token == judged.token, moved.renewedAt == judged.renewedAt { return true }
+        // Not the claim judged: put it back unless a new one is there already (link never replaces).
+        _ = linkat(dir.fd, aside, dir.fd, Self.claimName, 0)
+        return false
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -86,11 +86,7 @@ public final class LibraryStore: Sendable {
             _ = try POSIX.openPath(store.rootDir, folder, create: true)
         }
         if POSIX.info(store.rootDir, ".rsync-filter") == nil {
-            // For `rsync -F`: the index is per machine, temp files are in flight.
-            let filter = Data(
-                "# rsync -F excludes these: the index is a per-machine cache; temp files, intakes and job claims are in flight.\n- /.index/\n- .*.tmp\n- .*.intake\n- /jobs/*/claim\n"
-                    .utf8)
-            try store.writeAtomically(filter, name: ".rsync-filter", in: store.rootDir, label: ".rsync-filter")
+            try store.writeAtomically(Data(Self.rsyncFilter.utf8), name: ".rsync-filter", in: store.rootDir, label: ".rsync-filter")
         }
         if POSIX.info(store.rootDir, settingsName) == nil {
             let settings = Data("{\n  \"formatVersion\" : 1\n}\n".utf8)
@@ -287,6 +283,23 @@ public final class LibraryStore: Sendable {
 extension LibraryStore {
     /// The library's settings (`library.json`); defaults when the file says nothing more.
     /// - Throws: `invalid_sidecar` naming library.json when it cannot be parsed.
+    /// The `.rsync-filter` a new library gets (README, Syncing). Claims are copied so that a copy
+    /// knows which jobs another engine holds; `P` rules keep `--delete` off jobs and the trash.
+    static let rsyncFilter = """
+        # Read by rsync -F (README, Syncing). The index is a per-machine cache; temp files and
+        # intakes are in flight. Job claims are copied, so an engine on a copy sees which jobs
+        # another engine holds. P: --delete never removes jobs or the trash (a stale copy would).
+        - /.index/
+        - .*.tmp
+        - .*.intake
+        - .claim.broken.*
+        P /jobs/
+        P /jobs/**
+        P /.trash/
+        P /.trash/**
+
+        """
+
     public func settings() throws(CreativeError) -> LibrarySettings {
         guard let data = try POSIX.readFile(rootDir, Self.settingsName, limit: Self.sidecarLimit) else { return LibrarySettings() }
         do {

@@ -8,6 +8,8 @@ extension JobRunner {
         case ended(GenerationJob?)
         /// The job's sidecar says `cancelled` (`creative job cancel`).
         case cancelledByUser
+        /// The claim was taken over (this process was paused past its lease) or cannot be renewed.
+        case claimLost
         case keeperStopped
     }
 
@@ -18,17 +20,18 @@ extension JobRunner {
     /// - Parameter caller: whether a caller waits on this job in its own task (a `wait` request):
     ///   cancelling it means the caller went away and the job ends `cancelled`. A worker's job
     ///   cancelled by the engine stopping goes back to `queued` for the next start.
-    func execute(_ queued: GenerationJob, caller: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil) async -> GenerationJob? {
+    func execute(_ queued: GenerationJob, _ claim: JobClaim, caller: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil) async -> GenerationJob? {
         let reporter = ProgressReporter()
+        let hold = ClaimHold(claim)
         let ended = await withTaskGroup(of: Outcome.self) { group -> GenerationJob? in
             group.addTask {
                 .ended(
-                    await self.perform(queued, caller: caller) { step, total in
+                    await self.perform(queued, hold, caller: caller) { step, total in
                         progress?(step, total)
                         reporter.report(step, total)
                     })
             }
-            group.addTask { await self.keep(queued.id, reporter) }
+            group.addTask { await self.keep(queued.id, hold, reporter) }
             var result: GenerationJob?
             for await outcome in group {
                 switch outcome {
@@ -37,6 +40,9 @@ extension JobRunner {
                     group.cancelAll()
                 case .cancelledByUser:
                     group.cancelAll()
+                case .claimLost:
+                    hold.lose()
+                    group.cancelAll()
                 case .keeperStopped:
                     break
                 }
@@ -44,23 +50,30 @@ extension JobRunner {
             return result
         }
         let store = library.store
-        _ = try? await BlockingPool.io.runToCompletion { store.releaseJobClaim(queued.id) }
+        _ = try? await BlockingPool.io.runToCompletion { store.releaseJobClaim(queued.id, claim) }
         signals.signal(.ended(queued.id))
         return ended
     }
 
-    /// Renews the claim and writes progress until cancelled, or until the job is cancelled on disk.
-    private func keep(_ id: String, _ reporter: ProgressReporter) async -> Outcome {
+    /// Renews the claim and writes progress until cancelled, until the job is cancelled on disk,
+    /// or until the claim is lost: taken over, or not renewable for most of the lease.
+    private func keep(_ id: String, _ hold: ClaimHold, _ reporter: ProgressReporter) async -> Outcome {
         let store = library.store
         let renewEvery = Duration.seconds(min(lease / 3, 1))
         var sinceRenewal = Duration.zero
+        var renewed = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: Self.progressInterval)
             sinceRenewal += Self.progressInterval
             do throws(CreativeError) {
                 if sinceRenewal >= renewEvery {
                     sinceRenewal = .zero
-                    _ = try await BlockingPool.io.run { store.renewJobClaim(id) }
+                    let claim = hold.claim
+                    switch try await BlockingPool.io.run({ store.renewJobClaim(id, claim) }) {
+                    case .renewed: renewed = .now
+                    case .lost: return .claimLost
+                    case .unknown: if renewed.duration(to: .now) > .seconds(lease * 0.8) { return .claimLost }
+                    }
                 }
                 if let (step, total) = reporter.take() {
                     try await update(id) { job in
@@ -81,7 +94,7 @@ extension JobRunner {
     }
 
     /// Generates (with retries) and completes the job; records failure or cancellation.
-    private func perform(_ queued: GenerationJob, caller: Bool, progress: @escaping @Sendable (Int, Int) -> Void) async -> GenerationJob? {
+    private func perform(_ queued: GenerationJob, _ hold: ClaimHold, caller: Bool, progress: @escaping @Sendable (Int, Int) -> Void) async -> GenerationJob? {
         let started = ContinuousClock.now
         let elapsed = { @Sendable in (started.duration(to: .now) / .milliseconds(1)).rounded() / 1000 }
         let (library, logger) = (library, logger)
@@ -98,7 +111,7 @@ extension JobRunner {
             var attempt = 1
             while made == nil {
                 do throws(CreativeError) {
-                    made = try await generate(job, request, progress: progress)
+                    made = try await generate(job, request, hold, progress: progress)
                 } catch  where error.isRetryable && attempt < Self.maxAttempts {
                     // Exponential backoff with jitter; refusals are never retried.
                     let delay = Self.retryBase * pow(2, Double(attempt - 1)) * Double.random(in: 0.8...1.2)
@@ -125,6 +138,11 @@ extension JobRunner {
                 job.errorMessage = nil
             }
         } catch {
+            if hold.isLost {
+                // Another worker runs the job now: whatever this one writes would be stale.
+                logger.notice("job \(queued.id): gave it up, its claim was taken over or could not be renewed")
+                return nil
+            }
             let cancelled = error.code == .cancelled
             if cancelled { logger.info("job \(queued.id) was cancelled") } else { logger.notice("job \(queued.id) failed: \(error.message)") }
             let store = library.store
@@ -149,7 +167,7 @@ extension JobRunner {
 
     /// Runs the provider and saves its output as an asset with the job's id.
     private func generate(
-        _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
+        _ job: GenerationJob, _ request: GenerationRequest, _ hold: ClaimHold, progress: @escaping @Sendable (Int, Int) -> Void
     ) async throws(CreativeError) -> (asset: CreativeAsset, location: EntityLocation)? {
         guard job.type == .image || job.type == .text else {
             throw CreativeError(.invalidInput, "Jobs of type \(job.type.rawValue) cannot run yet.", field: "type")
@@ -161,9 +179,22 @@ extension JobRunner {
         // A job cancelled while it ran leaves no asset behind.
         if Task.isCancelled { throw CreativeError(.cancelled, "The job was cancelled.") }
         let input = Self.assetInput(job, request, output, provider: executor.provider, note: choice.note)
-        let library = library
+        let (library, claim) = (library, hold.claim)
+        // Only the claim's holder saves: a worker paused past its lease may wake to find the job
+        // taken over, and must not write next to the new worker.
+        guard try await BlockingPool.io.run({ library.store.renewJobClaim(job.id, claim) }) != .lost else {
+            hold.lose()
+            throw CreativeError(.cancelled, "The job's claim was taken over.")
+        }
         return try await BlockingPool.media.run { () throws(CreativeError) in
-            _ = try library.assets.saveAsset(userId: job.userId, asset: input, id: job.id)
+            do throws(CreativeError) {
+                _ = try library.assets.saveAsset(userId: job.userId, asset: input, id: job.id)
+            } catch  where error.code == .conflict {
+                // The asset is there already (a worker that lost the claim saved it first): the
+                // job's work is done, and finishing it from that asset is the same success.
+                guard let found = try library.assets.find(job.id, userId: job.userId) else { throw error }
+                return found
+            }
             return try library.assets.find(job.id, userId: job.userId)
         }
     }
@@ -248,6 +279,17 @@ extension JobRunner {
         guard let updated else { throw .notFound("job", id) }
         return updated
     }
+}
+
+/// A claim a worker holds, and whether it has lost it (then the worker writes nothing more).
+final class ClaimHold: Sendable {
+    let claim: JobClaim
+    private let lost = Atomic(false)
+
+    init(_ claim: JobClaim) { self.claim = claim }
+
+    func lose() { lost.store(true, ordering: .relaxed) }
+    var isLost: Bool { lost.load(ordering: .relaxed) }
 }
 
 /// The latest progress a provider reported, taken by the job's keeper at most every interval.

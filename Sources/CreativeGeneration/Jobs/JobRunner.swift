@@ -9,8 +9,9 @@ import Synchronization
 /// Concurrency: workers await; the file and index work of a job runs on ``BlockingPool/io``,
 /// image encoding on ``BlockingPool/media`` and provider calls on libcurl's thread, so no worker
 /// ever blocks a cooperative thread. Claims are files (see `LibraryStore.claimJob`); a running
-/// job's claim is renewed while it works, and a job whose worker died is claimed again once its
-/// lease runs out. A job's asset has the job's id, so a rerun completes the job instead of
+/// job's claim is renewed while it works; a job whose worker died is claimed again (at once when
+/// this host can tell, after the lease on shared storage), and a worker that loses its claim gives
+/// the job up. A job's asset has the job's id, so a rerun completes the job instead of
 /// generating twice. On graceful shutdown workers take no new jobs and finish the running ones.
 public final class JobRunner: Service, Sendable {
     let library: CreativeLibrary
@@ -42,6 +43,8 @@ public final class JobRunner: Service, Sendable {
         /// While the inbox is being taken in, workers start no new jobs: a burst of requests is
         /// made safe (a job each) before the disk is shared with generation.
         var paused = false
+        /// Jobs found held elsewhere, logged once.
+        var heldLogged: Set<String> = []
     }
 
     private let state = Mutex(State())
@@ -101,8 +104,8 @@ public final class JobRunner: Service, Sendable {
                 await signals.wait(.work, timeout: Self.idleLook)
                 continue
             }
-            if let job = await claimNext() {
-                _ = await execute(job)
+            if let (job, claim) = await claimNext() {
+                _ = await execute(job, claim)
             } else {
                 await signals.wait(.work, timeout: Self.idleLook)
             }
@@ -110,50 +113,66 @@ public final class JobRunner: Service, Sendable {
     }
 
     /// The best job this process can claim: queued ones by priority then age, and running ones
-    /// whose worker stopped renewing its lease.
-    private func claimNext() async -> GenerationJob? {
+    /// whose worker is judged dead (see `LibraryStore.judge`). Jobs held by another host or
+    /// another copy of the library are left alone (logged once).
+    private func claimNext() async -> (GenerationJob, JobClaim)? {
         let (library, lease, logger) = (library, lease, logger)
-        return try? await BlockingPool.io.run { () throws(CreativeError) -> GenerationJob? in
+        return try? await BlockingPool.io.run { [self] () throws(CreativeError) -> (GenerationJob, JobClaim)? in
             let store = library.store
             for candidate in try library.index.runnableJobs(limit: 16) {
-                // A claim nobody renews belongs to a dead worker (it may have died before it
-                // could even mark the job running).
-                if store.jobClaim(candidate.id) != nil {
-                    guard store.breakStaleJobClaim(candidate.id, lease: lease) else { continue }
-                    logger.notice("job \(candidate.id) lost its worker; running it again")
+                if let claim = store.jobClaim(candidate.id) {
+                    switch store.judge(claim) {
+                    case .live:
+                        continue
+                    case .heldElsewhere(let who):
+                        if firstSeenHeld(candidate.id) {
+                            logger.notice("job \(candidate.id) is held by \(who); `creative job retry \(candidate.id)` runs it here")
+                        }
+                        continue
+                    case .dead(let why):
+                        guard store.breakJobClaim(candidate.id, judged: claim) else { continue }
+                        logger.notice("job \(candidate.id) lost its worker (\(why)); running it again")
+                    }
                 }
-                guard (try? store.claimJob(candidate.id)) == true else { continue }
+                guard let claim = try? store.claimJob(candidate.id, lease: lease) else { continue }
                 // The claim is ours; the sidecar (not the index) says whether there is work left.
                 guard let (job, _) = try? store.read(GenerationJob.self, id: candidate.id), job.status == .queued || job.status == .running else {
-                    store.releaseJobClaim(candidate.id)
+                    store.releaseJobClaim(candidate.id, claim)
                     continue
                 }
-                return job
+                return (job, claim)
             }
             return nil
         }
+    }
+
+    private func firstSeenHeld(_ id: String) -> Bool {
+        state.withLock { $0.heldLogged.insert(id).inserted }
     }
 
     /// Runs job `id` in the calling task (a `wait` request), so cancelling the caller cancels
     /// the provider call and the job ends `cancelled`. When another worker holds the job, waits
     /// until it ends: a job of this process signals its end; one that another process runs is
     /// re-read every half second.
-    /// - Parameter progress: sees each step of a job this call runs.
+    /// - Parameters:
+    ///   - progress: sees each step of a job this call runs.
+    ///   - takeOver: break whatever claim the job has first (`creative job retry`: on purpose).
     /// - Returns: the job in its final state, or as it is when `timeout` passes.
     public func runNow(
-        _ id: String, timeout: Duration = .seconds(600), progress: (@Sendable (Int, Int) -> Void)? = nil
+        _ id: String, timeout: Duration = .seconds(600), takeOver: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) async throws(CreativeError) -> GenerationJob {
-        let store = library.store
-        let claimed = try await BlockingPool.io.run { () throws(CreativeError) -> GenerationJob? in
-            guard try store.claimJob(id) else { return nil }
+        let (store, lease) = (library.store, lease)
+        let claimed = try await BlockingPool.io.run { () throws(CreativeError) -> (GenerationJob, JobClaim)? in
+            if takeOver, let held = store.jobClaim(id) { _ = store.breakJobClaim(id, judged: held) }
+            guard let claim = try store.claimJob(id, lease: lease) else { return nil }
             guard let (job, _) = try store.read(GenerationJob.self, id: id) else { throw .notFound("job", id) }
             guard job.status == .queued || job.status == .running else {
-                store.releaseJobClaim(id)
+                store.releaseJobClaim(id, claim)
                 return nil
             }
-            return job
+            return (job, claim)
         }
-        if let claimed, let done = await execute(claimed, caller: true, progress: progress) { return done }
+        if let (job, claim) = claimed, let done = await execute(job, claim, caller: true, progress: progress) { return done }
         let deadline = ContinuousClock.now + timeout
         while true {
             guard let (job, _) = try await BlockingPool.io.run({ () throws(CreativeError) in try store.read(GenerationJob.self, id: id) }) else {

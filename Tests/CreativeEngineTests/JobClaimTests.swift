@@ -1,0 +1,196 @@
+import CreativeCatalog
+import CreativeGeneration
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Exactly once across processes, hosts and copies: who may run a claimed job, a worker that
+/// loses its claim, takeovers that race a renewal, and a library copied with rsync mid-run.
+@Suite("Job claims")
+struct JobClaimTests {
+    static let chat = FakeProviderServer.Response.json(200, ["choices": [["message": ["role": "assistant", "content": "Spring is here."]]]])
+
+    /// A queued content job for gpt-4o (nothing runs it until a runner starts).
+    static func queue(_ lib: TempLibrary) async throws -> GenerationJob {
+        var request = GenerationRequest(kind: .content)
+        (request.contentType, request.prompt, request.model) = ("email", "spring sale", "gpt-4o")
+        let idle = JobRunner(library: lib.library, workers: 1, lease: 30)
+        return try await Generation(library: lib.library, runner: idle).submit(request, userId: "alice")
+    }
+
+    /// Writes `claim` as the job's claim file, renewed `age` seconds ago.
+    static func plant(_ claim: JobClaim, on job: GenerationJob, _ lib: TempLibrary, age: Double = 0) throws {
+        let folder = try #require(try lib.library.store.locate(.job, id: job.id)).path
+        let path = lib.url("\(folder)/claim").path
+        try JSONCoding.encoder(pretty: false).encode(claim).write(to: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -age)], ofItemAtPath: path)
+    }
+
+    /// A claim as this library, host and boot would make it, for `pid`.
+    static func claim(_ lib: TempLibrary, pid: Int32, host: String? = nil, bootId: String? = nil, library: String? = nil) throws -> JobClaim {
+        let made = try #require(try lib.library.store.claimJob(try Self.scratchJob(lib).id, lease: 3))
+        return JobClaim(
+            host: host ?? made.host, pid: pid, bootId: bootId ?? made.bootId, library: library ?? made.library,
+            token: String(format: "%016llx", UInt64.random(in: 0...UInt64.max)), claimedAt: Date(), leaseSeconds: 3)
+    }
+
+    /// Another job, only to learn what this process's claims look like.
+    static func scratchJob(_ lib: TempLibrary) throws -> GenerationJob {
+        let job = GenerationJob(id: ULID.make(), userId: "alice", type: .text, prompt: "scratch", createdAt: Timestamp.now())
+        try lib.library.store.create(job, in: "jobs")
+        return job
+    }
+
+    @Test func whoMayTakeAClaimedJob() async throws {
+        let lib = try TempLibrary()
+        let job = try await Self.queue(lib)
+        let store = lib.library.store
+        // A paused process of this host keeps its job however old its lease.
+        let paused = Process()
+        paused.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        paused.arguments = ["30"]
+        try paused.run()
+        defer {
+            kill(paused.processIdentifier, SIGKILL)
+            paused.waitUntilExit()
+        }
+        kill(paused.processIdentifier, SIGSTOP)
+        let cases: [(String, JobClaim, Double, Bool, (ClaimVerdict) -> Bool)] = [
+            ("paused process, lease long gone", try Self.claim(lib, pid: paused.processIdentifier), 600, false, { $0 == .live }),
+            ("process gone", try Self.claim(lib, pid: 2_147_483_000), 0, false, { if case .dead = $0 { true } else { false } }),
+            (
+                "earlier boot", try Self.claim(lib, pid: paused.processIdentifier, bootId: "an-earlier-boot"), 0, false,
+                { if case .dead = $0 { true } else { false } }
+            ),
+            ("earlier process with our pid", try Self.claim(lib, pid: getpid()), 0, false, { if case .dead = $0 { true } else { false } }),
+            (
+                "another copy of the library", try Self.claim(lib, pid: paused.processIdentifier, library: "1:2"), 600, false,
+                { if case .heldElsewhere = $0 { true } else { false } }
+            ),
+            ("another host", try Self.claim(lib, pid: 7, host: "elsewhere"), 600, false, { if case .heldElsewhere = $0 { true } else { false } }),
+            (
+                "another host, shared storage, lease gone", try Self.claim(lib, pid: 7, host: "elsewhere"), 600, true,
+                { if case .dead = $0 { true } else { false } }
+            ),
+            ("another host, shared storage, lease fresh", try Self.claim(lib, pid: 7, host: "elsewhere"), 0, true, { $0 == .live }),
+        ]
+        for (what, claim, age, shared, expected) in cases {
+            let settings = lib.url("library.json")
+            try Data((shared ? #"{"formatVersion": 1, "sharedStorage": true}"# : #"{"formatVersion": 1}"#).utf8).write(to: settings)
+            try Self.plant(claim, on: job, lib, age: age)
+            let found = try #require(store.jobClaim(job.id))
+            #expect(found.token == claim.token && abs(found.renewedAt.timeIntervalSinceNow + age) < 2, "\(what)")
+            let verdict = store.judge(found)
+            #expect(expected(verdict), "\(what): \(verdict)")
+        }
+    }
+
+    @Test func aTakeoverBreaksOnlyTheClaimItJudged() async throws {
+        let lib = try TempLibrary()
+        let job = try await Self.queue(lib)
+        let store = lib.library.store
+        try Self.plant(try Self.claim(lib, pid: 2_147_483_000), on: job, lib, age: 60)
+        let judged = try #require(store.jobClaim(job.id))
+        // Its owner renewed between the judgement and the break: the claim is put back.
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date()], ofItemAtPath: lib.url("\(try #require(try store.locate(.job, id: job.id)).path)/claim").path)
+        #expect(!store.breakJobClaim(job.id, judged: judged))
+        #expect(store.jobClaim(job.id)?.token == judged.token)
+        // A new claim made since the judgement is not broken either.
+        try Self.plant(try Self.claim(lib, pid: 2_147_483_001), on: job, lib)
+        #expect(!store.breakJobClaim(job.id, judged: judged))
+        #expect(store.jobClaim(job.id).map { $0.token != judged.token } == true)
+        // The claim judged, unchanged, is broken; nothing is left beside the job.
+        let current = try #require(store.jobClaim(job.id))
+        #expect(store.breakJobClaim(job.id, judged: current))
+        #expect(store.jobClaim(job.id) == nil)
+        let folder = lib.url(try #require(try store.locate(.job, id: job.id)).path).path
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["job.json"])
+    }
+
+    @Test func aWorkerThatLosesItsClaimCancelsItsCallAndWritesNothing() async throws {
+        let server = try FakeProviderServer { _, _ in
+            var answer = Self.chat
+            answer.delay = 30
+            return answer
+        }
+        let lib = try TempLibrary()
+        let runner = JobRunner(library: lib.library, workers: 1, lease: 3, environment: ProviderTests.env(server))
+        let workers = Task { try await runner.run() }
+        defer { workers.cancel() }
+        let job = try await Self.queue(lib)
+        runner.wake()
+        #expect(await ServerConcurrencyTests.eventually { server.delayedNow == 1 })
+        let store = lib.library.store
+        // Another host took the job over (as after this process was paused past its lease).
+        let held = try #require(store.jobClaim(job.id))
+        #expect(store.breakJobClaim(job.id, judged: held))
+        let other = try Self.claim(lib, pid: 7, host: "elsewhere")
+        try Self.plant(other, on: job, lib)
+        let before = try #require(try store.read(GenerationJob.self, id: job.id)).0
+        #expect(await ServerConcurrencyTests.eventually { server.hangUps.count == 1 }, "the provider call is cancelled")
+        try await Task.sleep(for: .milliseconds(500))
+        let after = try #require(try store.read(GenerationJob.self, id: job.id)).0
+        #expect(after == before, "the job sidecar is the new holder's: \(after.status) \(after.errorMessage ?? "")")
+        #expect(store.jobClaim(job.id)?.token == other.token, "the new holder's claim stays")
+        #expect(try lib.assets.find(job.id, userId: "alice") == nil)
+        #expect(server.requests.count == 1)
+    }
+
+    @Test func aCopyMadeMidRunLeavesTheHeldJobUntilRetriedThere() async throws {
+        let server = try FakeProviderServer { request, _ in
+            guard request.json?["stream"] as? Bool == true else { return Self.chat }
+            return .init(status: 200, headers: ["Content-Type": "text/event-stream"], body: StreamingTests.openAIStream(["Spring ", "is here."], done: true))
+        }
+        let lib = try TempLibrary()
+        let job = try await Self.queue(lib)
+        // The original's engine is running the job: status running, its claim in place.
+        _ = try lib.library.store.update(GenerationJob.self, id: job.id) { (job: inout GenerationJob) throws(CreativeError) in job.status = .running }
+        _ = try #require(try lib.library.store.claimJob(job.id, lease: 30))
+        let copy = lib.path + "-copy"
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let rsync = Process()
+        rsync.executableURL = URL(fileURLWithPath: "/usr/bin/rsync")
+        rsync.arguments = ["-aF", lib.path + "/", copy + "/"]
+        try rsync.run()
+        rsync.waitUntilExit()
+        #expect(rsync.terminationStatus == 0)
+        let reopened = try CreativeLibrary.open(copy)
+        #expect(try reopened.index.runnableJobs(limit: 16).map(\.id) == [job.id])
+        let runner = JobRunner(library: reopened, workers: 1, lease: 3, environment: ProviderTests.env(server))
+        let workers = Task { try await runner.run() }
+        try await Task.sleep(for: .seconds(2))  // four looks for work
+        workers.cancel()
+        _ = try? await workers.value
+        #expect(server.requests.isEmpty, "the copy ran a job the original holds")
+        let list = try CLI.run(["job", "list"], library: copy)
+        #expect(list.stdout.contains("held by another copy of this library"), "\(list.stdout)")
+        // On purpose: `job retry` takes it over and runs it here.
+        let env = ["OPENAI_API_KEY": ProviderTests.key, "OPENAI_BASE_URL": server.baseURL + "/v1"]
+        let retry = try CLI.run(["job", "retry", job.id], library: copy, env: env)
+        #expect(retry.status == 0, "\(retry.stdout) \(retry.stderr)")
+        #expect(server.requests.count == 1)
+        #expect(try reopened.store.read(GenerationJob.self, id: job.id)?.0.status == .succeeded)
+    }
+
+    @Test func theShippedFilterKeepsDeleteOffJobsAndTheTrash() async throws {
+        let lib = try TempLibrary()
+        let job = try await Self.queue(lib)
+        let asset = try lib.savePNG(title: "Binned")
+        _ = try lib.assets.deleteAsset(asset, userId: "alice")
+        let stale = try TempLibrary()  // a copy from before the job and the trashed asset
+        let rsync = Process()
+        rsync.executableURL = URL(fileURLWithPath: "/usr/bin/rsync")
+        rsync.arguments = ["-aF", "--delete", stale.path + "/", lib.path + "/"]
+        rsync.standardError = FileHandle.nullDevice
+        try rsync.run()
+        rsync.waitUntilExit()
+        #expect(rsync.terminationStatus == 0)
+        #expect(try lib.library.store.read(GenerationJob.self, id: job.id) != nil, "--delete removed a job")
+        let trash = try FileManager.default.contentsOfDirectory(atPath: lib.url(".trash").path)
+        #expect(!trash.isEmpty, "--delete emptied the trash")
+    }
+}
