@@ -272,7 +272,7 @@ scenario1() {
     fact "kill $k"
     start_engine w "$L" s1 --rescan 5
   done
-  wait_for "$CHAOS_WAIT" settled "$L" "$S1_JOBS" || fact "note timed out after ${CHAOS_WAIT}s waiting for every job to end"
+  wait_for "$CHAOS_WAIT" settled "$L" "$S1_JOBS" || fact "note timed out waiting for every job to end"
   stop w
   finish 1
 }
@@ -318,7 +318,7 @@ scenario2() {
     pause 1
   done
   [ "$next" -le "$S2_JOBS" ] && submit "$L" 2 "$next" "$S2_JOBS"
-  wait_for "$CHAOS_WAIT" settled "$L" "$S2_JOBS" || fact "note timed out after ${CHAOS_WAIT}s waiting for every job to end"
+  wait_for "$CHAOS_WAIT" settled "$L" "$S2_JOBS" || fact "note timed out waiting for every job to end"
   stop A; stop B
   finish 2
 }
@@ -347,7 +347,7 @@ scenario3() {
     start_ns_engine hA hostA "$L" s3-hostA --poll 1 --rescan 5
     wait_for 30 ready_since hA "$t" || true
   done
-  wait_for "$CHAOS_WAIT" watch_owners_until "$L" "$S3_JOBS" || fact "note timed out after ${CHAOS_WAIT}s waiting for every job to end"
+  wait_for "$CHAOS_WAIT" watch_owners_until "$L" "$S3_JOBS" || fact "note timed out waiting for every job to end"
   stop hA; stop hB
   sort -u "$S/owners.seen" 2>/dev/null | sed 's/^/owner /' >>"$S/facts.txt"
   finish 3
@@ -380,7 +380,7 @@ scenario4() {
   say "copied: L held $(grep -c '^held' "$S/facts.txt"); the copy has $(grep -c '^running_copy' "$S/facts.txt") running, $(grep -c '^queued_copy' "$S/facts.txt") queued; starting an engine on it"
   start_engine L2 "$L2" s4-L2 --rescan 5
   both_settled() { settled "$L" "$S4_JOBS" && quiet "$L2"; }
-  wait_for "$CHAOS_WAIT" both_settled || fact "note timed out after ${CHAOS_WAIT}s waiting for the jobs of both copies to end"
+  wait_for "$CHAOS_WAIT" both_settled || fact "note timed out waiting for the jobs of both copies to end"
   stop L; stop L2
   finish 4
 }
@@ -452,8 +452,11 @@ for n in $CHAOS_SCENARIOS; do
   "scenario$n"
 done
 seconds=$(($(date +%s) - run_started))
+# The commit measured: HEAD, and the last commit that changed the engine's sources.
 commit=$(git -C "$repo" rev-parse --short HEAD)
-subject=$(git -C "$repo" log -1 --format=%s); [ ${#subject} -gt 90 ] && subject="${subject:0:90}…"
+source_commit=$(git -C "$repo" log -1 --format=%h -- Sources Package.swift)
+subject=$(git -C "$repo" log -1 --format=%s "$source_commit"); [ ${#subject} -gt 90 ] && subject="${subject:0:90}…"
+[ "$source_commit" != "$commit" ] && subject="engine sources as of $source_commit: $subject"
 [ -n "$(git -C "$repo" status --porcelain --untracked-files=no -- Sources Package.swift)" ] && commit="$commit+uncommitted changes"
 $PY scripts/chaos_report.py write "$W" "$CHAOS_OUT" \
   "date=$(date -u +'%Y-%m-%d %H:%M UTC')" "commit=$commit" "subject=$subject" \

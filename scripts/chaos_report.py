@@ -97,6 +97,21 @@ def provider_calls(log, tag_prefix):
     return calls
 
 
+def cut_off_calls(log, tag_prefix):
+    """Calls that ended with their caller gone (killed mid-call)."""
+    count = 0
+    if os.path.exists(log):
+        with open(log) as f:
+            for line in f:
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    continue
+                if ev.get("ev") == "end" and ev.get("tag", "").startswith(tag_prefix) and not ev.get("completed"):
+                    count += 1
+    return count
+
+
 def call_spans(log):
     """marker -> [(tag, start, end)] for every call (end = start when the call never ended)."""
     open_calls, spans = {}, defaultdict(list)
@@ -181,6 +196,7 @@ def analyze(folder, n, log):
     jobs, assets, torn = library_state(lib)
     calls = provider_calls(log, f"s{n}")
     calls = {m: c for m, c in calls.items() if m in marker_set}
+    cut_off = cut_off_calls(log, f"s{n}")
     run_twice = sorted(m for m, c in calls.items() if c["calls"] > 1)
     paid_twice = sorted(m for m, c in calls.items() if c["completed"] > 1)
     eng = engine_figures(facts)
@@ -210,6 +226,7 @@ def analyze(folder, n, log):
             fig("jobs lost (no final state, or vanished)", outcomes["lost"], "0", outcomes["lost"] == 0),
             fig("inbox files that became two jobs", outcomes["duplicate_jobs"], "0", outcomes["duplicate_jobs"] == 0),
             fig("jobs with two asset folders", dup_assets, "0", dup_assets == 0),
+            fig("provider calls cut off by a kill (caller gone before the answer)", cut_off),
             fig("jobs run twice (provider calls > 1)", len(run_twice), f"≤ {2 * kills} (a kill mid-call must rerun)", len(run_twice) <= 2 * kills),
             fig("jobs paid twice (completed calls > 1)", len(paid_twice), f"≤ {kills} (kill between answer and save)", len(paid_twice) <= kills),
         ]
@@ -251,6 +268,7 @@ def analyze(folder, n, log):
             fig("jobs succeeded", outcomes["succeeded"], f"{submitted}", outcomes["succeeded"] == submitted),
             fig("jobs lost", outcomes["lost"], "0", outcomes["lost"] == 0),
             fig("inbox files taken by both hosts (two jobs)", outcomes["duplicate_jobs"], "0", outcomes["duplicate_jobs"] == 0),
+            fig("provider calls cut off by a kill (caller gone before the answer)", cut_off),
             fig("jobs run twice (provider calls > 1)", len(run_twice), f"≤ {2 * kills} (a kill mid-call must rerun)", len(run_twice) <= 2 * kills),
             fig("jobs paid twice (completed calls > 1)", len(paid_twice), f"≤ {kills}", len(paid_twice) <= kills),
             fig("jobs with two asset folders", dup_assets, "0", dup_assets == 0),
