@@ -205,14 +205,21 @@ wait_for() {
 }
 
 # --- library helpers ------------------------------------------------------------------------------
+# claim_owner FILE: host.pid of a claim (JSON since the claims carry host, boot and library; older: plain text).
+claim_owner() { local t; t=$(cat "$1" 2>/dev/null) || return 1; case $t in \{*) printf '%s\n' "$t" | sed -n 's/.*"owner" *: *"\([^"]*\)".*/\1/p' ;; *) printf '%s\n' "$t" ;; esac; }
+
+# init_lib LIB [shared]: a library whose requests route to the fake OpenAI; "shared" sets
+# sharedStorage (hosts share the folder live), without which another host's jobs are never taken over.
 init_lib() {
   "$CREATIVE" init --library "$1" >/dev/null 2>>"$S/init.log" || fact "note creative init failed for $1"
   # Plain .txt prompts route to OpenAI too: images default to dall-e-3, text to gpt-4o.
-  $PY - "$1/library.json" <<'PY'
+  $PY - "$1/library.json" "${2:-}" <<'PY'
 import json, os, sys
 path = sys.argv[1]
 settings = json.load(open(path))
 settings.setdefault("defaults", {}).update({"imageModel": "dall-e-3", "textModel": "gpt-4o"})
+if sys.argv[2] == "shared":
+    settings["sharedStorage"] = True
 with open(path + ".chaos", "w") as f:
     json.dump(settings, f, indent=2, sort_keys=True); f.write("\n")
 os.rename(path + ".chaos", path)
@@ -282,7 +289,7 @@ HOLDER=""
 find_holder() {
   local claim owner n
   for claim in "$1"/jobs/*/claim; do
-    owner=$(cat "$claim" 2>/dev/null) || continue
+    owner=$(claim_owner "$claim") || continue
     for n in A B; do
       if [ "${EPID[$n]:-}" = "${owner##*.}" ]; then HOLDER=$n; return 0; fi
     done
@@ -292,7 +299,7 @@ find_holder() {
 held_by() { # LIB PID: the jobs whose claim names PID
   local claim
   for claim in "$1"/jobs/*/claim; do
-    [ "$(cat "$claim" 2>/dev/null)" = "$(hostname).$2" ] && basename "$(dirname "$claim")"
+    [ "$(claim_owner "$claim")" = "$(hostname).$2" ] && basename "$(dirname "$claim")"
   done
 }
 scenario2() {
@@ -326,14 +333,14 @@ scenario2() {
 # --- 3. two hosts ------------------------------------------------------------------------------------
 record_owners() {
   local c
-  for c in "$1"/jobs/*/claim; do [ -e "$c" ] && cat "$c" 2>/dev/null; done | sort -u >>"$S/owners.seen"
+  for c in "$1"/jobs/*/claim; do [ -e "$c" ] && claim_owner "$c"; done | sort -u >>"$S/owners.seen"
   return 1
 }
 watch_owners_until() { record_owners "$1"; settled "$1" "$2"; }
 scenario3() {
   begin 3 "two hosts on one library ($S3_JOBS jobs, $S3_KILLS kills of hostA)"
   local L=$S/lib k t
-  init_lib "$L"
+  init_lib "$L" shared
   start_ns_engine hA hostA "$L" s3-hostA --poll 1 --rescan 5
   start_ns_engine hB hostB "$L" s3-hostB --poll 1 --rescan 5
   wait_for 30 ready hA && wait_for 30 ready hB || fact "note a host did not report ready within 30 s"
@@ -367,7 +374,7 @@ scenario4() {
   wait_for 20 inbox_taken "$L" || true
   wait_for 20 has_claims "$L" || fact "note no job was running when the copy was made"
   pause 0.5
-  # The filter leaves claims out of the copy, so what L held is read from L as the copy is made.
+  # What L held as the copy is made (the filter copies claims: the copy must leave these alone).
   held_before=$(ls "$L"/jobs/*/claim 2>/dev/null | xargs -r -n1 dirname | xargs -r -n1 basename)
   rsync -aF "$L/" "$L2/" 2>>"$S/rsync.log" || fact "note rsync exited non-zero (files changed while it copied)"
   for j in $held_before; do fact "held $j"; done
@@ -379,7 +386,9 @@ scenario4() {
   [ -e "$L2/jobs/$(echo "$held_before" | head -1)/claim" ] && fact "note claims were copied too"
   say "copied: L held $(grep -c '^held' "$S/facts.txt"); the copy has $(grep -c '^running_copy' "$S/facts.txt") running, $(grep -c '^queued_copy' "$S/facts.txt") queued; starting an engine on it"
   start_engine L2 "$L2" s4-L2 --rescan 5
-  both_settled() { settled "$L" "$S4_JOBS" && quiet "$L2"; }
+  # The copy is done when its inbox is empty and its only open jobs are those L holds.
+  copy_done() { [ "$(pending "$L2")" -eq 0 ] && [ "$(open_jobs "$L2")" -le "$(held_by "$L2" "${EPID[L]}" | wc -l)" ]; }
+  both_settled() { settled "$L" "$S4_JOBS" && copy_done; }
   wait_for "$CHAOS_WAIT" both_settled || fact "note timed out waiting for the jobs of both copies to end"
   stop L; stop L2
   finish 4
@@ -465,7 +474,7 @@ $PY scripts/chaos_report.py write "$W" "$CHAOS_OUT" \
   "about1=$S1_JOBS jobs dropped into inbox/ while one \`creative watch --lease $CHAOS_LEASE\` runs; $S1_KILLS times, at a random moment 0.5–4 s apart, it is killed with SIGKILL and started again at once. Then it runs until every job has ended and stops with SIGTERM." \
   "about2=Two \`creative watch\` processes on one library, $S2_JOBS jobs. $S2_STOPS times the process that holds a claim (\`jobs/ID/claim\` names host.pid) gets SIGSTOP for ${S2_STOP_SECONDS} s, longer than the lease, then SIGCONT." \
   "about3=\`unshare -u -p -f --mount-proc\` gives two engines their own host names (hostA, hostB) and PID namespaces, polling one library (\`--poll 1\`): two machines sharing a folder. $S3_JOBS jobs; hostA is killed with SIGKILL $S3_KILLS time(s) and restarted in a fresh namespace under the same host name." \
-  "about4=One engine runs $S4_JOBS jobs on library L. While jobs are running, \`rsync -aF L/ L2/\` copies it (\`.rsync-filter\`, written by \`creative init\`, leaves out .index/, temp files, intakes and job claims), and a second engine starts on L2 with its own provider tag." \
+  "about4=One engine runs $S4_JOBS jobs on library L. While jobs are running, \`rsync -aF L/ L2/\` copies it (\`.rsync-filter\`, written by \`creative init\`, leaves out .index/, temp files and intakes, and copies job claims), and a second engine starts on L2 with its own provider tag." \
   "about5=With the engine running, these entries are renamed into inbox/ at once; 2 s later a normal prompt is dropped. A watchdog kills the engine (and restarts it once) if its RSS passes ${S5_RSS_CAP_MB} MiB."
 say "wrote $CHAOS_OUT in ${seconds}s"
 echo

@@ -155,7 +155,8 @@ extension LibraryStore {
                 // Age of the intake from the job id (a ULID made at the rename): the file's mtime is
                 // the request's, which a rename keeps, so an old file taken a moment ago looked stale.
                 let age = now - (ULID.date(of: jobId)?.timeIntervalSince1970 ?? now)
-                let ownerGone = host == POSIX.hostName ? POSIX.isGone(pid: pid, host: host) : age > maxAge
+                // At start-up an intake with this process's pid is an earlier process's (PID namespaces reuse pids).
+                let ownerGone = host == POSIX.hostName ? pid == getpid() || POSIX.isGone(pid: pid, host: host) : age > maxAge
                 guard ownerGone else { continue }
                 if (try? locate(.job, id: jobId)) ?? nil != nil {
                     unlinkat(dir.fd, entry.name, 0)
