@@ -20,6 +20,9 @@ struct MediaController {
         "ogg": "audio/ogg", "flac": "audio/flac", "m4a": "audio/mp4",
     ]
 
+    /// Formats a browser may run script in when opened as a document.
+    static let scriptable: Set<String> = ["svg", "svgz", "xml", "html", "htm", "xhtml"]
+
     func add(to group: RouterGroup<APIContext>) {
         group.get("asset/:id/file") { request, context in
             try await serve(request, context, thumbnail: false)
@@ -51,7 +54,13 @@ struct MediaController {
         }
         let ext = (name as NSString).pathExtension.lowercased()
         let etag = "\"\(id)-\(thumbnail ? "t" : "f")-\(size)\""
-        var headers: HTTPFields = [.contentType: Self.contentTypes[ext] ?? "application/octet-stream", .eTag: etag, .acceptRanges: "bytes"]
+        var headers: HTTPFields = [
+            .contentType: Self.contentTypes[ext] ?? "application/octet-stream", .eTag: etag, .acceptRanges: "bytes",
+            // The browser takes the type we send, never one it guesses from the bytes.
+            .xContentTypeOptions: "nosniff",
+        ]
+        // SVG can carry script: opened directly it runs sandboxed, as an origin of its own.
+        if Self.scriptable.contains(ext) { headers[.contentSecurityPolicy] = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:" }
         if request.headers[.ifNoneMatch] == etag {
             return Response(status: .notModified, headers: headers)
         }

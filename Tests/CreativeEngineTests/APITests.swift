@@ -241,6 +241,7 @@ struct APITests {
             #expect(asset.json["thumbnailUrl"] as? String == "/api/creative/asset/\(id)/thumbnail")
             let file = await api.call("GET", "/api/creative/asset/\(id)/file")
             #expect(file.status == 200 && file.body == Fixtures.png && file.headers["content-type"] == "image/png")
+            #expect(file.headers["x-content-type-options"] == "nosniff" && file.headers["content-security-policy"] == nil)
             let etag = try #require(file.headers["etag"])
             #expect(await api.call("GET", "/api/creative/asset/\(id)/file", headers: [("If-None-Match", etag)]).status == 304)
             let part = await api.call("GET", "/api/creative/asset/\(id)/file", headers: [("Range", "bytes=0-9")])
@@ -253,6 +254,24 @@ struct APITests {
             let escaped = await api.call("GET", "/api/creative/asset/\(linked)/file")
             #expect(escaped.status == 404 && !String(decoding: escaped.body, as: UTF8.self).contains("root:"))
             #expect(await api.call("GET", "/api/creative/asset/\(bobs)/file").status == 404)
+        }
+    }
+
+    @Test func anSVGIsServedSandboxed() async throws {
+        let lib = try TempLibrary()
+        let id = try lib.savePNG(user: "local")
+        // An SVG with a script, as an import or a hand edit could leave one.
+        let folder = try lib.folder(of: id, user: "local")
+        try Data(#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>"#.utf8).write(
+            to: URL(fileURLWithPath: folder + "/drawing.svg"))
+        _ = try lib.library.store.update(CreativeAsset.self, id: id) { (asset: inout CreativeAsset) throws(CreativeError) in asset.url = "drawing.svg" }
+        try await Self.withAPI(lib) { base in
+            let svg = await Client(base: base).call("GET", "/api/creative/asset/\(id)/file")
+            #expect(svg.status == 200 && svg.headers["content-type"] == "image/svg+xml")
+            #expect(svg.headers["x-content-type-options"] == "nosniff")
+            #expect(
+                svg.headers["content-security-policy"]?.hasPrefix("sandbox;") == true
+                    && svg.headers["content-security-policy"]?.contains("default-src 'none'") == true)
         }
     }
 

@@ -155,6 +155,8 @@ private final class Transfer {
     var body = Data()
     var headers: [String: String] = [:]
     var overflowed = false
+    /// Set by the open-socket hook when it refused an address that is not public.
+    let refused = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
 
     init(
         id: UInt64, easy: UnsafeMutableRawPointer, request: HTTPRequest,
@@ -175,6 +177,8 @@ private final class Transfer {
         _ = cc_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
         _ = cc_setopt_long(easy, CURLOPT_PROTOCOLS, Int(CURLPROTO_HTTP | CURLPROTO_HTTPS))
         _ = cc_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
+        refused.initialize(to: 0)
+        if request.publicAddressesOnly { _ = cc_setopt_public_only(easy, refused) }
         _ = cc_setopt_ptr(easy, CURLOPT_WRITEDATA, context)
         _ = cc_setopt_write(easy) { data, size, count, context in
             guard let context, let data else { return 0 }
@@ -200,6 +204,8 @@ private final class Transfer {
             var status = 0
             _ = cc_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
             return .success(HTTPResponse(status: status, headers: headers, body: body))
+        case _ where refused.pointee != 0:
+            return .failure(.forbiddenAddress)
         case CURLE_OPERATION_TIMEDOUT:
             return .failure(.timeout)
         case CURLE_WRITE_ERROR where overflowed:
@@ -213,6 +219,7 @@ private final class Transfer {
         curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
         headerList = nil
+        refused.deallocate()
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) -> Bool {

@@ -17,6 +17,9 @@ public struct HTTPRequest: Sendable {
     /// Called with each piece of the body as it arrives, on the transfer thread (streamed answers
     /// are parsed as they come).
     public var onChunk: (@Sendable (Data) -> Void)?
+    /// Connect only to public internet addresses, checked on the address curl connects to (for
+    /// URLs a provider hands back, which could point at this host or its network).
+    public var publicAddressesOnly = false
 
     public init(method: String = "POST", url: String, headers: [(String, String)] = [], body: Data? = nil) {
         (self.method, self.url, self.headers, self.body) = (method, url, headers, body)
@@ -35,6 +38,8 @@ public enum TransportFailure: Error, Sendable {
     case timeout
     case unreachable(String)
     case tooLarge
+    /// The name resolved to an address that is not public (``HTTPRequest/publicAddressesOnly``).
+    case forbiddenAddress
     /// The calling task was cancelled.
     case cancelled
 }

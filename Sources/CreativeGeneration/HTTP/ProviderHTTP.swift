@@ -25,14 +25,21 @@ public enum ProviderHTTP {
     /// `Task.sleep`, so a cancelled task stops waiting at once.
     /// - Throws: `provider_refused` (400, 404, 422 …), `provider_auth` (401/403, naming
     ///   `keyVariable`), `provider_unavailable` or `timeout` after the last try, `provider_error`
-    ///   for a body over the size limit, `cancelled` when the calling task is cancelled.
-    public static func send(_ request: HTTPRequest, provider: String, keyVariable: String?, policy: RetryPolicy) async throws(CreativeError) -> HTTPResponse {
+    ///   for a body over the size limit or an address that is not public, `cancelled` when the
+    ///   calling task is cancelled.
+    /// - Parameter redirects: also return 3xx answers that name a `location` (the caller checks
+    ///   and follows it).
+    public static func send(
+        _ request: HTTPRequest, provider: String, keyVariable: String?, policy: RetryPolicy, redirects: Bool = false
+    ) async throws(CreativeError) -> HTTPResponse {
         var attempt = 1
         while true {
             let last = attempt >= policy.attempts
             let wait: Double
             switch await HTTPClient.perform(request) {
             case .success(let response) where (200..<300).contains(response.status):
+                return response
+            case .success(let response) where redirects && (300..<400).contains(response.status) && response.headers["location"] != nil:
                 return response
             case .success(let response):
                 let message = redact(errorMessage(response.body), request.secrets)
@@ -42,6 +49,9 @@ public enum ProviderHTTP {
                 wait = delay(attempt: attempt, retryAfter: response.headers["retry-after"], policy: policy)
             case .failure(.cancelled):
                 throw CreativeError(.cancelled, "The call to \(provider) was cancelled.")
+            case .failure(.forbiddenAddress):
+                throw CreativeError(
+                    .providerError, "\(provider) pointed at an address on this machine or a private network; nothing was fetched from it.")
             case .failure(.tooLarge):
                 throw CreativeError(.providerError, "\(provider) answered with more than \(request.maxResponseBytes / 1_048_576) MiB; the answer was refused.")
             case .failure(.timeout):

@@ -176,6 +176,11 @@ extension JobRunner {
         let executor = choice.executor
         try await BlockingPool.io.run { [self] () throws(CreativeError) in try checkBudget(job, provider: executor.provider) }
         let output = try await executor.run(job, request, progress: progress)
+        if job.type == .image && Self.rasterFormat(output.data) == nil {
+            throw CreativeError(
+                .providerError,
+                "\(executor.provider) answered with something that is not a PNG, JPEG, WebP or GIF image (SVG or HTML can carry script); it was not saved.")
+        }
         // A job cancelled while it ran leaves no asset behind.
         if Task.isCancelled { throw CreativeError(.cancelled, "The job was cancelled.") }
         let input = Self.assetInput(job, request, output, provider: executor.provider, note: choice.note)
@@ -197,6 +202,18 @@ extension JobRunner {
             }
             return try library.assets.find(job.id, userId: job.userId)
         }
+    }
+
+    /// The raster format of an image answer from its first bytes, nil for anything else: images
+    /// from providers are stored and served as they come, so nothing that can hold script is kept.
+    static func rasterFormat(_ data: Data) -> String? {
+        let head = [UInt8](data.prefix(12))
+        func starts(_ magic: [UInt8], at offset: Int = 0) -> Bool { head.count >= offset + magic.count && Array(head[offset..<offset + magic.count]) == magic }
+        if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "png" }
+        if starts([0xFF, 0xD8, 0xFF]) { return "jpeg" }
+        if starts(Array("GIF87a".utf8)) || starts(Array("GIF89a".utf8)) { return "gif" }
+        if starts(Array("RIFF".utf8)) && starts(Array("WEBP".utf8), at: 8) { return "webp" }
+        return nil
     }
 
     /// The asset a job's output becomes: the request's fields, the provider's details, lineage.

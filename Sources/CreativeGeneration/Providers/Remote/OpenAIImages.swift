@@ -53,14 +53,12 @@ public struct OpenAIImages: Sendable {
         throw CreativeError(.providerError, "OpenAI answered without image data.")
     }
 
-    /// Downloads an answer's image URL: http(s) on the provider's own host only, size-capped.
+    /// Downloads an answer's image URL (see ``ProviderDownload``): the provider's own host or
+    /// Azure blob storage, where OpenAI keeps generated images.
     func download(_ url: String) async throws(CreativeError) -> Data {
-        guard let target = URL(string: url), ["https", "http"].contains(target.scheme ?? ""),
-            let host = target.host, host == URL(string: environment.openAIBaseURL)?.host || host.hasSuffix(".blob.core.windows.net")
-        else { throw CreativeError(.providerError, "OpenAI answered with an image URL on an unexpected host; it was not fetched.") }
-        var request = HTTPRequest(method: "GET", url: url)
-        (request.timeout, request.maxResponseBytes) = (timeout, 32 * 1024 * 1024)
-        return try await ProviderHTTP.send(request, provider: "OpenAI", keyVariable: nil, policy: policy).body
+        try await ProviderDownload.fetch(
+            url, base: environment.openAIBaseURL, provider: "OpenAI", allowedHosts: { $0.hasSuffix(".blob.core.windows.net") }, timeout: timeout,
+            maxBytes: 32 * 1024 * 1024, policy: policy)
     }
 
     /// The images wire format (the fields this engine sends and reads).
