@@ -58,22 +58,8 @@ public struct Engine: Service {
         }
         let intake = Intake(library: library, defaultUser: options.defaultUser)
         let work = WorkQueue(intake: intake, runner: runner, library: library, logger: logger)
-        let watcher: any FolderWatcher
-        let roots = ["\(root)/inbox", "\(root)/assets", "\(root)/templates"]
-        if let interval = options.pollInterval {
-            watcher = PollingWatcher(roots: roots, interval: interval)
-        } else {
-            // Placing the watches walks every folder: on the io pool, not on this task's thread.
-            watcher = try await BlockingPool.io.run { [logger] () throws(CreativeError) in
-                do {
-                    return try InotifyWatcher(roots: roots, logger: logger)
-                } catch {
-                    throw CreativeError(.storage, "The folder watcher could not start: \(error).")
-                }
-            }
-        }
+        let watcher = try await Self.watcher(root: root, options: options, logger: logger)
         work.rescan()
-        logger.notice("watching \(root) with \(options.pollInterval == nil ? "inotify" : "polling"), \(options.workers) workers")
         work.afterPending { [logger, readiness] in
             readiness.markReady()
             logger.notice(
@@ -107,6 +93,38 @@ public struct Engine: Service {
 }
 
 extension Engine {
+    /// Polling when asked (`--poll`) or when the library is on a network filesystem; inotify
+    /// otherwise, and polling again when inotify cannot start (out of instances).
+    static func watcher(root: String, options: Options, logger: Logger) async throws(CreativeError) -> any FolderWatcher {
+        let roots = ["\(root)/inbox", "\(root)/assets", "\(root)/templates"]
+        var interval = options.pollInterval
+        let network = try await BlockingPool.io.run { NetworkFileSystem.name(of: root) }
+        if interval == nil, let network {
+            interval = 2
+            logger.notice("\(root) is on \(network): inotify misses other machines' writes there, so the engine polls every 2 s (--poll SECONDS to choose)")
+        }
+        if let interval {
+            logger.notice("watching \(root) by polling every \(interval) s, \(options.workers) workers")
+            return PollingWatcher(roots: roots, interval: interval)
+        }
+        // Placing the watches walks every folder: on the io pool, not on this task's thread.
+        let started = try await BlockingPool.io.run { [logger] () -> Result<InotifyWatcher, WatcherError> in
+            do { return .success(try InotifyWatcher(roots: roots, logger: logger)) } catch let error as WatcherError { return .failure(error) } catch {
+                return .failure(WatcherError("\(error)"))
+            }
+        }
+        switch started {
+        case .success(let watcher):
+            let coverage =
+                watcher.partial.map { "\($0.watched) of \($0.folders) folders (the rest by a rescan every \(options.rescanInterval) s)" } ?? "every folder"
+            logger.notice("watching \(root) with inotify, \(coverage), \(options.workers) workers")
+            return watcher
+        case .failure(let error):
+            logger.warning("inotify could not start (\(error)); polling every 2 s instead")
+            return PollingWatcher(roots: roots, interval: 2)
+        }
+    }
+
     /// Runs `body` every `seconds` until graceful shutdown (or cancellation).
     static func every(_ seconds: Double, _ body: @escaping @Sendable () async throws -> Void) async {
         try? await cancelWhenGracefulShutdown {

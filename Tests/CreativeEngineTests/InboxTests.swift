@@ -242,4 +242,38 @@ struct InboxTests {
         #expect(problems.isEmpty && assets.count == jobs.count)
         #expect(lib.library.store.readAll(GenerationJob.self).problems.isEmpty)
     }
+
+    @Test func outOfInotifyWatchesTheEngineWatchesTheInboxFirstAndKeepsRunning() async throws {
+        let lib = try TempLibrary()
+        for n in 0..<30 { _ = try lib.savePNG(user: "local", title: "Fox \(n)") }
+        let log = lib.path + "-watch.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        // A user namespace of its own, whose watch budget (12) is far below the folder count.
+        let engine = CLI.process([], library: lib.path, user: "local")
+        engine.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        engine.arguments = [
+            "-U", "-r", "/bin/sh", "-c", #"echo 12 > /proc/sys/user/max_inotify_watches && exec "$0" "$@""#, CLI.binary, "watch", "--rescan", "1",
+            "--workers", "1",
+        ]
+        engine.standardOutput = FileHandle.nullDevice
+        engine.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try engine.run()
+        defer { Self.stop(engine) }
+        func text() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        #expect(Self.wait(30) { text().contains("ready:") }, "\(text())")
+        #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "said once")
+        #expect(text().contains("sudo sysctl fs.inotify.max_user_watches=") && text().contains("watching 12 folders"))
+        // The inbox is watched: a drop still becomes an asset (whose new folder finds no budget).
+        try Self.drop(lib, "fox.txt", "a fox in the snow")
+        #expect(Self.wait(30) { Self.jobs(lib).contains { $0.status == .succeeded } })
+        // A hand edit deep in an unwatched asset folder is seen by the rescan.
+        let first = try #require(lib.library.store.readAll(CreativeAsset.self).entities.first { $0.0.title == "Fox 0" })
+        let sidecar = lib.url("\(first.1.path)/asset.json").path
+        let edited = try String(contentsOfFile: sidecar, encoding: .utf8).replacingOccurrences(of: "\"Fox 0\"", with: "\"Fox zero\"")
+        try edited.write(toFile: sidecar, atomically: true, encoding: .utf8)
+        #expect(Self.wait(30) { (try? lib.library.index.check().isClean) == true })
+        #expect(engine.isRunning)
+        #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "still said once")
+    }
 }

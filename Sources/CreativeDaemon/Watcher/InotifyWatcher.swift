@@ -6,11 +6,20 @@ import Synchronization
 /// inotify through libinotifytools. The library keeps global state and is not thread-safe, so one
 /// thread owns it for the watcher's whole life and hands events to Swift concurrency through an
 /// AsyncStream. Only one InotifyWatcher may run in a process at a time.
+///
+/// Watches are a per-user budget (`fs.inotify.max_user_watches`). They are placed most useful
+/// first — the roots (inbox first), then their sub-folders (per-user inboxes, months,
+/// collections), then deeper folders (one per asset) — and when the budget runs out the watcher
+/// says so once and keeps going: what is not watched is covered by the engine's periodic rescan.
 public final class InotifyWatcher: FolderWatcher {
     public let events: AsyncStream<WatchEvent>
     private let continuation: AsyncStream<WatchEvent>.Continuation
     private let stopping = StopFlag()
     private static let running = Atomic<Bool>(false)
+    /// Set once a watch was refused for lack of budget: no more are tried.
+    private static let exhausted = Atomic<Bool>(false)
+    /// Folders watched and folders found, when the budget ran out at start; nil when all are watched.
+    public let partial: (watched: Int, folders: Int)?
 
     static let mask = Int32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_DELETE_SELF)
 
@@ -22,6 +31,8 @@ public final class InotifyWatcher: FolderWatcher {
         }
         (events, continuation) = AsyncStream.makeStream(of: WatchEvent.self, bufferingPolicy: .unbounded)
         let ready = Mutex<String?>(nil)
+        let placed = Mutex<(watched: Int, folders: Int)?>(nil)
+        Self.exhausted.store(false, ordering: .relaxed)
         let started = DispatchSemaphore(value: 0)
         let thread = Thread { [continuation, stopping] in
             defer {
@@ -34,11 +45,14 @@ public final class InotifyWatcher: FolderWatcher {
                 started.signal()
                 return
             }
-            for root in roots where inotifytools_watch_recursively(root, Self.mask) == 0 {
-                ready.withLock { $0 = "could not watch \(root) (error \(inotifytools_error())); too many folders? raise fs.inotify.max_user_watches" }
+            let folders = Self.plan(roots)
+            let watched = Self.place(folders, logger)
+            if watched == 0 && !folders.isEmpty {
+                ready.withLock { $0 = "could not watch \(folders[0]) (error \(inotifytools_error()))" }
                 started.signal()
                 return
             }
+            if watched < folders.count { placed.withLock { $0 = (watched, folders.count) } }
             started.signal()
             while !stopping.isSet {
                 guard let event = inotifytools_next_event(1) else {
@@ -54,6 +68,61 @@ public final class InotifyWatcher: FolderWatcher {
         if let problem = ready.withLock({ $0 }) {
             throw WatcherError(problem)
         }
+        partial = placed.withLock { $0 }
+    }
+
+    /// Every real folder under `roots` (no links, no dot folders), shallowest first; at each depth
+    /// the roots keep their order, so the inbox's folders come before the others.
+    static func plan(_ roots: [String]) -> [String] {
+        var result: [String] = []
+        var level = roots.filter { isDirectory($0) }
+        while !level.isEmpty {
+            result += level
+            level = level.flatMap(subfolders)
+        }
+        return result
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    private static func subfolders(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var found: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard !name.hasPrefix("."), !IgnoreRules.ignores(name) else { continue }
+            let child = "\(path)/\(name)"
+            let type = Int32(entry.pointee.d_type)
+            if type == Int32(DT_DIR) || (type == Int32(DT_UNKNOWN) && isDirectory(child)) { found.append(child) }
+        }
+        return found.sorted()
+    }
+
+    /// Watches `folders` in order until the budget runs out. - Returns: how many are watched.
+    private static func place(_ folders: [String], _ logger: Logger) -> Int {
+        var watched = 0
+        for folder in folders {
+            guard !exhausted.load(ordering: .relaxed) else { break }
+            if inotifytools_watch_file(folder, mask) != 0 {
+                watched += 1
+            } else if inotifytools_error() == ENOSPC {
+                exhausted.store(true, ordering: .relaxed)
+                let limit =
+                    (try? String(contentsOfFile: "/proc/sys/fs/inotify/max_user_watches", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+                logger.warning(
+                    """
+                    inotify watch limit reached (fs.inotify.max_user_watches = \(limit)): watching \(watched) folders, the inbox and \
+                    top folders first; the rest is seen by the periodic rescan. To watch every folder: \
+                    sudo sysctl fs.inotify.max_user_watches=\(max(524_288, folders.count * 2))
+                    """)
+            }
+        }
+        return watched
     }
 
     /// Turns one raw event into a WatchEvent. The name is a flexible array member Swift cannot
@@ -76,11 +145,9 @@ public final class InotifyWatcher: FolderWatcher {
         // Temporaries (ours are dot-folders renamed into place when complete) are not watched.
         if IgnoreRules.ignores(name) { return }
         if isDirectory && mask & Int32(IN_CREATE | IN_MOVED_TO) != 0 {
-            // Watch first, then report, so the consumer's scan of it cannot miss a file.
-            if inotifytools_watch_recursively(path, Self.mask) == 0 && FileManager.default.fileExists(atPath: path) {
-                logger.warning("could not watch new folder \(path); falling back to a rescan")
-                out.yield(.overflow)
-            }
+            // Watch first, then report, so the consumer's scan of it cannot miss a file. Out of
+            // budget, the folder is left to the periodic rescan (the report still brings a scan).
+            _ = place(plan([path]), logger)
             out.yield(.directoryAppeared(path))
         } else if mask & Int32(IN_CLOSE_WRITE | IN_MOVED_TO) != 0 {
             out.yield(.fileReady(path))
