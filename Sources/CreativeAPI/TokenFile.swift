@@ -18,6 +18,21 @@ public final class TokenFile: Sendable {
         return config + "/creative/tokens"
     }
 
+    /// The file's text, read without following a link or blocking on a FIFO; "" when missing.
+    static func read(_ path: String) throws(CreativeError) -> String {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return "" }
+            throw .invalid("tokens", "The tokens file \(path) cannot be read (\(errno == ELOOP ? "it is a symbolic link" : String(cString: strerror(errno)))).")
+        }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size <= 1 << 20 else {
+            throw .invalid("tokens", "The tokens file \(path) is not a regular file under 1 MiB; make it with `creative token add USER`.")
+        }
+        return String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
+    }
+
     /// Reads the file (missing: no tokens).
     /// - Throws: `invalid_input` when the file sits inside `library` or a line is malformed.
     public init(path: String, library: String) throws(CreativeError) {
@@ -27,7 +42,7 @@ public final class TokenFile: Sendable {
         guard !resolved.hasPrefix(root + "/") else {
             throw .invalid("tokens", "The tokens file \(path) is inside the library, which is synced and shared; move it out (CREATIVE_TOKENS_FILE).")
         }
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let text = try Self.read(path)
         var entries: [(String, String)] = []
         for (n, line) in text.split(separator: "\n").enumerated() where !line.hasPrefix("#") && !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let parts = line.split(separator: ":", maxSplits: 1).map(String.init)
@@ -70,7 +85,7 @@ public final class TokenFile: Sendable {
         }
         let folder = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let existing = try Self.read(path)
         let temp = "\(path).\(getpid()).tmp"
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CreativeError(.storage, "Could not write the tokens file \(path).") }

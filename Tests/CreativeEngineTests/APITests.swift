@@ -422,5 +422,16 @@ struct APITests {
         // `token add` refuses to write inside a library, however deep, and leaves nothing there.
         await expectError(.invalidInput) { try TokenFile.add(user: "dave", path: lib.path + "/assets/secrets/tokens") }
         #expect(!FileManager.default.fileExists(atPath: lib.path + "/assets/secrets"))
+        // A FIFO or a link where the tokens file belongs is refused, never waited on or followed.
+        let fifo = file + ".fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { try? FileManager.default.removeItem(atPath: fifo) }
+        let refusedFIFO = await expectError(.invalidInput) { try TokenFile(path: fifo, library: lib.path) }
+        #expect(refusedFIFO?.message.contains("not a regular file") == true)
+        let link = file + ".link"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: file)
+        defer { try? FileManager.default.removeItem(atPath: link) }
+        let refusedLink = await expectError(.invalidInput) { try TokenFile(path: link, library: lib.path) }
+        #expect(refusedLink?.message.contains("symbolic link") == true)
     }
 }

@@ -334,6 +334,30 @@ struct IndexTests {
         #expect(attributes[.type] as? FileAttributeType == .typeDirectory)
     }
 
+    @Test func aFIFOOrALinkInTheIndexFolderIsNeverOpened() async throws {
+        let lib = try TempLibrary()
+        let id = try lib.savePNG(title: "Kept inside")
+        let index = lib.path + "/.index"
+        let generation = try String(contentsOfFile: index + "/current", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        // A FIFO where the pointer belongs: reading it would block the engine's start for ever.
+        try FileManager.default.removeItem(atPath: index + "/current")
+        #expect(mkfifo(index + "/current", 0o644) == 0)
+        let reopened = try CreativeLibrary.open(lib.path)
+        #expect(try reopened.assets.getAsset(id, userId: "alice")?.title == "Kept inside")
+        #expect(try FileManager.default.attributesOfItem(atPath: index + "/current")[.type] as? FileAttributeType == .typeRegular)
+        // A link where SQLite's write-ahead log belongs: SQLite would write through it.
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("wal-\(UUID().uuidString)").path
+        try Data("not yours".utf8).write(to: URL(fileURLWithPath: outside))
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        let current = try String(contentsOfFile: index + "/current", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(current != generation)
+        try? FileManager.default.removeItem(atPath: index + "/\(current)-wal")
+        try FileManager.default.createSymbolicLink(atPath: index + "/\(current)-wal", withDestinationPath: outside)
+        let again = try CreativeLibrary.open(lib.path)
+        #expect(try again.assets.getAsset(id, userId: "alice")?.title == "Kept inside")
+        #expect(try String(contentsOfFile: outside, encoding: .utf8) == "not yours")
+    }
+
     @Test func aFailingWriterStopsTheDecoders() async throws {
         let lib = try TempLibrary()
         // Ten chunks of entries whose files are missing: each decodes quickly into problems.

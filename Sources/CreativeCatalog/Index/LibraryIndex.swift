@@ -72,12 +72,18 @@ public final class LibraryIndex: Sendable {
         if let current = state.withLock({ $0 }), current.pointer == pointer, pointer != nil {
             return current.pool
         }
-        guard pointer != nil,
-            let name = try? String(contentsOfFile: pointerPath, encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines), Self.isGenerationName(name)
-        else { throw IndexProblem(reason: "there is no index yet (.index/current is missing)", firstBuild: pointer == nil) }
-        guard FileManager.default.fileExists(atPath: "\(directory)/\(name)") else {
-            throw IndexProblem(reason: "the index file .index/\(name) was deleted")
+        // Read without following links or blocking on a FIFO: the folder is synced and shared.
+        let folder = try? POSIX.openPath(store.rootDir, ".index")
+        guard pointer != nil, let folder,
+            let data = try? POSIX.readFile(folder, Self.pointerName, limit: 256),
+            case let name = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), Self.isGenerationName(name)
+        else { throw IndexProblem(reason: "there is no index yet (.index/current is missing or unreadable)", firstBuild: pointer == nil) }
+        guard POSIX.info(folder, name)?.isRegular == true else {
+            throw IndexProblem(reason: "the index file .index/\(name) was deleted or is not a regular file")
+        }
+        // SQLite opens these by name and would follow a link planted in their place.
+        for suffix in ["-wal", "-shm"] where POSIX.info(folder, name + suffix).map({ !$0.isRegular }) ?? false {
+            throw IndexProblem(reason: "the index file .index/\(name)\(suffix) is not a regular file")
         }
         let pool: DatabasePool
         do {
