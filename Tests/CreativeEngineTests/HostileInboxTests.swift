@@ -110,4 +110,17 @@ struct HostileInboxTests {
         // The asset itself still reads (its sidecar and image are regular files).
         #expect(try lib.assets.getAsset(id, userId: "alice") != nil)
     }
+
+    @Test func aLinkedTopFolderStopsTheLibraryOpeningWithItsName() throws {
+        let lib = try TempLibrary()
+        let outside = lib.path + "-jobs-elsewhere"
+        try FileManager.default.moveItem(atPath: lib.url("jobs").path, toPath: outside)
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        try FileManager.default.createSymbolicLink(atPath: lib.url("jobs").path, withDestinationPath: outside)
+        #expect {
+            try CreativeLibrary.open(lib.path)
+        } throws: { error in
+            (error as? CreativeError)?.message.contains("/jobs is a symbolic link; a library's folders must be real folders") == true
+        }
+    }
 }

@@ -68,6 +68,13 @@ public final class LibraryStore: Sendable {
         guard POSIX.info(store.rootDir, settingsName)?.isRegular == true else {
             throw CreativeError(.libraryNotFound, "\(path) is not a Creative Engine library (no library.json); create one with `creative init`.")
         }
+        // Links are never followed inside a library: a linked top folder would be silently empty.
+        for folder in ["assets", "templates", "jobs", "inbox", ".trash"] {
+            if let special = POSIX.info(store.rootDir, folder)?.special {
+                throw CreativeError(
+                    .storage, "\(path)/\(folder) is \(special.rawValue); a library's folders must be real folders inside it, so put the folder itself there.")
+            }
+        }
         return store
     }
 
