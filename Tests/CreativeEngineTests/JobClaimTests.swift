@@ -30,11 +30,13 @@ struct JobClaimTests {
     }
 
     /// A claim as this library, host and boot would make it, for `pid`.
-    static func claim(_ lib: TempLibrary, pid: Int32, host: String? = nil, bootId: String? = nil, library: String? = nil) throws -> JobClaim {
+    static func claim(
+        _ lib: TempLibrary, pid: Int32, host: String? = nil, bootId: String? = nil, library: String? = nil, claimedAt: Date = Date()
+    ) throws -> JobClaim {
         let made = try #require(try lib.library.store.claimJob(try Self.scratchJob(lib).id, lease: 3))
         return JobClaim(
             host: host ?? made.host, pid: pid, bootId: bootId ?? made.bootId, library: library ?? made.library,
-            token: String(format: "%016llx", UInt64.random(in: 0...UInt64.max)), claimedAt: Date(), leaseSeconds: 3)
+            token: String(format: "%016llx", UInt64.random(in: 0...UInt64.max)), claimedAt: claimedAt, leaseSeconds: 3)
     }
 
     /// Another job, only to learn what this process's claims look like.
@@ -58,9 +60,21 @@ struct JobClaimTests {
             paused.waitUntilExit()
         }
         kill(paused.processIdentifier, SIGSTOP)
+        // A process killed but not reaped by its parent (a zombie) will never run again.
+        var zombie: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+        defer { argv.forEach { free($0) } }
+        #expect(posix_spawn(&zombie, "/bin/true", nil, nil, argv, nil) == 0)
+        defer { waitpid(zombie, nil, 0) }
+        try await Task.sleep(for: .milliseconds(200))
         let cases: [(String, JobClaim, Double, Bool, (ClaimVerdict) -> Bool)] = [
             ("paused process, lease long gone", try Self.claim(lib, pid: paused.processIdentifier), 600, false, { $0 == .live }),
             ("process gone", try Self.claim(lib, pid: 2_147_483_000), 0, false, { if case .dead = $0 { true } else { false } }),
+            ("process a zombie", try Self.claim(lib, pid: zombie), 0, false, { if case .dead = $0 { true } else { false } }),
+            (
+                "pid reused by a later process", try Self.claim(lib, pid: paused.processIdentifier, claimedAt: Date(timeIntervalSinceNow: -3600)), 0, false,
+                { if case .dead = $0 { true } else { false } }
+            ),
             (
                 "earlier boot", try Self.claim(lib, pid: paused.processIdentifier, bootId: "an-earlier-boot"), 0, false,
                 { if case .dead = $0 { true } else { false } }

@@ -98,7 +98,12 @@ extension LibraryStore {
                 let ours = Self.heldTokens.withLock { $0.contains(claim.token) }
                 return ours ? .live : .dead("an earlier process with this pid made it")
             }
-            return POSIX.isGone(pid: claim.pid, host: claim.host) ? .dead("process \(claim.pid) is gone") : .live
+            if POSIX.isGone(pid: claim.pid, host: claim.host) { return .dead("process \(claim.pid) is gone") }
+            // The pid was reused: the process that has it now started after the claim was made.
+            if let running = POSIX.process(claim.pid), running.started > claim.claimedAt.addingTimeInterval(2) {
+                return .dead("process \(claim.pid) is another program now")
+            }
+            return .live
         }
         let who = sameLibrary ? "host \(claim.host) (process \(claim.pid))" : "another copy of this library (\(claim.owner))"
         guard sameLibrary, (try? settings().sharedStorage) == true else { return .heldElsewhere(who) }

@@ -222,8 +222,29 @@ enum POSIX {
     /// Whether `pid` on `host` is a process of this machine that no longer exists (a writer that
     /// died). Another host's processes cannot be checked: false.
     static func isGone(pid: Int32, host: String) -> Bool {
-        host == hostName && pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
+        guard host == hostName, pid != getpid() else { return false }
+        if kill(pid, 0) != 0 { return errno == ESRCH }
+        // Killed but not yet reaped by its parent: it will never run again.
+        return process(pid)?.state == "Z"
     }
+
+    /// State letter and start time of a process of this machine, from /proc/PID/stat.
+    static func process(_ pid: Int32) -> (state: Character, started: Date)? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        // After "pid (comm) ": state is field 3, start time (clock ticks after boot) field 22.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, let state = fields[0].first, let ticks = Double(fields[19]) else { return nil }
+        return (state, Date(timeIntervalSince1970: bootTime + ticks / Double(sysconf(Int32(_SC_CLK_TCK)))))
+    }
+
+    /// When this machine booted (seconds since 1970), from /proc/stat.
+    static let bootTime: Double = {
+        let stat = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)) ?? ""
+        let line = stat.split(separator: "\n").first { $0.hasPrefix("btime ") }
+        return line.flatMap { Double($0.dropFirst(6)) } ?? 0
+    }()
 
     static let hostName: String = {
         var buffer = [CChar](repeating: 0, count: 256)
