@@ -175,6 +175,21 @@ def job_outcomes(markers, jobs, failed_names):
     return out
 
 
+def safe_name(name):
+    """The name the engine moves an over-long or non-UTF-8 inbox file to (LibraryStore.safeName)."""
+    import unicodedata
+    s = name.decode("utf-8", "replace").replace("\ufffd", "_")
+    s = "".join("_" if unicodedata.category(c) == "Cc" else c for c in s)
+    if s.startswith("."):
+        s = "_" + s[1:]
+    _, dot, ext = s.rpartition(".")
+    keep = "." + ext if dot and 0 < len(ext.encode()) <= 8 else ""
+    stem = s[: len(s) - len(keep)]
+    while len((stem + keep).encode()) > 100:
+        stem = stem[:-1]
+    return ((stem or "unnamed") + keep).encode()
+
+
 def failed_folder(lib):
     try:
         return set(os.listdir(os.path.join(lib, "inbox", "failed")))
@@ -325,7 +340,7 @@ def analyze(folder, n, log):
             hexname, what = line.split(" ", 1)
             name = bytes.fromhex(hexname)
             base, dot, ext = name.rpartition(b".")
-            variants = {name} | {(base + b"-%d." % k + ext) if dot else (name + b"-%d" % k) for k in range(2, 6)}
+            variants = {name, safe_name(name)} | {(base + b"-%d." % k + ext) if dot else (name + b"-%d" % k) for k in range(2, 6)}
             landed = next((v for v in variants if v in failed), None)
             if landed is not None:
                 where = "inbox/failed/"

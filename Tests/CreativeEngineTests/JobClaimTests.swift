@@ -100,6 +100,14 @@ struct JobClaimTests {
             let verdict = store.judge(found)
             #expect(expected(verdict), "\(what): \(verdict)")
         }
+        // An empty claim (its maker died between creating and writing it) is judged by its age.
+        let path = lib.url("\(try #require(try store.locate(.job, id: job.id)).path)/claim").path
+        for (age, dead) in [(0.0, false), (60.0, true)] {
+            try Data().write(to: URL(fileURLWithPath: path))
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -age)], ofItemAtPath: path)
+            let verdict = store.judge(try #require(store.jobClaim(job.id)))
+            #expect({ if case .dead = verdict { true } else { false } }() == dead, "empty claim \(age) s old: \(verdict)")
+        }
     }
 
     @Test func aTakeoverBreaksOnlyTheClaimItJudged() async throws {

@@ -41,20 +41,25 @@ extension LibraryStore {
             host: POSIX.hostName, pid: getpid(), bootId: Self.bootId, library: identity, token: token, claimedAt: Timestamp.now(), leaseSeconds: lease)
         let data: Data
         do { data = try JSONCoding.encoder(pretty: false).encode(claim) } catch { throw CreativeError(.storage, "A job claim could not be encoded.") }
+        // Known as ours before the file exists: another worker of this process may read it at once.
+        _ = Self.heldTokens.withLock { $0.insert(token) }
         let fd = openat(dir.fd, Self.claimName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            if errno == EEXIST { return nil }
+            let err = errno
             // On NFS a create can fail although it happened: look before deciding.
-            if let found = read(dir), found.token == token { return remember(found) }
-            throw POSIX.failure("claim", "jobs/\(id)")
+            if err != EEXIST, let found = read(dir), found.token == token { return found }
+            _ = Self.heldTokens.withLock { $0.remove(token) }
+            if err == EEXIST { return nil }
+            throw POSIX.failure("claim", "jobs/\(id)", err)
         }
-        try POSIX.writeAll(Descriptor(fd), data, name: "jobs/\(id)/claim")
-        return remember(read(dir) ?? claim)
-    }
-
-    private func remember(_ claim: JobClaim) -> JobClaim {
-        _ = Self.heldTokens.withLock { $0.insert(claim.token) }
-        return claim
+        do throws(CreativeError) {
+            try POSIX.writeAll(Descriptor(fd), data, name: "jobs/\(id)/claim")
+        } catch {
+            _ = Self.heldTokens.withLock { $0.remove(token) }
+            unlinkat(dir.fd, Self.claimName, 0)
+            throw error
+        }
+        return read(dir) ?? claim
     }
 
     private func read(_ dir: Descriptor) -> JobClaim? {
@@ -63,21 +68,24 @@ extension LibraryStore {
     }
 
     /// Parses an open claim; a claim of an older engine (`host.pid`) reads as one with no boot,
-    /// library or token, judged by its host, pid and a 30-second lease.
+    /// library or token, judged by its host, pid and a 30-second lease; an unreadable one as one
+    /// with no host, judged by its age.
     private static func decode(_ file: Descriptor, _ info: POSIX.FileInfo) -> JobClaim? {
-        guard info.size <= 4096 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: max(info.size, 1))
-        let n = Glibc.read(file.fd, &bytes, bytes.count)
-        guard n > 0 else { return nil }
-        let data = Data(bytes.prefix(n))
+        var bytes = [UInt8](repeating: 0, count: min(max(info.size, 1), 4096))
+        let count = Glibc.read(file.fd, &bytes, bytes.count)
+        let data = Data(bytes.prefix(max(0, count)))
+        let made = Date(timeIntervalSince1970: info.mtime)
         var claim: JobClaim
         if let decoded = try? JSONCoding.decoder().decode(JobClaim.self, from: data) {
             claim = decoded
+        } else if case let owner = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+            let dot = owner.lastIndex(of: "."), let pid = Int32(owner[owner.index(after: dot)...])
+        {
+            claim = JobClaim(host: String(owner[..<dot]), pid: pid, bootId: "", library: "", token: "", claimedAt: made, leaseSeconds: 30)
         } else {
-            let owner = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let dot = owner.lastIndex(of: "."), let pid = Int32(owner[owner.index(after: dot)...]) else { return nil }
-            claim = JobClaim(
-                host: String(owner[..<dot]), pid: pid, bootId: "", library: "", token: "", claimedAt: Date(timeIntervalSince1970: info.mtime), leaseSeconds: 30)
+            // Empty or garbled (its maker died between creating and writing it): no owner to ask,
+            // so judged by age alone.
+            claim = JobClaim(host: "", pid: 0, bootId: "", library: "", token: "", claimedAt: made, leaseSeconds: 30)
         }
         claim.renewedAt = Date(timeIntervalSince1970: info.mtime)
         return claim
@@ -91,6 +99,7 @@ extension LibraryStore {
 
     /// Whether the worker named by `claim` can still be at work (docs/SCHEMA.md, JobClaim).
     public func judge(_ claim: JobClaim, now: Date = Date()) -> ClaimVerdict {
+        if claim.host.isEmpty { return claim.expiresAt < now ? .dead("it names no worker and is over \(Int(claim.leaseSeconds)) s old") : .live }
         let sameLibrary = claim.library.isEmpty || claim.library == identity
         if claim.host == POSIX.hostName && sameLibrary {
             if !claim.bootId.isEmpty && claim.bootId != Self.bootId { return .dead("its machine has restarted since") }

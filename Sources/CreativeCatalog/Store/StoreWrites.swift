@@ -79,7 +79,11 @@ extension LibraryStore {
                 try POSIX.writeAll(Descriptor(fd), file.data, name: file.name)
             }
             try POSIX.syncDirectory(dir, name: name)
-            guard renameat(parentDir.fd, temp, parentDir.fd, name) == 0 else { throw POSIX.failure("create", name) }
+            guard renameat(parentDir.fd, temp, parentDir.fd, name) == 0 else {
+                // Another process made the folder since the check above.
+                if errno == ENOTEMPTY || errno == EEXIST { throw CreativeError(.conflict, "\(parent)/\(name) already exists.") }
+                throw POSIX.failure("create", name)
+            }
         } catch {
             POSIX.removeTree(parentDir, temp)
             throw error
