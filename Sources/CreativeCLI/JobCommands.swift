@@ -97,6 +97,8 @@ struct JobCommand: AsyncParsableCommand {
                 guard job.status != .succeeded else {
                     throw CreativeError(.conflict, "Job \(id) already succeeded (\(job.resultUrl ?? "its asset")); generate again to make another.")
                 }
+                // Adopted by this copy of the library (it may have been queued in another).
+                if !library.store.libraryId.isEmpty { job.libraryId = library.store.libraryId }
                 guard job.status == .failed || job.status == .cancelled else { return }
                 (job.status, job.progress, job.currentStep, job.errorMessage, job.completedAt) = (.queued, 0, 0, nil, nil)
                 job.updatedAt = Timestamp.now()
@@ -114,11 +116,12 @@ struct JobCommand: AsyncParsableCommand {
     }
 }
 
-/// Who holds a queued or running job's claim when it is another host or another copy of the
-/// library; nil when nobody does or the holder is a worker of this library on this host.
+/// Who holds a queued or running job when it is another host or another copy of the library
+/// (by its claim, or by where it was queued); nil when this copy may run it.
 func heldElsewhere(_ job: GenerationJob, _ library: CreativeLibrary) -> String? {
-    guard job.status == .queued || job.status == .running, let claim = library.store.jobClaim(job.id),
-        case .heldElsewhere(let who) = library.store.judge(claim)
-    else { return nil }
-    return who
+    guard job.status == .queued || job.status == .running else { return nil }
+    if let claim = library.store.jobClaim(job.id), case .heldElsewhere(let who) = library.store.judge(claim) { return who }
+    let here = library.store.libraryId
+    if let home = job.libraryId, !here.isEmpty, home != here { return "another copy of this library (queued there)" }
+    return nil
 }

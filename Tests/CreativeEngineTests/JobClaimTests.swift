@@ -172,6 +172,9 @@ struct JobClaimTests {
         // The original's engine is running the job: status running, its claim in place.
         _ = try lib.library.store.update(GenerationJob.self, id: job.id) { (job: inout GenerationJob) throws(CreativeError) in job.status = .running }
         _ = try #require(try lib.library.store.claimJob(job.id, lease: 30))
+        // And one still queued there: nobody holds it, but it was queued in the original.
+        let queued = try await Self.queue(lib)
+        #expect(queued.libraryId == lib.library.store.libraryId && !lib.library.store.libraryId.isEmpty)
         let copy = lib.path + "-copy"
         defer { try? FileManager.default.removeItem(atPath: copy) }
         let rsync = Process()
@@ -181,7 +184,8 @@ struct JobClaimTests {
         rsync.waitUntilExit()
         #expect(rsync.terminationStatus == 0)
         let reopened = try CreativeLibrary.open(copy)
-        #expect(try reopened.index.runnableJobs(limit: 16).map(\.id) == [job.id])
+        #expect(Set(try reopened.index.runnableJobs(limit: 16).map(\.id)) == [job.id, queued.id])
+        #expect(reopened.store.libraryId != lib.library.store.libraryId, "the copy has its own id")
         let runner = JobRunner(library: reopened, workers: 1, lease: 3, environment: ProviderTests.env(server))
         let workers = Task { try await runner.run() }
         try await Task.sleep(for: .seconds(2))  // four looks for work
@@ -189,13 +193,19 @@ struct JobClaimTests {
         _ = try? await workers.value
         #expect(server.requests.isEmpty, "the copy ran a job the original holds")
         let list = try CLI.run(["job", "list"], library: copy)
-        #expect(list.stdout.contains("held by another copy of this library"), "\(list.stdout)")
+        let owner = try #require(lib.library.store.jobClaim(job.id)).owner
+        #expect(list.stdout.contains("held by another copy of this library (\(owner))"), "\(list.stdout)")
+        #expect(list.stdout.contains("held by another copy of this library (queued there)"), "\(list.stdout)")
         // On purpose: `job retry` takes it over and runs it here.
         let env = ["OPENAI_API_KEY": ProviderTests.key, "OPENAI_BASE_URL": server.baseURL + "/v1"]
         let retry = try CLI.run(["job", "retry", job.id], library: copy, env: env)
         #expect(retry.status == 0, "\(retry.stdout) \(retry.stderr)")
         #expect(server.requests.count == 1)
         #expect(try reopened.store.read(GenerationJob.self, id: job.id)?.0.status == .succeeded)
+        let adopted = try CLI.run(["job", "retry", queued.id], library: copy, env: env)
+        #expect(adopted.status == 0, "\(adopted.stdout) \(adopted.stderr)")
+        #expect(server.requests.count == 2)
+        #expect(try reopened.store.read(GenerationJob.self, id: queued.id)?.0.libraryId == reopened.store.libraryId)
     }
 
     @Test func theShippedFilterKeepsDeleteOffJobsAndTheTrash() async throws {

@@ -41,6 +41,7 @@ struct SchemaContractTests {
         (job.negativePrompt, job.model, job.parameters, job.templateId, job.currentStep, job.totalSteps) = ("n", "m", ["k": .bool(true)], id, 3, 20)
         (job.resultUrl, job.thumbnailUrl, job.errorMessage, job.provider, job.cost) = ("assets/a/image.png", "assets/a/thumbnail.webp", "e", "local", 0.0)
         (job.estimatedTime, job.actualTime, job.startedAt, job.completedAt, job.resultAssetId) = (2, 1.5, now, now, id)
+        job.libraryId = id
 
         var input = AssetInput(media: .bytes(Data("x".utf8), fileName: "x.txt"))
         (input.type, input.category, input.title, input.description, input.prompt, input.negativePrompt) = (.text, "c", "t", "d", "p", "n")

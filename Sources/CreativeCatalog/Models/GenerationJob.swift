@@ -35,12 +35,14 @@ public struct GenerationJob: Sidecar {
     public var completedAt: Date?
     /// Our addition: the asset the job produced.
     public var resultAssetId: String?
+    /// Our addition: the library copy the job was queued in (`.library-id`).
+    public var libraryId: String?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, userId, type, status, priority, prompt, negativePrompt, model, parameters, templateId
         case progress, currentStep, totalSteps, resultUrl, thumbnailUrl, errorMessage
         case provider, cost, estimatedTime, actualTime, createdAt, updatedAt, startedAt, completedAt
-        case resultAssetId
+        case resultAssetId, libraryId
     }
 
     public static let kind = EntityKind.job

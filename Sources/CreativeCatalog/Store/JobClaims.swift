@@ -27,18 +27,12 @@ extension LibraryStore {
     /// token was made by an earlier process that had the same pid (PID namespaces reuse them).
     private static let heldTokens = Mutex<Set<String>>([])
 
-    /// `device:inode` of this library's folder: a claim copied from another copy names that one.
-    var identity: String {
-        guard let st = POSIX.info(rootDir) else { return "" }
-        return "\(st.device):\(st.inode)"
-    }
-
     /// Tries to claim a job for `lease` seconds. - Returns: the claim when this process won it.
     public func claimJob(_ id: String, lease: Double) throws(CreativeError) -> JobClaim? {
         guard let dir = try jobFolder(id) else { return nil }
         let token = String(UInt64.random(in: 0...UInt64.max), radix: 16).leftPadded(to: 16)
         let claim = JobClaim(
-            host: POSIX.hostName, pid: getpid(), bootId: Self.bootId, library: identity, token: token, claimedAt: Timestamp.now(), leaseSeconds: lease)
+            host: POSIX.hostName, pid: getpid(), bootId: Self.bootId, library: libraryId, token: token, claimedAt: Timestamp.now(), leaseSeconds: lease)
         let data: Data
         do { data = try JSONCoding.encoder(pretty: false).encode(claim) } catch { throw CreativeError(.storage, "A job claim could not be encoded.") }
         // Known as ours before the file exists: another worker of this process may read it at once.
@@ -100,7 +94,7 @@ extension LibraryStore {
     /// Whether the worker named by `claim` can still be at work (docs/SCHEMA.md, JobClaim).
     public func judge(_ claim: JobClaim, now: Date = Date()) -> ClaimVerdict {
         if claim.host.isEmpty { return claim.expiresAt < now ? .dead("it names no worker and is over \(Int(claim.leaseSeconds)) s old") : .live }
-        let sameLibrary = claim.library.isEmpty || claim.library == identity
+        let sameLibrary = claim.library.isEmpty || libraryId.isEmpty || claim.library == libraryId
         if claim.host == POSIX.hostName && sameLibrary {
             if !claim.bootId.isEmpty && claim.bootId != Self.bootId { return .dead("its machine has restarted since") }
             if claim.pid == getpid() {

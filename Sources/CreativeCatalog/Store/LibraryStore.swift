@@ -46,6 +46,40 @@ public final class LibraryStore: Sendable {
     public let root: String
     let rootDir: Descriptor
     private let observerSlot = Mutex<(any StoreObserver)?>(nil)
+    private let idSlot = Mutex<String?>(nil)
+
+    /// This copy of the library's id: `.library-id` at its root (a ULID), made on first use. The
+    /// shipped `.rsync-filter` leaves it out, so a copy made with `rsync -F` makes its own, and
+    /// jobs queued or claimed in the original are known as another copy's. "" when it cannot be
+    /// read or made (a read-only library): then jobs are not told apart by copy.
+    public var libraryId: String {
+        idSlot.withLock { cached in
+            if let cached { return cached }
+            let id = Self.readOrMakeId(rootDir)
+            cached = id
+            return id
+        }
+    }
+
+    static let idName = ".library-id"
+
+    private static func readOrMakeId(_ root: Descriptor) -> String {
+        func read() -> String? {
+            guard let data = try? POSIX.readFile(root, idName, limit: 64) else { return nil }
+            let id = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return Validation.isValidId(id) ? id : nil
+        }
+        if let id = read() { return id }
+        // Written under a temp name and linked into place: link never replaces, so when two
+        // processes race, both end up with the winner's id.
+        let temp = tempName(for: "library-id")
+        let fd = openat(root.fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return "" }
+        defer { unlinkat(root.fd, temp, 0) }
+        guard (try? POSIX.writeAll(Descriptor(fd), Data((ULID.make() + "\n").utf8), name: idName)) != nil else { return "" }
+        _ = linkat(root.fd, temp, root.fd, idName, 0)
+        return read() ?? ""
+    }
 
     /// The marker file that makes a folder a library; non-secret settings live in it.
     public static let settingsName = "library.json"
@@ -294,12 +328,14 @@ extension LibraryStore {
     /// knows which jobs another engine holds; `P` rules keep `--delete` off jobs and the trash.
     static let rsyncFilter = """
         # Read by rsync -F (README, Syncing). The index is a per-machine cache; temp files and
-        # intakes are in flight. Job claims are copied, so an engine on a copy sees which jobs
-        # another engine holds. P: --delete never removes jobs or the trash (a stale copy would).
+        # intakes are in flight; .library-id names this copy (a copy makes its own). Job claims are
+        # copied, so an engine on a copy sees which jobs another copy holds or queued.
+        # P: --delete never removes jobs or the trash (a stale copy would).
         - /.index/
         - .*.tmp
         - .*.intake
         - .claim.broken.*
+        - /.library-id
         P /jobs/
         P /jobs/**
         P /.trash/

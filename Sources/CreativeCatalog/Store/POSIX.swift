@@ -65,7 +65,6 @@ enum POSIX {
         /// What the entry is, for files that are not regular (`nil` for a regular file or folder).
         var special: SpecialFile?
         var size: Int
-        var device: UInt64
         var inode: UInt64
         var mtime: Double
         var mtimeNanoseconds: Int64
@@ -260,7 +259,6 @@ extension POSIX.FileInfo {
         isRegular = (st.st_mode & S_IFMT) == S_IFREG
         special = SpecialFile(mode: st.st_mode)
         size = Int(st.st_size)
-        device = UInt64(st.st_dev)
         inode = UInt64(st.st_ino)
         mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
         mtimeNanoseconds = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)

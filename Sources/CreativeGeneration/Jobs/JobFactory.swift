@@ -44,6 +44,7 @@ package enum JobFactory {
         job.provider = "local"
         job.templateId = request.templateId
         job.priority = request.priority ?? 0
+        job.libraryId = library.store.libraryId.isEmpty ? nil : library.store.libraryId
         if type == .image {
             request.width = request.width ?? defaults?.width ?? 512
             request.height = request.height ?? defaults?.height ?? 512

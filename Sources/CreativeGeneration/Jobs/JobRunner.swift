@@ -45,6 +45,8 @@ public final class JobRunner: Service, Sendable {
         var paused = false
         /// Jobs found held elsewhere, logged once.
         var heldLogged: Set<String> = []
+        /// Jobs queued in another copy of the library: never taken by this runner.
+        var foreign: Set<String> = []
     }
 
     private let state = Mutex(State())
@@ -119,7 +121,10 @@ public final class JobRunner: Service, Sendable {
         let (library, lease, logger) = (library, lease, logger)
         return try? await BlockingPool.io.run { [self] () throws(CreativeError) -> (GenerationJob, JobClaim)? in
             let store = library.store
-            for candidate in try library.index.runnableJobs(limit: 16) {
+            // Jobs known to be held elsewhere do not count against the look's size.
+            let skipped = heldCount()
+            for candidate in try library.index.runnableJobs(limit: 16 + skipped) {
+                if isForeign(candidate.id) { continue }
                 if let claim = store.jobClaim(candidate.id) {
                     switch store.judge(claim) {
                     case .live:
@@ -140,15 +145,33 @@ public final class JobRunner: Service, Sendable {
                     store.releaseJobClaim(candidate.id, claim)
                     continue
                 }
+                // Queued in another copy of the library (this one is an rsync'd copy, or that one is).
+                if let home = job.libraryId, !store.libraryId.isEmpty, home != store.libraryId {
+                    store.releaseJobClaim(candidate.id, claim)
+                    if markForeign(candidate.id) {
+                        logger.notice("job \(candidate.id) was queued in another copy of this library; `creative job retry \(candidate.id)` runs it here")
+                    }
+                    continue
+                }
                 return (job, claim)
             }
             return nil
         }
     }
 
+    /// Notes a job held elsewhere. - Returns: whether it is news (then it is logged).
     private func firstSeenHeld(_ id: String) -> Bool {
         state.withLock { $0.heldLogged.insert(id).inserted }
     }
+
+    /// Notes a job queued in another copy: skipped from now on. - Returns: whether it is news.
+    private func markForeign(_ id: String) -> Bool {
+        state.withLock { $0.foreign.insert(id).inserted }
+    }
+
+    private func isForeign(_ id: String) -> Bool { state.withLock { $0.foreign.contains(id) } }
+
+    private func heldCount() -> Int { state.withLock { $0.heldLogged.count + $0.foreign.count } }
 
     /// Runs job `id` in the calling task (a `wait` request), so cancelling the caller cancels
     /// the provider call and the job ends `cancelled`. When another worker holds the job, waits
