@@ -315,7 +315,7 @@ def analyze(folder, n, log):
         figures += [
             fig("jobs submitted to L", submitted),
             fig("jobs L's engine held (jobs/ID/claim) as `rsync -aF L/ L2/` ran", len(held)),
-            fig("the copy's jobs: running (claim filtered out) / queued", f"{len(running_copy)} / {len(queued_copy)}"),
+            fig("the copy's jobs: running / queued (as copied)", f"{len(running_copy)} / {len(queued_copy)}"),
             fig("jobs L held at copy time that L2 ran again", ran_held, "0", ran_held == 0),
             fig("jobs L2 ran while L was running them (provider calls overlapping in time)", overlapping, "0", overlapping == 0),
             fig("jobs queued at the copy that both copies ran", ran_queued, None, None),
@@ -442,8 +442,16 @@ def write(work, out, *pairs):
             extra.append("torn: " + ", ".join(r["torn_paths"][:10]))
         if extra:
             lines += [""] + [f"- {cell(e)}" for e in extra]
+    # A hand-written "## Earlier runs" section at the end survives a new run.
+    kept = ""
+    try:
+        previous = open(out).read()
+        if "\n## Earlier runs" in previous:
+            kept = previous[previous.index("\n## Earlier runs"):]
+    except OSError:
+        pass
     with open(out, "w") as f:
-        f.write("\n".join(lines).rstrip() + "\n")
+        f.write("\n".join(lines).rstrip() + "\n" + kept)
 
 
 if __name__ == "__main__":
