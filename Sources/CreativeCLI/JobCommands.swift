@@ -92,21 +92,13 @@ struct JobCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (library, user, id) = (try global.open(), global.userId, id)
-            let updated = try library.store.update(GenerationJob.self, id: id) { (job: inout GenerationJob) throws(CreativeError) in
-                guard job.userId == user else { throw .notFound("job", id) }
-                guard job.status != .succeeded else {
-                    throw CreativeError(.conflict, "Job \(id) already succeeded (\(job.resultUrl ?? "its asset")); generate again to make another.")
-                }
-                // Adopted by this copy of the library (it may have been queued in another).
-                if !library.store.libraryId.isEmpty { job.libraryId = library.store.libraryId }
-                guard job.status == .failed || job.status == .cancelled else { return }
-                (job.status, job.progress, job.currentStep, job.errorMessage, job.completedAt) = (.queued, 0, 0, nil, nil)
-                job.updatedAt = Timestamp.now()
+            guard let (found, _) = try library.store.read(GenerationJob.self, id: id), found.userId == user else { throw CreativeError.notFound("job", id) }
+            guard found.status != .succeeded else {
+                throw CreativeError(.conflict, "Job \(id) already succeeded (\(found.resultUrl ?? "its asset")); generate again to make another.")
             }
-            guard updated != nil else { throw CreativeError.notFound("job", id) }
             let runner = JobRunner(library: library, workers: 1, lease: 30)
             let bar = ProgressBar("running", json: global.json)
-            let job = try await cancellingOnInterrupt { try await runner.runNow(id, takeOver: true, progress: bar.update) }
+            let job = try await cancellingOnInterrupt { try await runner.runNow(id, retry: true, progress: bar.update) }
             bar.finish()
             Output.emit(job, json: global.json) {
                 job.status == .succeeded ? "job \(id) succeeded: \(job.resultUrl ?? "")" : "job \(id) \(job.status.rawValue): \(job.errorMessage ?? "")"

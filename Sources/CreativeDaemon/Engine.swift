@@ -97,13 +97,16 @@ extension Engine {
     /// otherwise, and polling again when inotify cannot start (out of instances).
     static func watcher(root: String, options: Options, logger: Logger) async throws(CreativeError) -> any FolderWatcher {
         let roots = ["\(root)/inbox", "\(root)/assets", "\(root)/templates"]
-        var interval = options.pollInterval
         let network = try await BlockingPool.io.run { NetworkFileSystem.name(of: root) }
-        if interval == nil, let network {
-            interval = 2
-            logger.notice("\(root) is on \(network): inotify misses other machines' writes there, so the engine polls every 2 s (--poll SECONDS to choose)")
+        if options.pollInterval == nil, let network {
+            // Walking every asset every 2 s on a network filesystem would cost more than it finds:
+            // the inbox is polled, the rest is seen by the periodic rescan.
+            logger.notice(
+                "\(root) is on \(network): inotify misses other machines' writes there, so the engine polls inbox/ every 2 s and rescans the rest every \(options.rescanInterval) s (--poll SECONDS to poll everything)"
+            )
+            return PollingWatcher(roots: [roots[0]], interval: 2)
         }
-        if let interval {
+        if let interval = options.pollInterval {
             logger.notice("watching \(root) by polling every \(interval) s, \(options.workers) workers")
             return PollingWatcher(roots: roots, interval: interval)
         }
@@ -120,8 +123,8 @@ extension Engine {
             logger.notice("watching \(root) with inotify, \(coverage), \(options.workers) workers")
             return watcher
         case .failure(let error):
-            logger.warning("inotify could not start (\(error)); polling every 2 s instead")
-            return PollingWatcher(roots: roots, interval: 2)
+            logger.warning("inotify could not start (\(error)); polling inbox/ every 2 s and rescanning the rest every \(options.rescanInterval) s instead")
+            return PollingWatcher(roots: [roots[0]], interval: 2)
         }
     }
 

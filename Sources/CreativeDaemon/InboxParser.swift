@@ -79,11 +79,17 @@ enum InboxParser {
     }
 
     /// Refuses front matter over the size cap, with anchors or aliases (`&name`, `*name`), nested
-    /// deeper than ``JSONCoding/maxDepth`` or with more than ``frontMatterNodes`` nodes. Composing
-    /// is cheap even for alias bombs (an alias shares its node); the walk stops at the first excess.
+    /// deeper than ``JSONCoding/maxDepth`` or with more than ``frontMatterNodes`` nodes; the walk
+    /// stops at the first excess.
     private static func checkFrontMatter(_ yaml: String, name: String) throws(CreativeError) {
         guard yaml.utf8.count <= frontMatterLimit else {
             throw CreativeError(.tooLarge, "The front matter of \(name) is over 64 KiB; keep it to the request's fields and put long text in the body.")
+        }
+        // Refused before composing: Yams hashes mapping keys while it composes, and an alias used as
+        // a key would be hashed through its whole expansion. The test is on the text, so it may
+        // also refuse an `&word` inside a value; anchors are never needed in a request.
+        if yaml.range(of: #"(^|[\s\[\{,])&[^\s\[\]\{\},]"#, options: .regularExpression) != nil {
+            throw .invalid("front matter", "The front matter of \(name) uses YAML anchors or aliases (&name, *name); write each value out.")
         }
         let parser: Parser
         let root: Node?

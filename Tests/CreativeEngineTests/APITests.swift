@@ -193,7 +193,7 @@ struct APITests {
             tasks.addTask { try await engine.run() }
             try await Task.sleep(for: .milliseconds(300))
             try Data("half a sidecar".utf8).write(to: URL(fileURLWithPath: stray))
-            #expect(await ServerConcurrencyTests.eventually(5) { !FileManager.default.fileExists(atPath: stray) })
+            #expect(await ServerConcurrencyTests.eventually(20) { !FileManager.default.fileExists(atPath: stray) })
             await engine.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }

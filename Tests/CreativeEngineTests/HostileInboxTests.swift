@@ -36,6 +36,7 @@ struct HostileInboxTests {
         let cases: [(String, String, String)] = [
             ("laughs.md", laughs, "anchors or aliases"),
             ("anchor.md", "---\ntitle: &t Fox\n---\na fox\n", "anchors or aliases"),
+            ("key.md", laughs.replacingOccurrences(of: "---\na fox", with: "? *l6\n: 1\n---\na fox"), "anchors or aliases"),
             ("deep.md", "---\ntags: " + String(repeating: "[", count: 40) + String(repeating: "]", count: 40) + "\n---\na fox\n", "more than 32 levels"),
             ("wide.md", "---\ntags: [" + Array(repeating: "1", count: 12_000).joined(separator: ",") + "]\n---\na fox\n", "more than 10000 values"),
             ("long.md", "---\n# " + String(repeating: "x", count: 70_000) + "\ntitle: Fox\n---\na fox\n", "over 64 KiB"),

@@ -276,4 +276,44 @@ struct InboxTests {
         #expect(engine.isRunning)
         #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "still said once")
     }
+
+    /// bindfs mirrors a folder through FUSE: a user-space filesystem, where inotify is as blind
+    /// to other writers as on NFS.
+    static let canMountFUSE =
+        getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/bindfs") && FileManager.default.fileExists(atPath: "/dev/fuse")
+
+    @Test(.enabled(if: canMountFUSE, "needs root, /dev/fuse and bindfs (scripts/install-deps.sh installs it)"))
+    func aLibraryOnANetworkOrFUSEFilesystemIsPolledSayingSo() async throws {
+        let lib = try TempLibrary()
+        let mount = lib.path + "-fuse"
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        // bindfs daemonizes: spawned and reaped directly (Foundation's Process waits for the daemon too).
+        func run(_ tool: String, _ arguments: [String]) -> Int32 {
+            let argv: [UnsafeMutablePointer<CChar>?] = ([tool] + arguments).map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            var pid: pid_t = 0
+            guard posix_spawn(&pid, tool, nil, nil, argv, environ) == 0 else { return -1 }
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            return status
+        }
+        #expect(run("/usr/bin/bindfs", [lib.path, mount]) == 0)
+        defer {
+            _ = run("/bin/fusermount", ["-u", mount])
+            try? FileManager.default.removeItem(atPath: mount)
+        }
+        let log = lib.path + "-watch.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let engine = CLI.process(["watch", "--workers", "1"], library: mount, user: "local")
+        engine.standardOutput = FileHandle.nullDevice
+        engine.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try engine.run()
+        defer { Self.stop(engine) }
+        func text() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        #expect(Self.wait(30) { text().contains("ready:") }, "\(text())")
+        #expect(text().contains("is on FUSE: inotify misses other machines' writes there, so the engine polls inbox/ every 2 s"), "\(text())")
+        try Data("a fox on a fuse".utf8).write(to: URL(fileURLWithPath: mount + "/inbox/fox.txt"))
+        #expect(Self.wait(30) { Self.jobs(lib).contains { $0.status == .succeeded } })
+    }
 }

@@ -90,7 +90,8 @@ struct SchemaContractTests {
         (modifications.sampler, modifications.title) = ("DDIM", "t")
 
         let claim = JobClaim(
-            host: "studio", pid: 4242, bootId: "0f6e2a8c-5d1b-4b7e-9a57-2c1f0d6e8b3a", library: "2049:131073", token: "00ff12ab34cd56ef", claimedAt: now,
+            host: "studio", pid: 4242, bootId: "0f6e2a8c-5d1b-4b7e-9a57-2c1f0d6e8b3a", library: "01M88XERMRTVXY3NE28XSPVP7Q", token: "00ff12ab34cd56ef",
+            claimedAt: now,
             leaseSeconds: 30)
         var settings = LibrarySettings()
         var defaults = LibrarySettings.Defaults()

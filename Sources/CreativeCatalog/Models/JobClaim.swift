@@ -8,7 +8,7 @@ public struct JobClaim: Codable, Sendable, Equatable {
     public var host: String
     public var pid: Int32
     public var bootId: String
-    /// `device:inode` of the library folder the worker opened.
+    /// The `.library-id` of the library copy the worker opened.
     public var library: String
     /// Random per claim: only its maker renews, finishes and releases it.
     public var token: String

@@ -89,7 +89,8 @@ extension LibraryStore {
     /// Takes a file for intake with one rename; nil when another process took it first (or it is
     /// gone). The job id travels in the temporary name, so a crash mid-intake can be undone.
     public func claimInboxFile(_ file: InboxFile, jobId: String) throws(CreativeError) -> ClaimedInboxFile? {
-        let folder = String(file.path.dropLast(file.name.count + 1))
+        // By bytes: a name starting with a combining mark would merge with the "/" as a character.
+        let folder = String(decoding: file.path.utf8.prefix(file.path.utf8.count - file.name.utf8.count - 1), as: UTF8.self)
         guard let dir = try POSIX.openPath(rootDir, folder) else { return nil }
         let intake = ".\(file.name).\(jobId).\(POSIX.hostName).\(getpid()).intake"
         let renamed = POSIX.withCString(file.rawName ?? Array(file.name.utf8)) { renameat(dir.fd, $0, dir.fd, intake) }
@@ -118,14 +119,22 @@ extension LibraryStore {
         else { throw POSIX.failure("open", "inbox/failed") }
         var name = claimed.file.name
         var n = 2
-        while POSIX.info(failed, name) != nil || POSIX.info(failed, name + ".error.txt") != nil {
+        // Linked in, never renamed over: two files rejected at once under one name both stay. Where
+        // a hard link is not allowed (protected_hardlinks and another user's file), renamed.
+        func place(_ name: String) -> Bool {
+            if POSIX.info(failed, name + ".error.txt") != nil { return false }
+            if linkat(from.fd, claimed.intakeName, failed.fd, name, 0) == 0 { return true }
+            return errno != EEXIST && POSIX.info(failed, name) == nil && renameat(from.fd, claimed.intakeName, failed.fd, name) == 0
+        }
+        while !place(name) {
+            guard POSIX.info(from, claimed.intakeName) != nil, n < 10_000 else { throw POSIX.failure("move", claimed.file.path) }
             let ext = (claimed.file.name as NSString).pathExtension
             let base = (claimed.file.name as NSString).deletingPathExtension
             name = ext.isEmpty ? "\(base)-\(n)" : "\(base)-\(n).\(ext)"
             n += 1
         }
+        unlinkat(from.fd, claimed.intakeName, 0)
         try writeAtomically(Data((reason + "\n").utf8), name: name + ".error.txt", in: failed, label: "inbox/failed/\(name).error.txt")
-        guard renameat(from.fd, claimed.intakeName, failed.fd, name) == 0 else { throw POSIX.failure("move", claimed.file.path) }
         try POSIX.syncDirectory(failed, name: "inbox/failed")
         return "inbox/failed/\(name)"
     }

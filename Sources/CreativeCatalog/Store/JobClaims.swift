@@ -126,7 +126,8 @@ extension LibraryStore {
 
     /// Gives a claim up (only the one this process made).
     public func releaseJobClaim(_ id: String, _ claim: JobClaim) {
-        _ = Self.heldTokens.withLock { $0.remove(claim.token) }
+        // The file goes first: while it exists, another worker of this process must see it as ours.
+        defer { _ = Self.heldTokens.withLock { $0.remove(claim.token) } }
         guard let dir = try? jobFolder(id), let found = read(dir), found.token == claim.token else { return }
         unlinkat(dir.fd, Self.claimName, 0)
     }

@@ -322,10 +322,9 @@ public final class LibraryStore: Sendable {
 }
 
 extension LibraryStore {
-    /// The library's settings (`library.json`); defaults when the file says nothing more.
-    /// - Throws: `invalid_sidecar` naming library.json when it cannot be parsed.
     /// The `.rsync-filter` a new library gets (README, Syncing). Claims are copied so that a copy
-    /// knows which jobs another engine holds; `P` rules keep `--delete` off jobs and the trash.
+    /// knows which jobs another copy holds; `.library-id` is not, so a copy makes its own; `P`
+    /// rules keep `--delete` off jobs and the trash.
     static let rsyncFilter = """
         # Read by rsync -F (README, Syncing). The index is a per-machine cache; temp files and
         # intakes are in flight; .library-id names this copy (a copy makes its own). Job claims are
@@ -343,6 +342,8 @@ extension LibraryStore {
 
         """
 
+    /// The library's settings (`library.json`); defaults when the file says nothing more.
+    /// - Throws: `invalid_sidecar` naming library.json when it cannot be parsed.
     public func settings() throws(CreativeError) -> LibrarySettings {
         guard let data = try POSIX.readFile(rootDir, Self.settingsName, limit: Self.sidecarLimit) else { return LibrarySettings() }
         do {

@@ -179,21 +179,43 @@ public final class JobRunner: Service, Sendable {
     /// re-read every half second.
     /// - Parameters:
     ///   - progress: sees each step of a job this call runs.
-    ///   - takeOver: break whatever claim the job has first (`creative job retry`: on purpose).
+    ///   - retry: run it here on purpose (`creative job retry`): take over the claim of another
+    ///     host or copy (not of a worker of this copy that is still alive), adopt a job queued in
+    ///     another copy, and queue a failed or cancelled job again — all under this call's claim.
     /// - Returns: the job in its final state, or as it is when `timeout` passes.
     public func runNow(
-        _ id: String, timeout: Duration = .seconds(600), takeOver: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil
+        _ id: String, timeout: Duration = .seconds(600), retry: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) async throws(CreativeError) -> GenerationJob {
         let (store, lease) = (library.store, lease)
         let claimed = try await BlockingPool.io.run { () throws(CreativeError) -> (GenerationJob, JobClaim)? in
-            if takeOver, let held = store.jobClaim(id) { _ = store.breakJobClaim(id, judged: held) }
-            guard let claim = try store.claimJob(id, lease: lease) else { return nil }
-            guard let (job, _) = try store.read(GenerationJob.self, id: id) else { throw .notFound("job", id) }
-            guard job.status == .queued || job.status == .running else {
-                store.releaseJobClaim(id, claim)
-                return nil
+            if retry, let held = store.jobClaim(id) {
+                if store.judge(held) == .live {
+                    throw CreativeError(.conflict, "Job \(id) is being run by \(held.owner) on this host; wait for it, or stop that process first.")
+                }
+                _ = store.breakJobClaim(id, judged: held)
             }
-            return (job, claim)
+            guard let claim = try store.claimJob(id, lease: lease) else { return nil }
+            do throws(CreativeError) {
+                guard var (job, _) = try store.read(GenerationJob.self, id: id) else { throw .notFound("job", id) }
+                if retry {
+                    let here = store.libraryId
+                    job =
+                        try store.update(GenerationJob.self, id: id) { (job: inout GenerationJob) throws(CreativeError) in
+                            if !here.isEmpty { job.libraryId = here }
+                            guard job.status == .failed || job.status == .cancelled else { return }
+                            (job.status, job.progress, job.currentStep, job.errorMessage, job.completedAt) = (.queued, 0, 0, nil, nil)
+                            job.updatedAt = Timestamp.now()
+                        } ?? job
+                }
+                guard job.status == .queued || job.status == .running else {
+                    store.releaseJobClaim(id, claim)
+                    return nil
+                }
+                return (job, claim)
+            } catch {
+                store.releaseJobClaim(id, claim)
+                throw error
+            }
         }
         if let (job, claim) = claimed, let done = await execute(job, claim, caller: true, progress: progress) { return done }
         let deadline = ContinuousClock.now + timeout
