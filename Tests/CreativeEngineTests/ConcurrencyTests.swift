@@ -34,7 +34,9 @@ struct ConcurrencyTests {
         let id = try lib.savePNG()
         let sidecar = try lib.folder(of: id) + "/asset.json"
         var killedMidLoop = 0
-        var lastTitle = ""
+        // Whether some killed writer got its updates in (a round killed before its first update,
+        // when the machine is busy, proves nothing either way).
+        var updated = 0
         for round in 0..<40 {
             let p = try CLI.start(["bench", "store", "--asset", id, "--count", "1000000", "--no-baseline"], library: lib.path)
             try await Task.sleep(for: .seconds(Double.random(in: 0.02...0.12)))
@@ -46,10 +48,10 @@ struct ConcurrencyTests {
             let data = try Data(contentsOf: URL(fileURLWithPath: sidecar))
             let asset = try JSONCoding.decoder().decode(CreativeAsset.self, from: data)
             #expect(asset.id == id, "round \(round)")
-            lastTitle = asset.title
+            if asset.title.hasPrefix("bench update") { updated += 1 }
         }
         #expect(killedMidLoop >= 35)
-        #expect(lastTitle.hasPrefix("bench update"))
+        #expect(updated > 0)
         // The next start-up removes what the killed writers left; the sidecar is still whole.
         let (_, report) = try CreativeLibrary.initialize(lib.path)
         #expect(report.strayFilesRemoved.allSatisfy { $0.hasSuffix(".tmp") })

@@ -21,12 +21,13 @@ struct InboxTests {
         process.waitUntilExit()
     }
 
-    /// Polls until `condition` holds or `seconds` pass.
-    static func wait(_ seconds: Double = 20, _ condition: () throws -> Bool) rethrows -> Bool {
+    /// Polls until `condition` holds or `seconds` pass, sleeping without holding a thread of the
+    /// cooperative pool (two on a 2-core machine, shared by every suite running in parallel).
+    static func wait(_ seconds: Double = 20, _ condition: () throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
+            try? await Task.sleep(for: .milliseconds(50))
         }
         return try condition()
     }
@@ -54,7 +55,7 @@ struct InboxTests {
         try FileManager.default.createDirectory(atPath: lib.path + "/inbox/alice", withIntermediateDirectories: true)
         try Self.drop(lib, "alice/post.json", #"{"kind": "content", "prompt": "our spring sale", "contentType": "social-post", "tone": "playful"}"#)
 
-        #expect(Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 5 })
+        #expect(await Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 5 })
         let jobs = Self.jobs(lib)
         #expect(jobs.allSatisfy { $0.status == .succeeded && $0.resultAssetId == $0.id && $0.progress == 100 }, "\(jobs.map { ($0.status, $0.errorMessage) })")
         let remaining = try FileManager.default.contentsOfDirectory(atPath: lib.path + "/inbox").filter {
@@ -100,7 +101,7 @@ struct InboxTests {
         try Self.drop(
             lib, "shot.json",
             #"{"kind": "from-template", "templateId": "\#(product.id)", "variables": {"product": "a ceramic mug"}, "width": 128, "height": 128, "steps": 3}"#)
-        #expect(Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 2 })
+        #expect(await Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 2 })
         try await Task.sleep(for: .seconds(2.5))  // a safety rescan passes; nothing runs twice
         #expect(Self.jobs(lib).count == 2)
         let shot = try #require(Self.jobs(lib).first { $0.templateId == product.id })
@@ -120,9 +121,9 @@ struct InboxTests {
         try Self.drop(lib, "early.txt", "a castle on a cliff")
         let engine = try Self.watch(lib, ["--poll", "0.2"])
         defer { Self.stop(engine) }
-        #expect(Self.wait { Self.jobs(lib).first?.status == .succeeded })
+        #expect(await Self.wait { Self.jobs(lib).first?.status == .succeeded })
         try Self.drop(lib, "late.json", #"{"prompt": "a late request", "width": 64, "height": 64, "steps": 2}"#)
-        #expect(Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 2 })
+        #expect(await Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 2 })
     }
 
     @Test func badRequestsLandInFailedWithOneSentence() async throws {
@@ -144,7 +145,7 @@ struct InboxTests {
         ]
         for (name, data, _) in cases { try data.write(to: URL(fileURLWithPath: "\(lib.path)/inbox/\(name)")) }
         let failed = lib.path + "/inbox/failed"
-        #expect(Self.wait { (try? FileManager.default.contentsOfDirectory(atPath: failed).count) == cases.count * 2 })
+        #expect(await Self.wait { (try? FileManager.default.contentsOfDirectory(atPath: failed).count) == cases.count * 2 })
         for (name, data, phrase) in cases {
             let error = try String(contentsOfFile: "\(failed)/\(name).error.txt", encoding: .utf8)
             #expect(error.contains(phrase), "\(name): \(error)")
@@ -198,7 +199,7 @@ struct InboxTests {
         for n in 0..<500 {
             try Self.drop(lib, "r\(n).json", #"{"prompt": "tiny request \#(n)", "width": 64, "height": 64, "steps": 1}"#)
         }
-        #expect(Self.wait(120) { Self.jobs(lib).filter { $0.status == .succeeded }.count >= 500 })
+        #expect(await Self.wait(120) { Self.jobs(lib).filter { $0.status == .succeeded }.count >= 500 })
         let jobs = Self.jobs(lib)
         #expect(jobs.count == 500)
         #expect(Set(jobs.compactMap { $0.parameters?["source"]?.stringValue }).count == 500)
@@ -227,7 +228,7 @@ struct InboxTests {
         // might be what killed the engine); every other one runs, and each exactly once.
         let failed = lib.path + "/inbox/failed"
         func halfTaken() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: failed)) ?? []).filter { !$0.hasSuffix(".error.txt") } }
-        #expect(Self.wait(120) { Self.jobs(lib).filter { $0.status == .succeeded }.count + halfTaken().count >= 200 })
+        #expect(await Self.wait(120) { Self.jobs(lib).filter { $0.status == .succeeded }.count + halfTaken().count >= 200 })
         #expect(kills >= 3)
         #expect(halfTaken().count <= kills)
         for name in halfTaken() {
@@ -261,18 +262,18 @@ struct InboxTests {
         try engine.run()
         defer { Self.stop(engine) }
         func text() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
-        #expect(Self.wait(30) { text().contains("ready:") }, "\(text())")
+        #expect(await Self.wait(30) { text().contains("ready:") }, "\(text())")
         #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "said once")
         #expect(text().contains("sudo sysctl fs.inotify.max_user_watches=") && text().contains("watching 12 folders"))
         // The inbox is watched: a drop still becomes an asset (whose new folder finds no budget).
         try Self.drop(lib, "fox.txt", "a fox in the snow")
-        #expect(Self.wait(30) { Self.jobs(lib).contains { $0.status == .succeeded } })
+        #expect(await Self.wait(30) { Self.jobs(lib).contains { $0.status == .succeeded } })
         // A hand edit deep in an unwatched asset folder is seen by the rescan.
         let first = try #require(lib.library.store.readAll(CreativeAsset.self).entities.first { $0.0.title == "Fox 0" })
         let sidecar = lib.url("\(first.1.path)/asset.json").path
         let edited = try String(contentsOfFile: sidecar, encoding: .utf8).replacingOccurrences(of: "\"Fox 0\"", with: "\"Fox zero\"")
         try edited.write(toFile: sidecar, atomically: true, encoding: .utf8)
-        #expect(Self.wait(30) { (try? lib.library.index.check().isClean) == true })
+        #expect(await Self.wait(30) { (try? lib.library.index.check().isClean) == true })
         #expect(engine.isRunning)
         #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "still said once")
     }
@@ -311,9 +312,9 @@ struct InboxTests {
         try engine.run()
         defer { Self.stop(engine) }
         func text() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
-        #expect(Self.wait(30) { text().contains("ready:") }, "\(text())")
+        #expect(await Self.wait(30) { text().contains("ready:") }, "\(text())")
         #expect(text().contains("is on FUSE: inotify misses other machines' writes there, so the engine polls inbox/ every 2 s"), "\(text())")
         try Data("a fox on a fuse".utf8).write(to: URL(fileURLWithPath: mount + "/inbox/fox.txt"))
-        #expect(Self.wait(30) { Self.jobs(lib).contains { $0.status == .succeeded } })
+        #expect(await Self.wait(30) { Self.jobs(lib).contains { $0.status == .succeeded } })
     }
 }
