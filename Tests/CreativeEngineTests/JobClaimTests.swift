@@ -225,4 +225,14 @@ struct JobClaimTests {
         let trash = try FileManager.default.contentsOfDirectory(atPath: lib.url(".trash").path)
         #expect(!trash.isEmpty, "--delete emptied the trash")
     }
+
+    @Test func aGarbledLibraryIdIsSetAsideAndReplaced() throws {
+        let lib = try TempLibrary()
+        try Data("not an id\n".utf8).write(to: lib.url(".library-id"))
+        let reopened = try CreativeLibrary.open(lib.path)
+        #expect(reopened.store.libraryId.count == 26, "a working id, not none")
+        #expect(try String(contentsOf: lib.url(".library-id"), encoding: .utf8).hasPrefix(reopened.store.libraryId))
+        #expect(try String(contentsOf: lib.url(".library-id.invalid"), encoding: .utf8) == "not an id\n")
+        #expect(try CreativeLibrary.open(lib.path).store.libraryId == reopened.store.libraryId, "stable once made")
+    }
 }

@@ -70,6 +70,8 @@ public final class LibraryStore: Sendable {
             return Validation.isValidId(id) ? id : nil
         }
         if let id = read() { return id }
+        // Empty or garbled (a crash, a hand edit): set aside, so this copy gets a working id.
+        if POSIX.info(root, idName) != nil { _ = renameat(root.fd, idName, root.fd, idName + ".invalid") }
         // Written under a temp name and linked into place: link never replaces, so when two
         // processes race, both end up with the winner's id.
         let temp = tempName(for: "library-id")

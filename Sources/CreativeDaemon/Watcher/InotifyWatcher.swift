@@ -59,7 +59,7 @@ public final class InotifyWatcher: FolderWatcher {
                     if inotifytools_error() != 0 && inotifytools_error() != EINTR { continuation.yield(.overflow) }
                     continue
                 }
-                Self.handle(event, continuation, logger)
+                Self.handle(event, continuation, logger, inbox: roots.first ?? "")
             }
         }
         thread.name = "creative-inotify"
@@ -103,14 +103,17 @@ public final class InotifyWatcher: FolderWatcher {
     }
 
     /// Watches `folders` in order until the budget runs out. - Returns: how many are watched.
-    private static func place(_ folders: [String], _ logger: Logger) -> Int {
+    /// - Parameter anyway: try even after the budget ran out (an inbox folder made later: watches
+    ///   freed since may have room for it).
+    private static func place(_ folders: [String], _ logger: Logger, anyway: Bool = false) -> Int {
         var watched = 0
         for folder in folders {
-            guard !exhausted.load(ordering: .relaxed) else { break }
+            guard anyway || !exhausted.load(ordering: .relaxed) else { break }
             if inotifytools_watch_file(folder, mask) != 0 {
                 watched += 1
             } else if inotifytools_error() == ENOSPC {
-                exhausted.store(true, ordering: .relaxed)
+                // Said once; an inbox folder that finds no room later is left to the rescan quietly.
+                guard !exhausted.exchange(true, ordering: .relaxed) else { break }
                 let limit =
                     (try? String(contentsOfFile: "/proc/sys/fs/inotify/max_user_watches", encoding: .utf8))?
                     .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
@@ -127,7 +130,9 @@ public final class InotifyWatcher: FolderWatcher {
 
     /// Turns one raw event into a WatchEvent. The name is a flexible array member Swift cannot
     /// import: it sits right after the fixed part of the struct.
-    private static func handle(_ event: UnsafeMutablePointer<inotify_event>, _ out: AsyncStream<WatchEvent>.Continuation, _ logger: Logger) {
+    private static func handle(
+        _ event: UnsafeMutablePointer<inotify_event>, _ out: AsyncStream<WatchEvent>.Continuation, _ logger: Logger, inbox: String
+    ) {
         let mask = Int32(bitPattern: event.pointee.mask)
         if mask & Int32(IN_Q_OVERFLOW) != 0 {
             out.yield(.overflow)
@@ -147,7 +152,7 @@ public final class InotifyWatcher: FolderWatcher {
         if isDirectory && mask & Int32(IN_CREATE | IN_MOVED_TO) != 0 {
             // Watch first, then report, so the consumer's scan of it cannot miss a file. Out of
             // budget, the folder is left to the periodic rescan (the report still brings a scan).
-            _ = place(plan([path]), logger)
+            _ = place(plan([path]), logger, anyway: path.hasPrefix(inbox + "/"))
             out.yield(.directoryAppeared(path))
         } else if mask & Int32(IN_CLOSE_WRITE | IN_MOVED_TO) != 0 {
             out.yield(.fileReady(path))
