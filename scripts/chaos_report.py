@@ -75,57 +75,48 @@ def library_state(lib):
     return jobs, assets, torn
 
 
+def provider_events(log):
+    """The fake provider's log, one event (dict) per readable line."""
+    if not os.path.exists(log):
+        return
+    with open(log) as f:
+        for line in f:
+            try:
+                yield json.loads(line)
+            except ValueError:
+                continue
+
+
 def provider_calls(log, tag_prefix):
     """marker -> {"calls": n, "completed": n, "tags": {tag: calls}} for tags starting with tag_prefix."""
     calls = defaultdict(lambda: {"calls": 0, "completed": 0, "tags": defaultdict(int), "completed_tags": defaultdict(int)})
-    if os.path.exists(log):
-        with open(log) as f:
-            for line in f:
-                try:
-                    ev = json.loads(line)
-                except ValueError:
-                    continue
-                if not ev.get("tag", "").startswith(tag_prefix) or not ev.get("marker"):
-                    continue
-                c = calls[ev["marker"]]
-                if ev["ev"] == "start":
-                    c["calls"] += 1
-                    c["tags"][ev["tag"]] += 1
-                elif ev["ev"] == "end" and ev.get("completed"):
-                    c["completed"] += 1
-                    c["completed_tags"][ev["tag"]] += 1
+    for ev in provider_events(log):
+        if not ev.get("tag", "").startswith(tag_prefix) or not ev.get("marker"):
+            continue
+        c = calls[ev["marker"]]
+        if ev["ev"] == "start":
+            c["calls"] += 1
+            c["tags"][ev["tag"]] += 1
+        elif ev["ev"] == "end" and ev.get("completed"):
+            c["completed"] += 1
+            c["completed_tags"][ev["tag"]] += 1
     return calls
 
 
 def cut_off_calls(log, tag_prefix):
     """Calls that ended with their caller gone (killed mid-call)."""
-    count = 0
-    if os.path.exists(log):
-        with open(log) as f:
-            for line in f:
-                try:
-                    ev = json.loads(line)
-                except ValueError:
-                    continue
-                if ev.get("ev") == "end" and ev.get("tag", "").startswith(tag_prefix) and not ev.get("completed"):
-                    count += 1
-    return count
+    return sum(1 for ev in provider_events(log) if ev.get("ev") == "end" and ev.get("tag", "").startswith(tag_prefix) and not ev.get("completed"))
 
 
 def call_spans(log):
     """marker -> [(tag, start, end)] for every call (end = start when the call never ended)."""
     open_calls, spans = {}, defaultdict(list)
-    with open(log) as f:
-        for line in f:
-            try:
-                ev = json.loads(line)
-            except ValueError:
-                continue
-            key = (ev.get("marker"), ev.get("tag"), ev.get("peer"))
-            if ev.get("ev") == "start":
-                open_calls[key] = ev["t"]
-            elif ev.get("ev") == "end" and key in open_calls:
-                spans[key[0]].append((key[1], open_calls.pop(key), ev["t"]))
+    for ev in provider_events(log):
+        key = (ev.get("marker"), ev.get("tag"), ev.get("peer"))
+        if ev.get("ev") == "start":
+            open_calls[key] = ev["t"]
+        elif ev.get("ev") == "end" and key in open_calls:
+            spans[key[0]].append((key[1], open_calls.pop(key), ev["t"]))
     for (marker, tag, _), start in open_calls.items():
         spans[marker].append((tag, start, start))
     return spans

@@ -32,6 +32,17 @@ struct InboxTests {
         return try condition()
     }
 
+    /// Starts `engine` with its log in a file beside the library. - Returns: the file (the caller
+    /// removes it) and a reader of what it holds so far.
+    static func runLogged(_ engine: Process, _ lib: TempLibrary) throws -> (log: String, text: @Sendable () -> String) {
+        let log = lib.path + "-watch.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        engine.standardOutput = FileHandle.nullDevice
+        engine.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try engine.run()
+        return (log, { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" })
+    }
+
     static func jobs(_ lib: TempLibrary) -> [GenerationJob] {
         lib.library.store.readAll(GenerationJob.self).entities.map(\.0)
     }
@@ -247,9 +258,6 @@ struct InboxTests {
     @Test func outOfInotifyWatchesTheEngineWatchesTheInboxFirstAndKeepsRunning() async throws {
         let lib = try TempLibrary()
         for n in 0..<30 { _ = try lib.savePNG(user: "local", title: "Fox \(n)") }
-        let log = lib.path + "-watch.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: log) }
         // A user namespace of its own, whose watch budget (12) is far below the folder count.
         let engine = CLI.process([], library: lib.path, user: "local")
         engine.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
@@ -257,11 +265,11 @@ struct InboxTests {
             "-U", "-r", "/bin/sh", "-c", #"echo 12 > /proc/sys/user/max_inotify_watches && exec "$0" "$@""#, CLI.binary, "watch", "--rescan", "1",
             "--workers", "1",
         ]
-        engine.standardOutput = FileHandle.nullDevice
-        engine.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try engine.run()
-        defer { Self.stop(engine) }
-        func text() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        let (log, text) = try Self.runLogged(engine, lib)
+        defer {
+            Self.stop(engine)
+            try? FileManager.default.removeItem(atPath: log)
+        }
         #expect(await Self.wait(30) { text().contains("ready:") }, "\(text())")
         #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "said once")
         #expect(text().contains("sudo sysctl fs.inotify.max_user_watches=") && text().contains("watching 12 folders"))
@@ -303,15 +311,12 @@ struct InboxTests {
             _ = run("/bin/fusermount", ["-u", mount])
             try? FileManager.default.removeItem(atPath: mount)
         }
-        let log = lib.path + "-watch.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: log) }
         let engine = CLI.process(["watch", "--workers", "1"], library: mount, user: "local")
-        engine.standardOutput = FileHandle.nullDevice
-        engine.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try engine.run()
-        defer { Self.stop(engine) }
-        func text() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        let (log, text) = try Self.runLogged(engine, lib)
+        defer {
+            Self.stop(engine)
+            try? FileManager.default.removeItem(atPath: log)
+        }
         #expect(await Self.wait(30) { text().contains("ready:") }, "\(text())")
         #expect(text().contains("is on FUSE: inotify misses other machines' writes there, so the engine polls inbox/ every 2 s"), "\(text())")
         try Data("a fox on a fuse".utf8).write(to: URL(fileURLWithPath: mount + "/inbox/fox.txt"))
