@@ -92,9 +92,10 @@ struct ServerConcurrencyTests {
     }
 
     @Test func aClientThatHangsUpCancelsTheProviderCall() async throws {
+        let answerDelay = 30.0
         let server = try FakeProviderServer { _, _ in
             var answer = FakeProviderServer.Response.json(200, ["choices": [["message": ["role": "assistant", "content": "Too late."]]]])
-            answer.delay = 30
+            answer.delay = answerDelay
             return answer
         }
         let lib = try TempLibrary()
@@ -109,9 +110,11 @@ struct ServerConcurrencyTests {
             #expect(await Self.eventually { !server.hangUps.isEmpty })
             let seen = try #require(server.hangUps.first)
             #expect(seen.path.hasSuffix("/chat/completions"))
+            // Cut off, not answered: the provider saw the close while its answer was still due (how
+            // fast is a benchmark's question; a full parallel run on 2 cores took up to 4.9 s).
             #expect(
-                seen.at.timeIntervalSince(hungUp) < 1.0, "the provider saw its connection close \(seen.at.timeIntervalSince(hungUp)) s after the client hung up"
-            )
+                seen.at < hungUp.addingTimeInterval(answerDelay),
+                "the provider saw its connection close \(seen.at.timeIntervalSince(hungUp)) s after the client hung up")
             // The job records why it ended.
             let store = lib.library.store
             #expect(await Self.eventually { store.readAll(GenerationJob.self).entities.first?.0.status == .cancelled })
