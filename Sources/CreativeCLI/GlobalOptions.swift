@@ -22,8 +22,11 @@ struct GlobalOptions: ParsableArguments {
         user ?? ProcessInfo.processInfo.environment["CREATIVE_USER"] ?? "local"
     }
 
+    /// Opens the library; building a missing index (a fresh copy) shows a progress bar.
     func open() throws(CreativeError) -> CreativeLibrary {
-        try CreativeLibrary.open(libraryPath)
+        let bar = ProgressBar("building the index", json: json)
+        defer { bar.finish() }
+        return try CreativeLibrary.open(libraryPath, indexProgress: bar.update)
     }
 }
 

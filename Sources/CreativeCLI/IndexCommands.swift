@@ -23,9 +23,8 @@ struct IndexCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let library = try global.open()
             let bar = ProgressBar("indexing", json: global.json)
-            let report = try library.index.rebuild(progress: bar.update)
+            let (_, report) = try CreativeLibrary.openRebuilt(global.libraryPath, progress: bar.update)
             bar.finish()
             Output.emit(report, json: global.json) {
                 var lines = [String(format: "indexed %d assets, %d templates, %d jobs in %.2fs", report.assets, report.templates, report.jobs, report.seconds)]

@@ -258,6 +258,8 @@ struct InboxTests {
     @Test func outOfInotifyWatchesTheEngineWatchesTheInboxFirstAndKeepsRunning() async throws {
         let lib = try TempLibrary()
         for n in 0..<30 { _ = try lib.savePNG(user: "local", title: "Fox \(n)") }
+        // Collections can gain assets, so each is watched (asset folders are not).
+        for n in 0..<20 { try FileManager.default.createDirectory(atPath: "\(lib.path)/assets/board-\(n)", withIntermediateDirectories: true) }
         // A user namespace of its own, whose watch budget (12) is far below the folder count.
         let engine = CLI.process([], library: lib.path, user: "local")
         engine.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
@@ -284,6 +286,54 @@ struct InboxTests {
         #expect(await Self.wait(30) { (try? lib.library.index.check().isClean) == true })
         #expect(engine.isRunning)
         #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "still said once")
+    }
+
+    /// The inodes an engine's inotify instances watch, from /proc/PID/fdinfo.
+    static func watchedInodes(_ pid: Int32) -> Set<UInt64> {
+        let dir = "/proc/\(pid)/fdinfo"
+        var found = Set<UInt64>()
+        for fd in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+            let info = (try? String(contentsOfFile: "\(dir)/\(fd)", encoding: .utf8)) ?? ""
+            for line in info.split(separator: "\n") where line.hasPrefix("inotify wd:") {
+                if let field = line.split(separator: " ").first(where: { $0.hasPrefix("ino:") }), let ino = UInt64(field.dropFirst(4), radix: 16) {
+                    found.insert(ino)
+                }
+            }
+        }
+        return found
+    }
+
+    static func inode(_ path: String) throws -> UInt64 {
+        try #require(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? UInt64)
+    }
+
+    @Test func aSidecarEditedInPlaceInAnUnwatchedFolderReachesSearch() async throws {
+        let lib = try TempLibrary()
+        let ids = try (0..<5).map { n in try lib.savePNG(user: "local", title: "Lighthouse \(n)") }
+        // The safety rescan is far away: only the sweep can find the edit.
+        let engine = CLI.process(["watch", "--rescan", "600", "--workers", "1"], library: lib.path, user: "local")
+        let (log, text) = try Self.runLogged(engine, lib)
+        defer {
+            Self.stop(engine)
+            try? FileManager.default.removeItem(atPath: log)
+        }
+        #expect(await Self.wait(30) { text().contains("ready:") }, "\(text())")
+        let folder = try lib.folder(of: ids[2], user: "local")
+        let watched = Self.watchedInodes(engine.processIdentifier)
+        #expect(watched.contains(try Self.inode((folder as NSString).deletingLastPathComponent)), "the month folder is watched")
+        #expect(!watched.contains(try Self.inode(folder)), "the asset folder is not")
+        // Edited in place (as many editors save): no new file, the folder's mtime unchanged.
+        let sidecar = folder + "/asset.json"
+        let edited = try String(contentsOfFile: sidecar, encoding: .utf8)
+            .replacingOccurrences(of: "\"Lighthouse 2\"", with: "\"Lighthouse zanzibar\"")
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: sidecar))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data(edited.utf8))
+        try handle.close()
+        var filters = AssetFilters()
+        filters.text = "zanzibar"
+        #expect(await Self.wait(20) { (try? lib.assets.listAssets(userId: "local", filters: filters).items.map(\.id)) == [ids[2]] })
+        #expect(engine.isRunning)
     }
 
     /// bindfs mirrors a folder through FUSE: a user-space filesystem, where inotify is as blind

@@ -384,6 +384,31 @@ struct IndexTests {
         #expect(pipe.nextChunk() == nil && pipe.take() == nil)
     }
 
+    /// What the watcher reports (folders that appeared or went, sidecars the sweep saw change)
+    /// reconciled folder by folder leaves the index as a full rebuild would.
+    @Test func reconcilingTheFoldersTheWatcherReportsEqualsARebuild() async throws {
+        let lib = try TempLibrary()
+        let ids = try (0..<6).map { n in try lib.savePNG(title: "Harbour \(n)") }
+        let store = lib.library.store
+        let path = { (id: String) throws -> String in try #require(try lib.assets.find(id, userId: "alice")?.location.path) }
+        let (moved, removed, edited) = (try path(ids[0]), try path(ids[1]), try path(ids[2]))
+        let board = "assets/board"
+        try FileManager.default.createDirectory(atPath: store.absolutePath(board), withIntermediateDirectories: true)
+        let movedTo = board + "/" + (moved as NSString).lastPathComponent
+        try FileManager.default.moveItem(atPath: store.absolutePath(moved), toPath: store.absolutePath(movedTo))
+        try FileManager.default.removeItem(atPath: store.absolutePath(removed))
+        let sidecar = store.absolutePath(edited + "/asset.json")
+        try String(contentsOfFile: sidecar, encoding: .utf8).replacingOccurrences(of: "Harbour 2", with: "Harbour lantern")
+            .write(toFile: sidecar, atomically: false, encoding: .utf8)
+        let report = try lib.library.index.reconcile(folders: [moved, board, removed, edited])
+        // A move is its old place gone and a new one added, as in a full reconcile.
+        #expect((report.added, report.updated, report.removed) == (1, 1, 2), "\(report)")
+        let incremental = try Self.snapshot(lib.library.index)
+        try lib.library.index.rebuild()
+        #expect(try Self.snapshot(lib.library.index) == incremental)
+        #expect(try lib.library.index.check().isClean)
+    }
+
     @Test func anotherProcessesWritesAndRebuildsAreSeen() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG(title: "Shared")
@@ -415,5 +440,46 @@ struct SeededRandom: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+@Suite("Index rebuild reads")
+struct RebuildReadTests {
+    /// Counts opens of each sidecar through inotify (IN_OPEN on every entity folder), so what is
+    /// measured is the real `creative index rebuild` process, not a counter inside it.
+    @Test func indexRebuildWithoutAnIndexReadsEachSidecarOnce() async throws {
+        let lib = try TempLibrary()
+        for n in 0..<25 { _ = try lib.savePNG(title: "Read once \(n)") }
+        let folders = LibraryIndex.kinds.flatMap { kind in lib.library.store.scan(kind).map { (kind, $0.path) } }
+        try FileManager.default.removeItem(atPath: lib.path + "/.index")
+        let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var sidecarOf: [Int32: String] = [:]
+        for (kind, path) in folders {
+            let wd = inotify_add_watch(fd, lib.path + "/" + path, UInt32(IN_OPEN))
+            try #require(wd >= 0)
+            sidecarOf[wd] = "\(path)/\(kind.sidecarName)"
+        }
+        let rebuild = try CLI.run(["index", "rebuild", "--json"], library: lib.path)
+        #expect(rebuild.status == 0, "\(rebuild.stderr)")
+        var opens: [String: Int] = [:]
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while case let n = read(fd, &buffer, buffer.count), n > 0 {
+            var offset = 0
+            while offset < n {
+                let (wd, length, name) = buffer.withUnsafeBytes { raw -> (Int32, Int, String) in
+                    let event = raw.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
+                    let start = offset + MemoryLayout<inotify_event>.size
+                    let bytes = raw[start..<(start + Int(event.len))].prefix { $0 != 0 }
+                    return (event.wd, Int(event.len), String(decoding: bytes, as: UTF8.self))
+                }
+                if let sidecar = sidecarOf[wd], sidecar.hasSuffix("/" + name) { opens[sidecar, default: 0] += 1 }
+                offset += MemoryLayout<inotify_event>.size + length
+            }
+        }
+        #expect(opens.count == folders.count, "every sidecar was read")
+        #expect(opens.values.allSatisfy { $0 == 1 }, "\(opens.filter { $0.value != 1 })")
+        #expect(rebuild.stdout.contains("\"assets\" : 25") || rebuild.stdout.contains("\"assets\":25"), "\(rebuild.stdout)")
     }
 }

@@ -22,6 +22,8 @@ public final class LibraryIndex: Sendable {
     let memo = SidecarMemo(capacity: 8192)
     /// Folders left out as copies of kept ones (duplicate ids), with the stat they were read at.
     let skippedCopies = Mutex<[String: SidecarStat]>([:])
+    /// The build `open` made because there was no usable index; nil when it opened one.
+    public let builtAtOpen = Mutex<IndexReport?>(nil)
 
     struct Generation: Sendable {
         var name: String
@@ -39,8 +41,10 @@ public final class LibraryIndex: Sendable {
 
     /// Opens the library's index, rebuilding it (with a log line saying why) when it is missing,
     /// corrupt or of another schema version, then attaches it to the store so every write
-    /// through the store updates it.
-    public static func open(store: LibraryStore, logger: Logger = Logger(label: "creative.index")) throws(CreativeError) -> LibraryIndex {
+    /// through the store updates it. `progress` follows that build, when there is one.
+    public static func open(
+        store: LibraryStore, logger: Logger = Logger(label: "creative.index"), progress: IndexProgress? = nil
+    ) throws(CreativeError) -> LibraryIndex {
         let index = LibraryIndex(store: store, logger: logger)
         if let special = try store.ensureFolder(".index") {
             logger.warning(".index was \(special.rawValue); it was removed (not what it pointed to) and the index is rebuilt inside the library")
@@ -50,7 +54,8 @@ public final class LibraryIndex: Sendable {
         } catch let problem as IndexProblem {
             // A library that never had an index (just created) is not news; a lost one is.
             logger.log(level: problem.firstBuild ? .info : .notice, "rebuilding the index: \(problem.reason)")
-            try index.rebuild()
+            let report = try index.rebuild(progress: progress)
+            index.builtAtOpen.withLock { $0 = report }
         } catch {
             throw CreativeError(.storage, "The index could not be opened: \(describe(error)).")
         }

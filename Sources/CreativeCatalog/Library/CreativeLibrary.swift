@@ -12,11 +12,20 @@ public struct CreativeLibrary: Sendable {
         templates = TemplateCatalog(store: store, index: index)
     }
 
-    /// Opens an existing library and its index (rebuilding a missing or broken index).
+    /// Opens an existing library and its index (rebuilding a missing or broken index, which
+    /// `indexProgress` follows).
     /// - Throws: `library_not_found` when `path` is not a library.
-    public static func open(_ path: String) throws(CreativeError) -> CreativeLibrary {
+    public static func open(_ path: String, indexProgress: IndexProgress? = nil) throws(CreativeError) -> CreativeLibrary {
         let store = try LibraryStore.open(path)
-        return CreativeLibrary(store: store, index: try LibraryIndex.open(store: store))
+        return CreativeLibrary(store: store, index: try LibraryIndex.open(store: store, progress: indexProgress))
+    }
+
+    /// Opens the library with a freshly built index: a library without a usable index is built
+    /// once, while opening (each sidecar read once), not built at open and again after.
+    public static func openRebuilt(_ path: String, progress: IndexProgress? = nil) throws(CreativeError) -> (CreativeLibrary, IndexReport) {
+        let library = try open(path, indexProgress: progress)
+        if let report = library.index.builtAtOpen.withLock({ $0 }) { return (library, report) }
+        return (library, try library.index.rebuild(progress: progress))
     }
 
     /// What `initialize` did.

@@ -49,3 +49,11 @@ extension LibraryStore {
         return a.split(separator: "/").lexicographicallyPrecedes(b.split(separator: "/"))
     }
 }
+
+extension LibraryStore {
+    /// Whether a folder name is an entity's (`<slug>--<id>`): such folders gain no new entities,
+    /// so the watcher leaves them to the sweep (see `SidecarSweep`).
+    public static func isEntityFolderName(_ name: String) -> Bool {
+        FolderName.id(in: name).map(Validation.isValidId) ?? false
+    }
+}

@@ -1,4 +1,5 @@
 import CInotify
+import CreativeCatalog
 import Foundation
 import Logging
 import Synchronization
@@ -7,10 +8,12 @@ import Synchronization
 /// thread owns it for the watcher's whole life and hands events to Swift concurrency through an
 /// AsyncStream. Only one InotifyWatcher may run in a process at a time.
 ///
-/// Watches are a per-user budget (`fs.inotify.max_user_watches`). They are placed most useful
-/// first — the roots (inbox first), then their sub-folders (per-user inboxes, months,
-/// collections), then deeper folders (one per asset) — and when the budget runs out the watcher
-/// says so once and keeps going: what is not watched is covered by the engine's periodic rescan.
+/// Only folders that can gain entities or requests are watched: the inbox and its folders, the
+/// top folders and their collections and months — never an entity folder (`<slug>--<id>`), so a
+/// library of 1,000,000 assets needs a few hundred watches, not a million. Edits inside entity
+/// folders are found by the engine's sweep (`SidecarSweep`). Watches are a per-user budget
+/// (`fs.inotify.max_user_watches`), placed inbox first; when it runs out the watcher says so once
+/// and keeps going: what is not watched is covered by the engine's periodic rescan.
 public final class InotifyWatcher: FolderWatcher {
     public let events: AsyncStream<WatchEvent>
     private let continuation: AsyncStream<WatchEvent>.Continuation
@@ -45,7 +48,7 @@ public final class InotifyWatcher: FolderWatcher {
                 started.signal()
                 return
             }
-            let folders = Self.plan(roots)
+            let folders = Self.plan(roots, inbox: roots.first ?? "")
             let watched = Self.place(folders, logger)
             if watched == 0 && !folders.isEmpty {
                 ready.withLock { $0 = "could not watch \(folders[0]) (error \(inotifytools_error()))" }
@@ -71,16 +74,21 @@ public final class InotifyWatcher: FolderWatcher {
         partial = placed.withLock { $0 }
     }
 
-    /// Every real folder under `roots` (no links, no dot folders), shallowest first; at each depth
-    /// the roots keep their order, so the inbox's folders come before the others.
-    static func plan(_ roots: [String]) -> [String] {
+    /// Every real folder under `roots` (no links, no dot folders, no entity folders outside the
+    /// inbox), shallowest first; at each depth the roots keep their order, so the inbox's folders
+    /// come before the others. The first root is the inbox.
+    static func plan(_ roots: [String], inbox: String) -> [String] {
         var result: [String] = []
-        var level = roots.filter { isDirectory($0) }
+        var level = roots.filter { isDirectory($0) && !isEntity($0, inbox: inbox) }
         while !level.isEmpty {
             result += level
-            level = level.flatMap(subfolders)
+            level = level.flatMap(subfolders).filter { !isEntity($0, inbox: inbox) }
         }
         return result
+    }
+
+    private static func isEntity(_ path: String, inbox: String) -> Bool {
+        path != inbox && !path.hasPrefix(inbox + "/") && LibraryStore.isEntityFolderName((path as NSString).lastPathComponent)
     }
 
     private static func isDirectory(_ path: String) -> Bool {
@@ -152,7 +160,7 @@ public final class InotifyWatcher: FolderWatcher {
         if isDirectory && mask & Int32(IN_CREATE | IN_MOVED_TO) != 0 {
             // Watch first, then report, so the consumer's scan of it cannot miss a file. Out of
             // budget, the folder is left to the periodic rescan (the report still brings a scan).
-            _ = place(plan([path]), logger, anyway: path.hasPrefix(inbox + "/"))
+            _ = place(plan([path], inbox: inbox), logger, anyway: path.hasPrefix(inbox + "/"))
             out.yield(.directoryAppeared(path))
         } else if mask & Int32(IN_CLOSE_WRITE | IN_MOVED_TO) != 0 {
             out.yield(.fileReady(path))
