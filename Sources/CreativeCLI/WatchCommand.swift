@@ -28,7 +28,7 @@ struct WatchCommand: AsyncParsableCommand {
     @OptionGroup var options: EngineOptions
 
     func run() async throws {
-        let library = try CreativeLibrary.initialize(options.global.libraryPath).0
+        let library = try CreativeLibrary.initialize(options.global.libraryPath, removingStrayFiles: false).0
         try await ServiceGroup(
             configuration: .init(
                 services: [.init(service: options.engine(library), successTerminationBehavior: .gracefullyShutdownGroup)],
@@ -87,7 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let library = try CreativeLibrary.initialize(engine.global.libraryPath).0
+        let library = try CreativeLibrary.initialize(engine.global.libraryPath, removingStrayFiles: false).0
         var api = APIConfiguration()
         (api.host, api.port, api.generationsPerMinute) = (host, port, rateLimit)
         api.tokens = try APIConfiguration.tokens(from: ProcessInfo.processInfo.environment)

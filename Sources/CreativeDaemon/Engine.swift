@@ -25,7 +25,7 @@ public struct Engine: Service {
         /// User for files dropped straight into inbox/ (not a per-user folder).
         public var defaultUser = "local"
         /// Seconds between janitor passes, which remove temp files a dead process left (the
-        /// first pass runs at start-up, in `CreativeLibrary.initialize`).
+        /// first pass runs once the engine is ready).
         public var janitorInterval = 3600.0
 
         public init() {}
@@ -77,11 +77,15 @@ public struct Engine: Service {
             group.addTask { try? await runner.run() }
             group.addTask { await work.run() }
             group.addTask { [options] in await Self.every(options.rescanInterval) { work.rescan() } }
-            group.addTask { [options, logger] in
-                await Self.every(options.janitorInterval) {
+            group.addTask { [options, logger, readiness] in
+                let janitor = { @Sendable () async throws in
                     let removed = try await BlockingPool.io.run { store.removeStrayTempFiles() }
                     if !removed.isEmpty { logger.notice("janitor: removed \(removed.count) temp files left by processes that died") }
                 }
+                // Its first pass walks every folder: after the start-up pass, not before ready.
+                while !readiness.isReady && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(200)) }
+                try? await janitor()
+                await Self.every(options.janitorInterval, janitor)
             }
             await withGracefulShutdownHandler {
                 for await event in watcher.events {

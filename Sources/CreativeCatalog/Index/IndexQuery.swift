@@ -106,15 +106,11 @@ extension LibraryIndex {
     /// Decodes a page of sidecars (nil for one that no longer decodes), on all cores when it is
     /// long (decoding dominates a page of 50).
     static func decode<T: Sidecar>(_ blobs: [Data], as type: T.Type) -> [T?] {
-        guard blobs.count > 12 else {
-            let decoder = JSONCoding.decoder()
-            return blobs.map { try? decoder.decode(T.self, from: $0) }
-        }
+        guard blobs.count > 12 else { return blobs.map { try? JSONCoding.sidecar(T.self, from: $0) } }
         let parts = 2
         let results = Mutex<[Int: [T?]]>([:])
         DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let decoder = JSONCoding.decoder()
-            let slice = stride(from: part, to: blobs.count, by: parts).map { try? decoder.decode(T.self, from: blobs[$0]) }
+            let slice = stride(from: part, to: blobs.count, by: parts).map { try? JSONCoding.sidecar(T.self, from: blobs[$0]) }
             results.withLock { $0[part] = slice }
         }
         return results.withLock { all in

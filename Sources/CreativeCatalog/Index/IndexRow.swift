@@ -44,13 +44,19 @@ struct IndexRow: Sendable {
     /// (it is free-form and costly); the full model is decoded when a listing returns the item.
     /// - Throws: `invalid_sidecar` with the sidecar's path.
     static func make(_ kind: EntityKind, sidecar: Data, stat: SidecarStat) throws(CreativeError) -> IndexRow {
-        let decoder = JSONCoding.decoder()
+        var decoder: JSONDecoder { JSONCoding.decoder() }
         let file = "\(stat.path)/\(kind.sidecarName)"
         do {
             var row: IndexRow
             switch kind {
             case .asset:
-                let a = try decoder.decode(AssetFields.self, from: sidecar)
+                // The quick reader first (most of a rebuild is decoding); JSONDecoder decides when it declines.
+                let a: AssetFields
+                if let fields = JSONReader.object(sidecar), let asset = CreativeAsset(fields: fields) {
+                    a = AssetFields(asset)
+                } else {
+                    a = try decoder.decode(AssetFields.self, from: sidecar)
+                }
                 row = IndexRow(
                     kind: kind, id: a.id, userId: a.userId, stat: stat, sidecar: sidecar, type: a.type.rawValue,
                     title: a.title, created: a.createdAt, updated: a.updatedAt, tags: a.tags,
@@ -121,6 +127,12 @@ private struct AssetFields: Decodable {
     var tags: [String]
     var cost: Double?
     var createdAt, updatedAt: Date
+
+    init(_ a: CreativeAsset) {
+        (id, userId, title, url, type, category, description) = (a.id, a.userId, a.title, a.url, a.type, a.category, a.description)
+        (prompt, negativePrompt, model, provider, status) = (a.prompt, a.negativePrompt, a.model, a.provider, a.status)
+        (isPublic, isFavorite, tags, cost, createdAt, updatedAt) = (a.isPublic, a.isFavorite, a.tags, a.cost, a.createdAt, a.updatedAt)
+    }
 }
 
 private struct TemplateFields: Decodable {

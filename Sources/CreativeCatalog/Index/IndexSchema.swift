@@ -4,7 +4,7 @@ import GRDB
 /// whose migrations are not exactly these (older, newer, half-built) is rebuilt, never migrated
 /// by hand. Bump `version` (a new migration) whenever a column or its meaning changes.
 enum IndexSchema {
-    static let version = "v3"
+    static let version = "v4"
 
     /// Two steps so a rebuild can fill the tables before building secondary indexes (faster).
     static var migrator: DatabaseMigrator {
@@ -56,6 +56,9 @@ enum IndexSchema {
                     CREATE INDEX item_not_asset ON item(kind, usageCount) WHERE kind <> 'asset';
                     CREATE INDEX item_tag_item ON item_tag(item);
                     CREATE INDEX item_job_queue ON item(status, priority, createdAt) WHERE kind = 'job';
+                    -- Covers a reconcile's read of what the index saw (the table holds the
+                    -- sidecars: reading it whole touched every page), and finds a folder's row.
+                    CREATE INDEX item_folder ON item(path, size, mtime, inode, kind);
                     """)
         }
         return migrator

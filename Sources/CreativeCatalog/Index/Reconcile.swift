@@ -61,7 +61,7 @@ extension LibraryIndex {
             var result: [Int: IndexedFolder] = [:]
             result.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM item") ?? 0)
             // The Statement owns the SQLite statement: it must outlive the loop.
-            let owner = try db.makeStatement(sql: "SELECT kind, path, size, mtime, inode, rowid FROM item")
+            let owner = try db.makeStatement(sql: "SELECT kind, path, size, mtime, inode, rowid FROM item INDEXED BY item_folder")
             let statement = owner.sqliteStatement
             defer { withExtendedLifetime(owner) { _ = sqlite3_reset(statement) } }
             while sqlite3_step(statement) == SQLITE_ROW {

@@ -59,7 +59,7 @@ extension LibraryIndex {
             return value
         }
         if let (stat, sidecar) = try? indexedSidecar(T.kind, id: id), store.stat(T.kind, path: stat.path) == stat,
-            let value = try? JSONCoding.decoder().decode(T.self, from: sidecar), value.id == id
+            let value = try? JSONCoding.sidecar(T.self, from: sidecar), value.id == id
         {
             memo.insert(value, stat: stat)
             return value

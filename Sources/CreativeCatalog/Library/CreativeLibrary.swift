@@ -39,10 +39,11 @@ public struct CreativeLibrary: Sendable {
     }
 
     /// Creates the layout if needed, adds missing default templates (never overwriting one a
-    /// person edited, never reviving one they deleted) and cleans stray temp files.
-    public static func initialize(_ path: String) throws(CreativeError) -> (CreativeLibrary, InitReport) {
+    /// person edited, never reviving one they deleted) and cleans stray temp files (a walk of
+    /// every folder; the engine passes `removingStrayFiles: false` and runs it once it is ready).
+    public static func initialize(_ path: String, removingStrayFiles: Bool = true) throws(CreativeError) -> (CreativeLibrary, InitReport) {
         let store = try LibraryStore.create(path)
-        let removed = store.removeStrayTempFiles()
+        let removed = removingStrayFiles ? store.removeStrayTempFiles() : []
         let index = try LibraryIndex.open(store: store)
         var added: [String] = []
         for template in DefaultTemplates.all {

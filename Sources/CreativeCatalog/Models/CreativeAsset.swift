@@ -70,3 +70,35 @@ public struct CreativeAsset: Sidecar {
         self.updatedAt = updatedAt
     }
 }
+
+extension CreativeAsset {
+    /// Decoding is most of what listing and indexing assets cost; this is JSONDecoder's result
+    /// without Codable's machinery (checked against it by `JSONReaderTests`).
+    public init?(fields f: [String: JSONValue]) {
+        guard let id = f.string("id"), let userId = f.string("userId"), let type = f.string("type").flatMap(MediaType.init(rawValue:)),
+            let title = f.string("title"), let url = f.string("url"), let status = f.string("status").flatMap(AssetStatus.init(rawValue:)),
+            let isPublic = f.bool("isPublic"), let isFavorite = f.bool("isFavorite"), let tags = f.strings("tags"),
+            let createdAt = f.date("createdAt"), let updatedAt = f.date("updatedAt"),
+            let category = f.optionalString("category"), let description = f.optionalString("description"),
+            let prompt = f.optionalString("prompt"), let negativePrompt = f.optionalString("negativePrompt"),
+            let model = f.optionalString("model"), let generationId = f.optionalString("generationId"),
+            let thumbnailUrl = f.optionalString("thumbnailUrl"), let format = f.optionalString("format"),
+            let sampler = f.optionalString("sampler"), let provider = f.optionalString("provider"),
+            let fileSize = f.optionalInt("fileSize"), let width = f.optionalInt("width"), let height = f.optionalInt("height"),
+            let seed = f.optionalInt("seed"), let steps = f.optionalInt("steps"),
+            let duration = f.optionalDouble("duration"), let guidance = f.optionalDouble("guidance"), let cost = f.optionalDouble("cost")
+        else { return nil }
+        let parameters: [String: JSONValue]?
+        switch f["parameters"] {
+        case nil, .null?: parameters = nil
+        case .object(let object)?: parameters = object
+        default: return nil
+        }
+        self.init(id: id, userId: userId, type: type, title: title, url: url, status: status, createdAt: createdAt, updatedAt: updatedAt)
+        (self.isPublic, self.isFavorite, self.tags, self.parameters) = (isPublic, isFavorite, tags, parameters)
+        (self.category, self.description, self.prompt, self.negativePrompt) = (category, description, prompt, negativePrompt)
+        (self.model, self.generationId, self.thumbnailUrl, self.format, self.sampler) = (model, generationId, thumbnailUrl, format, sampler)
+        (self.provider, self.fileSize, self.width, self.height, self.seed, self.steps) = (provider, fileSize, width, height, seed, steps)
+        (self.duration, self.guidance, self.cost) = (duration, guidance, cost)
+    }
+}

@@ -45,6 +45,13 @@ public enum JSONCoding {
         return false
     }
 
+    /// Decodes a sidecar: through `JSONReader` when the model reads its own fields, and with
+    /// JSONDecoder (whose answer or error stands) when either declines.
+    public static func sidecar<T: Sidecar>(_ type: T.Type, from data: Data) throws -> T {
+        if let fields = JSONReader.object(data), let value = T(fields: fields) { return value }
+        return try decoder().decode(T.self, from: data)
+    }
+
     public static func decoder() -> JSONDecoder {
         let d = JSONDecoder()
         d.dateDecodingStrategy = .custom { decoder in

@@ -24,6 +24,13 @@ public protocol Sidecar: Codable, Sendable, Equatable {
     var userId: String { get }
     /// The human part of the entity's folder name (`<slug>--<id>`).
     var folderTitle: String { get }
+    /// The model from a sidecar's fields as `JSONReader` read them; nil when one is missing or of
+    /// another type, and JSONDecoder decides (see `JSONCoding.sidecar`).
+    init?(fields: [String: JSONValue])
+}
+
+extension Sidecar {
+    public init?(fields: [String: JSONValue]) { return nil }
 }
 
 /// The value types shared by the models. Raw values are the on-disk spelling.

@@ -231,15 +231,21 @@ public final class LibraryStore: Sendable {
         return result.sorted()
     }
 
+    private static func objectByJSONDecoder(_ data: Data) -> [String: JSONValue]? {
+        guard case .object(let object)? = try? JSONCoding.decoder().decode(JSONValue.self, from: data) else { return nil }
+        return object
+    }
+
     /// Reads and decodes the sidecar in a folder, keeping the raw object for unknown keys.
     func readSidecar<T: Sidecar>(_ type: T.Type, in dir: Descriptor, path: String) throws(CreativeError) -> (T, [String: JSONValue], Data) {
         let file = "\(path)/\(T.kind.sidecarName)"
         guard let data = try POSIX.readFile(dir, T.kind.sidecarName, limit: Self.sidecarLimit) else {
             throw CreativeError(.invalidSidecar, "The sidecar \(file) is missing.")
         }
-        guard case .object(let object)? = try? JSONCoding.decoder().decode(JSONValue.self, from: data) else {
+        guard let object = JSONReader.object(data) ?? Self.objectByJSONDecoder(data) else {
             throw CreativeError(.invalidSidecar, "The sidecar \(file) is not a valid JSON object; fix or restore it.")
         }
+        if let value = T(fields: object) { return (value, object, data) }
         do {
             return (try JSONCoding.decoder().decode(T.self, from: data), object, data)
         } catch let error as DecodingError {

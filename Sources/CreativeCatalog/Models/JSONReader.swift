@@ -1,0 +1,271 @@
+import Foundation
+
+/// A strict RFC 8259 reader from bytes to `JSONValue`, for the two hot paths that decode sidecars
+/// by the hundred thousand: a rebuild's index fields and a listing's page. Foundation's
+/// JSONDecoder is exact but generic (Codable's containers, an error thrown per failed `try?` in
+/// `JSONValue`), and no faster JSON library is among the packages we may use (docs/DECISIONS.md).
+///
+/// It answers nil for anything it does not accept — invalid JSON or UTF-8, nesting deeper than
+/// `JSONCoding.maxDepth`, a number out of range — and callers then decode with JSONDecoder, whose
+/// answer (or error message) stands. So where both accept a document they agree (the test
+/// `JSONReaderTests` checks this on random sidecars), and nothing is accepted that JSONDecoder
+/// would refuse.
+struct JSONReader {
+    private let bytes: UnsafeRawBufferPointer
+    private var at = 0
+
+    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// The document's top-level object, or nil.
+    static func object(_ data: Data) -> [String: JSONValue]? {
+        data.withUnsafeBytes { raw in
+            var reader = JSONReader(raw)
+            guard case .object(let fields)? = reader.value(depth: 0) else { return nil }
+            reader.skipSpace()
+            return reader.at == raw.count ? fields : nil
+        }
+    }
+
+    private mutating func skipSpace() {
+        while at < bytes.count {
+            switch bytes[at] {
+            case 0x20, 0x0A, 0x0D, 0x09: at += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func value(depth: Int) -> JSONValue? {
+        skipSpace()
+        guard at < bytes.count else { return nil }
+        switch bytes[at] {
+        case UInt8(ascii: "{"):
+            guard depth < JSONCoding.maxDepth else { return nil }
+            at += 1
+            var fields: [String: JSONValue] = [:]
+            skipSpace()
+            if at < bytes.count && bytes[at] == UInt8(ascii: "}") {
+                at += 1
+                return .object(fields)
+            }
+            while true {
+                skipSpace()
+                guard at < bytes.count, bytes[at] == UInt8(ascii: "\""), let key = string() else { return nil }
+                skipSpace()
+                guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { return nil }
+                at += 1
+                // A repeated key: JSONDecoder decides which one counts.
+                guard let item = value(depth: depth + 1), fields.updateValue(item, forKey: key) == nil else { return nil }
+                skipSpace()
+                guard at < bytes.count else { return nil }
+                at += 1
+                switch bytes[at - 1] {
+                case UInt8(ascii: ","): continue
+                case UInt8(ascii: "}"): return .object(fields)
+                default: return nil
+                }
+            }
+        case UInt8(ascii: "["):
+            guard depth < JSONCoding.maxDepth else { return nil }
+            at += 1
+            var items: [JSONValue] = []
+            skipSpace()
+            if at < bytes.count && bytes[at] == UInt8(ascii: "]") {
+                at += 1
+                return .array(items)
+            }
+            while true {
+                guard let item = value(depth: depth + 1) else { return nil }
+                items.append(item)
+                skipSpace()
+                guard at < bytes.count else { return nil }
+                at += 1
+                switch bytes[at - 1] {
+                case UInt8(ascii: ","): continue
+                case UInt8(ascii: "]"): return .array(items)
+                default: return nil
+                }
+            }
+        case UInt8(ascii: "\""):
+            return string().map(JSONValue.string)
+        case UInt8(ascii: "t"):
+            return literal("true", .bool(true))
+        case UInt8(ascii: "f"):
+            return literal("false", .bool(false))
+        case UInt8(ascii: "n"):
+            return literal("null", .null)
+        default:
+            return number()
+        }
+    }
+
+    private mutating func literal(_ word: StaticString, _ result: JSONValue) -> JSONValue? {
+        let count = word.utf8CodeUnitCount
+        guard at + count <= bytes.count,
+            memcmp(bytes.baseAddress! + at, word.utf8Start, count) == 0
+        else { return nil }
+        at += count
+        return result
+    }
+
+    /// A string starting at the opening quote. Plain runs are copied as they are (validated as
+    /// UTF-8); escapes are decoded, `\u` surrogate pairs joined.
+    private mutating func string() -> String? {
+        at += 1
+        let start = at
+        while at < bytes.count {
+            let byte = bytes[at]
+            if byte == UInt8(ascii: "\"") {
+                let result = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)
+                at += 1
+                return result
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            guard byte >= 0x20 else { return nil }
+            at += 1
+        }
+        var out = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[start..<at]))
+        while at < bytes.count {
+            let byte = bytes[at]
+            at += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return String(validating: out, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard at < bytes.count else { return nil }
+                at += 1
+                switch bytes[at - 1] {
+                case UInt8(ascii: "\""): out.append(0x22)
+                case UInt8(ascii: "\\"): out.append(0x5C)
+                case UInt8(ascii: "/"): out.append(0x2F)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    guard var scalar = hex4() else { return nil }
+                    if (0xD800..<0xDC00).contains(scalar) {
+                        guard at + 1 < bytes.count, bytes[at] == UInt8(ascii: "\\"), bytes[at + 1] == UInt8(ascii: "u") else { return nil }
+                        at += 2
+                        guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let unicode = Unicode.Scalar(scalar) else { return nil }
+                    out.append(contentsOf: String(Character(unicode)).utf8)
+                default: return nil
+                }
+            default:
+                guard byte >= 0x20 else { return nil }
+                out.append(byte)
+            }
+        }
+        return nil
+    }
+
+    private mutating func hex4() -> UInt32? {
+        guard at + 4 <= bytes.count else { return nil }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[at]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(digit)
+            at += 1
+        }
+        return value
+    }
+
+    /// A number in JSON's grammar: whole numbers that fit become `.int` (as `JSONValue`'s
+    /// Codable does), others `.double` through strtod.
+    private mutating func number() -> JSONValue? {
+        let start = at
+        func digits() -> Int {
+            let from = at
+            while at < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[at]) { at += 1 }
+            return at - from
+        }
+        if at < bytes.count && bytes[at] == UInt8(ascii: "-") { at += 1 }
+        let intStart = at
+        let intDigits = digits()
+        guard intDigits > 0, !(intDigits > 1 && bytes[intStart] == UInt8(ascii: "0")) else { return nil }
+        var whole = true
+        if at < bytes.count && bytes[at] == UInt8(ascii: ".") {
+            at += 1
+            guard digits() > 0 else { return nil }
+            whole = false
+        }
+        if at < bytes.count && (bytes[at] == UInt8(ascii: "e") || bytes[at] == UInt8(ascii: "E")) {
+            at += 1
+            if at < bytes.count && (bytes[at] == UInt8(ascii: "+") || bytes[at] == UInt8(ascii: "-")) { at += 1 }
+            guard digits() > 0 else { return nil }
+            whole = false
+        }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)
+        if whole, intDigits <= 15, let int = Int(text) { return .int(int) }
+        guard let double = Double(text), double.isFinite else { return nil }
+        if double.rounded() == double, abs(double) < 9.0e15, let int = Int(exactly: double) { return .int(int) }
+        // Beyond 2^53 a whole number keeps its digits as an Int, as JSONValue's Codable does.
+        if whole, let int = Int(text) { return .int(int) }
+        return .double(double)
+    }
+}
+
+/// Typed reads of a decoded object's fields; nil when a field is missing or of another type.
+extension Dictionary where Key == String, Value == JSONValue {
+    func string(_ key: String) -> String? {
+        if case .string(let s)? = self[key] { return s }
+        return nil
+    }
+
+    /// Absent or null → .some(nil); another type → nil (the caller falls back).
+    func optionalString(_ key: String) -> String?? {
+        switch self[key] {
+        case nil, .null?: return .some(nil)
+        case .string(let s)?: return .some(s)
+        default: return nil
+        }
+    }
+
+    func optionalInt(_ key: String) -> Int?? {
+        switch self[key] {
+        case nil, .null?: return .some(nil)
+        case .int(let i)?: return .some(i)
+        default: return nil
+        }
+    }
+
+    func optionalDouble(_ key: String) -> Double?? {
+        switch self[key] {
+        case nil, .null?: return .some(nil)
+        case .int(let i)?: return .some(Double(i))
+        case .double(let d)?: return .some(d)
+        default: return nil
+        }
+    }
+
+    func bool(_ key: String) -> Bool? {
+        if case .bool(let b)? = self[key] { return b }
+        return nil
+    }
+
+    func strings(_ key: String) -> [String]? {
+        guard case .array(let items)? = self[key] else { return nil }
+        var result: [String] = []
+        result.reserveCapacity(items.count)
+        for item in items {
+            guard case .string(let s) = item else { return nil }
+            result.append(s)
+        }
+        return result
+    }
+
+    func date(_ key: String) -> Date? {
+        string(key).flatMap(Timestamp.parse)
+    }
+}
