@@ -53,9 +53,12 @@ struct JSONReaderTests {
             let data = try JSONCoding.encoder(pretty: n % 2 == 0).encode(asset)
             let fields = try #require(JSONReader.object(data), "\(String(decoding: data, as: UTF8.self))")
             #expect(fields == (try JSONCoding.decoder().decode([String: JSONValue].self, from: data)))
-            let quick = try #require(CreativeAsset(fields: fields))
+            let quick = try #require(CreativeAsset(json: data))
             #expect(quick == (try JSONCoding.decoder().decode(CreativeAsset.self, from: data)))
             #expect(quick == asset)
+            var unparameterised = asset
+            unparameterised.parameters = nil
+            #expect(CreativeAsset(json: data, parameters: false) == unparameterised)
         }
     }
 

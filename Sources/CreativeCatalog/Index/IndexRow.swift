@@ -52,7 +52,7 @@ struct IndexRow: Sendable {
             case .asset:
                 // The quick reader first (most of a rebuild is decoding); JSONDecoder decides when it declines.
                 let a: AssetFields
-                if let fields = JSONReader.object(sidecar), let asset = CreativeAsset(fields: fields) {
+                if let asset = CreativeAsset(json: sidecar, parameters: false) {
                     a = AssetFields(asset)
                 } else {
                     a = try decoder.decode(AssetFields.self, from: sidecar)

@@ -72,33 +72,74 @@ public struct CreativeAsset: Sidecar {
 }
 
 extension CreativeAsset {
-    /// Decoding is most of what listing and indexing assets cost; this is JSONDecoder's result
-    /// without Codable's machinery (checked against it by `JSONReaderTests`).
-    public init?(fields f: [String: JSONValue]) {
-        guard let id = f.string("id"), let userId = f.string("userId"), let type = f.string("type").flatMap(MediaType.init(rawValue:)),
-            let title = f.string("title"), let url = f.string("url"), let status = f.string("status").flatMap(AssetStatus.init(rawValue:)),
-            let isPublic = f.bool("isPublic"), let isFavorite = f.bool("isFavorite"), let tags = f.strings("tags"),
-            let createdAt = f.date("createdAt"), let updatedAt = f.date("updatedAt"),
-            let category = f.optionalString("category"), let description = f.optionalString("description"),
-            let prompt = f.optionalString("prompt"), let negativePrompt = f.optionalString("negativePrompt"),
-            let model = f.optionalString("model"), let generationId = f.optionalString("generationId"),
-            let thumbnailUrl = f.optionalString("thumbnailUrl"), let format = f.optionalString("format"),
-            let sampler = f.optionalString("sampler"), let provider = f.optionalString("provider"),
-            let fileSize = f.optionalInt("fileSize"), let width = f.optionalInt("width"), let height = f.optionalInt("height"),
-            let seed = f.optionalInt("seed"), let steps = f.optionalInt("steps"),
-            let duration = f.optionalDouble("duration"), let guidance = f.optionalDouble("guidance"), let cost = f.optionalDouble("cost")
-        else { return nil }
-        let parameters: [String: JSONValue]?
-        switch f["parameters"] {
-        case nil, .null?: parameters = nil
-        case .object(let object)?: parameters = object
-        default: return nil
+    /// The sidecar's keys, found by one hash lookup each (a `switch` on strings compares them one by one).
+    private enum Field: Int, CaseIterable {
+        case id, userId, title, url, type, status, isPublic, isFavorite, tags, createdAt, updatedAt, parameters
+        case category, description, prompt, negativePrompt, model, generationId, thumbnailUrl, format, sampler, provider
+        case fileSize, width, height, seed, steps
+        case duration, guidance, cost
+
+        static let byName = Dictionary(uniqueKeysWithValues: allCases.map { ("\($0)", $0) })
+        static let firstText = Field.category.rawValue
+        static let firstInt = Field.fileSize.rawValue
+        static let firstDouble = Field.duration.rawValue
+    }
+
+    /// Decoding is most of what listing and indexing assets cost: this is JSONDecoder's result
+    /// read field by field, without Codable's machinery (checked against it by `JSONReaderTests`).
+    /// nil when a required field is missing, any is of another type or repeated; JSONDecoder
+    /// then decides. `parameters` (free-form) is skipped unless asked for.
+    public init?(json data: Data, parameters wanted: Bool = true) {
+        var (id, userId, title, url, type, status): (String?, String?, String?, String?, MediaType?, AssetStatus?)
+        var (isPublic, isFavorite, tags, createdAt, updatedAt): (Bool?, Bool?, [String]?, Date?, Date?)
+        var texts = [String?](repeating: nil, count: Field.firstInt - Field.firstText)
+        var ints = [Int?](repeating: nil, count: Field.firstDouble - Field.firstInt)
+        var doubles = [Double?](repeating: nil, count: Field.allCases.count - Field.firstDouble)
+        var parameters: [String: JSONValue]?
+        var seen: UInt64 = 0
+        let ok = JSONReader.fields(data) { key, r in
+            // Keys the model does not have are ignored, as JSONDecoder ignores them.
+            guard let field = Field.byName[key] else { return r.skip() }
+            guard seen & (1 << field.rawValue) == 0 else { return false }
+            seen |= 1 << field.rawValue
+            switch field {
+            case .id: id = r.string()
+            case .userId: userId = r.string()
+            case .title: title = r.string()
+            case .url: url = r.string()
+            case .type: type = r.string().flatMap(MediaType.init(rawValue:))
+            case .status: status = r.string().flatMap(AssetStatus.init(rawValue:))
+            case .isPublic: isPublic = r.bool()
+            case .isFavorite: isFavorite = r.bool()
+            case .tags: tags = r.strings()
+            case .createdAt: createdAt = r.date()
+            case .updatedAt: updatedAt = r.date()
+            case .parameters:
+                guard wanted else { return r.skip() }
+                switch r.value() {
+                case .null?: parameters = nil
+                case .object(let object)?: parameters = object
+                default: return false
+                }
+            case _ where field.rawValue >= Field.firstDouble:
+                guard let value = r.optionalDouble() else { return false }
+                doubles[field.rawValue - Field.firstDouble] = value
+            case _ where field.rawValue >= Field.firstInt:
+                guard let value = r.optionalInt() else { return false }
+                ints[field.rawValue - Field.firstInt] = value
+            default:
+                guard let value = r.optionalString() else { return false }
+                texts[field.rawValue - Field.firstText] = value
+            }
+            return true
         }
+        guard ok, let id, let userId, let title, let url, let type, let status, let isPublic, let isFavorite, let tags, let createdAt, let updatedAt
+        else { return nil }
         self.init(id: id, userId: userId, type: type, title: title, url: url, status: status, createdAt: createdAt, updatedAt: updatedAt)
         (self.isPublic, self.isFavorite, self.tags, self.parameters) = (isPublic, isFavorite, tags, parameters)
-        (self.category, self.description, self.prompt, self.negativePrompt) = (category, description, prompt, negativePrompt)
-        (self.model, self.generationId, self.thumbnailUrl, self.format, self.sampler) = (model, generationId, thumbnailUrl, format, sampler)
-        (self.provider, self.fileSize, self.width, self.height, self.seed, self.steps) = (provider, fileSize, width, height, seed, steps)
-        (self.duration, self.guidance, self.cost) = (duration, guidance, cost)
+        (category, description, prompt, negativePrompt, model) = (texts[0], texts[1], texts[2], texts[3], texts[4])
+        (generationId, thumbnailUrl, format, sampler, provider) = (texts[5], texts[6], texts[7], texts[8], texts[9])
+        (fileSize, width, height, seed, steps) = (ints[0], ints[1], ints[2], ints[3], ints[4])
+        (duration, guidance, cost) = (doubles[0], doubles[1], doubles[2])
     }
 }

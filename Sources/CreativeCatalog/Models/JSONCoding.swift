@@ -48,7 +48,7 @@ public enum JSONCoding {
     /// Decodes a sidecar: through `JSONReader` when the model reads its own fields, and with
     /// JSONDecoder (whose answer or error stands) when either declines.
     public static func sidecar<T: Sidecar>(_ type: T.Type, from data: Data) throws -> T {
-        if let fields = JSONReader.object(data), let value = T(fields: fields) { return value }
+        if let value = T(json: data, parameters: true) { return value }
         return try decoder().decode(T.self, from: data)
     }
 

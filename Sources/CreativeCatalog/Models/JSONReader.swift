@@ -26,6 +26,110 @@ struct JSONReader {
         }
     }
 
+    /// Reads the top-level object field by field: `field` gets each key with the reader at its
+    /// value, and must read or skip that value (returning false to give up; it also judges
+    /// repeated keys). No dictionary is built. False for invalid JSON or when `field` gave up.
+    static func fields(_ data: Data, _ field: (String, inout JSONReader) -> Bool) -> Bool {
+        data.withUnsafeBytes { raw in
+            var reader = JSONReader(raw)
+            reader.skipSpace()
+            guard reader.at < raw.count, raw[reader.at] == UInt8(ascii: "{") else { return false }
+            reader.at += 1
+            reader.skipSpace()
+            if reader.at < raw.count && raw[reader.at] == UInt8(ascii: "}") {
+                reader.at += 1
+            } else {
+                while true {
+                    reader.skipSpace()
+                    guard let key = reader.string() else { return false }
+                    reader.skipSpace()
+                    guard reader.at < raw.count, raw[reader.at] == UInt8(ascii: ":") else { return false }
+                    reader.at += 1
+                    reader.skipSpace()
+                    guard field(key, &reader) else { return false }
+                    reader.skipSpace()
+                    guard reader.at < raw.count else { return false }
+                    reader.at += 1
+                    if raw[reader.at - 1] == UInt8(ascii: "}") { break }
+                    guard raw[reader.at - 1] == UInt8(ascii: ",") else { return false }
+                }
+            }
+            reader.skipSpace()
+            return reader.at == raw.count
+        }
+    }
+
+    /// The value here, read whole (for free-form fields).
+    mutating func value() -> JSONValue? { value(depth: 1) }
+
+    /// Skips the value here (checked as strictly as it would be read).
+    mutating func skip() -> Bool { value(depth: 1) != nil }
+
+    mutating func isNull() -> Bool {
+        guard at < bytes.count, bytes[at] == UInt8(ascii: "n") else { return false }
+        return literal("null", .null) != nil
+    }
+
+    /// A string, or nil when the value is something else (or broken).
+    mutating func string() -> String? {
+        guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { return nil }
+        return quoted()
+    }
+
+    /// null → .some(nil); a string → .some(it); anything else → nil.
+    mutating func optionalString() -> String?? {
+        if isNull() { return .some(nil) }
+        return string().map { .some($0) }
+    }
+
+    mutating func bool() -> Bool? {
+        guard case .bool(let b)? = value(depth: 1) else { return nil }
+        return b
+    }
+
+    mutating func optionalInt() -> Int?? {
+        switch value(depth: 1) {
+        case .null?: return .some(nil)
+        case .int(let i)?: return .some(i)
+        default: return nil
+        }
+    }
+
+    mutating func optionalDouble() -> Double?? {
+        switch value(depth: 1) {
+        case .null?: return .some(nil)
+        case .int(let i)?: return .some(Double(i))
+        case .double(let d)?: return .some(d)
+        default: return nil
+        }
+    }
+
+    mutating func strings() -> [String]? {
+        guard at < bytes.count, bytes[at] == UInt8(ascii: "[") else { return nil }
+        at += 1
+        var result: [String] = []
+        skipSpace()
+        if at < bytes.count && bytes[at] == UInt8(ascii: "]") {
+            at += 1
+            return result
+        }
+        while true {
+            skipSpace()
+            guard let item = string() else { return nil }
+            result.append(item)
+            skipSpace()
+            guard at < bytes.count else { return nil }
+            at += 1
+            switch bytes[at - 1] {
+            case UInt8(ascii: ","): continue
+            case UInt8(ascii: "]"): return result
+            default: return nil
+            }
+        }
+    }
+
+    mutating func date() -> Date? { string().flatMap(Timestamp.parse) }
+
     private mutating func skipSpace() {
         while at < bytes.count {
             switch bytes[at] {
@@ -50,7 +154,7 @@ struct JSONReader {
             }
             while true {
                 skipSpace()
-                guard at < bytes.count, bytes[at] == UInt8(ascii: "\""), let key = string() else { return nil }
+                guard at < bytes.count, bytes[at] == UInt8(ascii: "\""), let key = quoted() else { return nil }
                 skipSpace()
                 guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { return nil }
                 at += 1
@@ -87,7 +191,7 @@ struct JSONReader {
                 }
             }
         case UInt8(ascii: "\""):
-            return string().map(JSONValue.string)
+            return quoted().map(JSONValue.string)
         case UInt8(ascii: "t"):
             return literal("true", .bool(true))
         case UInt8(ascii: "f"):
@@ -110,18 +214,21 @@ struct JSONReader {
 
     /// A string starting at the opening quote. Plain runs are copied as they are (validated as
     /// UTF-8); escapes are decoded, `\u` surrogate pairs joined.
-    private mutating func string() -> String? {
+    private mutating func quoted() -> String? {
         at += 1
         let start = at
+        var ascii = true
         while at < bytes.count {
             let byte = bytes[at]
             if byte == UInt8(ascii: "\"") {
-                let result = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)
+                let run = UnsafeRawBufferPointer(rebasing: bytes[start..<at])
                 at += 1
-                return result
+                // ASCII needs no validation (and the generic validating initializer is slow).
+                return ascii ? String(decoding: run.assumingMemoryBound(to: UInt8.self), as: UTF8.self) : String(validating: run, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { return nil }
+            ascii = ascii && byte < 0x80
             at += 1
         }
         var out = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[start..<at]))
@@ -213,59 +320,5 @@ struct JSONReader {
         // Beyond 2^53 a whole number keeps its digits as an Int, as JSONValue's Codable does.
         if whole, let int = Int(text) { return .int(int) }
         return .double(double)
-    }
-}
-
-/// Typed reads of a decoded object's fields; nil when a field is missing or of another type.
-extension Dictionary where Key == String, Value == JSONValue {
-    func string(_ key: String) -> String? {
-        if case .string(let s)? = self[key] { return s }
-        return nil
-    }
-
-    /// Absent or null → .some(nil); another type → nil (the caller falls back).
-    func optionalString(_ key: String) -> String?? {
-        switch self[key] {
-        case nil, .null?: return .some(nil)
-        case .string(let s)?: return .some(s)
-        default: return nil
-        }
-    }
-
-    func optionalInt(_ key: String) -> Int?? {
-        switch self[key] {
-        case nil, .null?: return .some(nil)
-        case .int(let i)?: return .some(i)
-        default: return nil
-        }
-    }
-
-    func optionalDouble(_ key: String) -> Double?? {
-        switch self[key] {
-        case nil, .null?: return .some(nil)
-        case .int(let i)?: return .some(Double(i))
-        case .double(let d)?: return .some(d)
-        default: return nil
-        }
-    }
-
-    func bool(_ key: String) -> Bool? {
-        if case .bool(let b)? = self[key] { return b }
-        return nil
-    }
-
-    func strings(_ key: String) -> [String]? {
-        guard case .array(let items)? = self[key] else { return nil }
-        var result: [String] = []
-        result.reserveCapacity(items.count)
-        for item in items {
-            guard case .string(let s) = item else { return nil }
-            result.append(s)
-        }
-        return result
-    }
-
-    func date(_ key: String) -> Date? {
-        string(key).flatMap(Timestamp.parse)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The three kinds of entity a library holds; each is a folder with one JSON sidecar.
 public enum EntityKind: String, Sendable, CaseIterable {
     case asset, template, job
@@ -24,13 +26,13 @@ public protocol Sidecar: Codable, Sendable, Equatable {
     var userId: String { get }
     /// The human part of the entity's folder name (`<slug>--<id>`).
     var folderTitle: String { get }
-    /// The model from a sidecar's fields as `JSONReader` read them; nil when one is missing or of
-    /// another type, and JSONDecoder decides (see `JSONCoding.sidecar`).
-    init?(fields: [String: JSONValue])
+    /// The model read from sidecar bytes without JSONDecoder (see `JSONReader`); nil when it
+    /// declines, and JSONDecoder decides (see `JSONCoding.sidecar`).
+    init?(json: Data, parameters: Bool)
 }
 
 extension Sidecar {
-    public init?(fields: [String: JSONValue]) { return nil }
+    public init?(json: Data, parameters: Bool) { return nil }
 }
 
 /// The value types shared by the models. Raw values are the on-disk spelling.

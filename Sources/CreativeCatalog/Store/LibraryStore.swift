@@ -245,7 +245,7 @@ public final class LibraryStore: Sendable {
         guard let object = JSONReader.object(data) ?? Self.objectByJSONDecoder(data) else {
             throw CreativeError(.invalidSidecar, "The sidecar \(file) is not a valid JSON object; fix or restore it.")
         }
-        if let value = T(fields: object) { return (value, object, data) }
+        if let value = T(json: data, parameters: true) { return (value, object, data) }
         do {
             return (try JSONCoding.decoder().decode(T.self, from: data), object, data)
         } catch let error as DecodingError {
