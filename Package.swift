@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CInotify", providers: [.apt(["libinotifytools0-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CLinux"),
 
         // What a library folder holds and how it is kept: models and the one error type, the
         // atomic store, the SQLite/FTS5 index, image probing, the blocking pools, and the
@@ -35,6 +36,7 @@ let package = Package(
             name: "CreativeCatalog",
             dependencies: [
                 "CVips",
+                "CLinux",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

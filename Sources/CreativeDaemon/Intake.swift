@@ -42,25 +42,45 @@ public final class Intake: Sendable {
             }
             ready.append(file)
         }
-        // Taking a file is mostly waiting for fsyncs: several at once keep the disk busy.
-        // Order is kept where it matters: each file's job gets its id (time) when it is taken.
-        let made = Mutex<[String]>([])
-        let next = Mutex(0)
-        let files = ready
-        DispatchQueue.concurrentPerform(iterations: min(4, max(1, ready.count))) { _ in
-            while true {
-                let n = next.withLock { value -> Int in
-                    defer { value += 1 }
-                    return value
+        // Files are taken in batches: each is parsed and its job folder written on one of four
+        // threads, then the batch is made durable at once (group commit, `createAll`) and only
+        // then do the requests leave the inbox. Each job gets its id (time) when it is taken.
+        var made: [String] = []
+        for start in stride(from: 0, to: ready.count, by: Self.batch) {
+            let files = Array(ready[start..<min(ready.count, start + Self.batch)])
+            let staged = Mutex<[(ClaimedInboxFile, LibraryStore.StagedEntity)]>([])
+            let next = Mutex(0)
+            DispatchQueue.concurrentPerform(iterations: min(4, files.count)) { _ in
+                while true {
+                    let n = next.withLock { value -> Int in
+                        defer { value += 1 }
+                        return value
+                    }
+                    guard n < files.count else { return }
+                    if let taken = take(files[n]) { staged.withLock { $0.append(taken) } }
                 }
-                guard n < files.count else { return }
-                if let id = take(files[n]) { made.withLock { $0.append(id) } }
+            }
+            let batch = staged.withLock { $0 }
+            for ((claimed, _), result) in zip(batch, library.store.createAll(batch.map(\.1))) {
+                switch result {
+                case .success:
+                    library.store.finishIntake(claimed)
+                    logger.info("\(claimed.file.path) → job \(claimed.jobId)")
+                    made.append(claimed.jobId)
+                case .failure(let error):
+                    reject(claimed, error)
+                }
             }
         }
-        return (made.withLock { $0 }, waiting)
+        return (made, waiting)
     }
 
-    private func take(_ file: InboxFile) -> String? {
+    /// Files taken and committed together (one flush for all of them).
+    static let batch = 256
+
+    /// Takes a file and writes its job's folder under a temp name; a request that cannot become
+    /// a job goes to inbox/failed at once. - Returns: what `createAll` then puts in place.
+    private func take(_ file: InboxFile) -> (ClaimedInboxFile, LibraryStore.StagedEntity)? {
         let jobId = ULID.make()
         let claimed: ClaimedInboxFile
         do throws(CreativeError) {
@@ -86,18 +106,20 @@ public final class Intake: Sendable {
             let request = try InboxParser.parse(name: file.name, data: claimed.data)
             let job = try JobFactory.make(request, userId: user, id: jobId, source: file.path, library: library)
             let ext = (file.name as NSString).pathExtension.lowercased()
-            try library.store.create(job, in: "jobs", files: [EntityFile(name: "request.\(ext)", data: claimed.data ?? Data())])
-            library.store.finishIntake(claimed)
-            logger.info("\(file.path) → job \(jobId)")
-            return jobId
+            let staged = try library.store.stage(job, in: "jobs", files: [EntityFile(name: "request.\(ext)", data: claimed.data ?? Data())])
+            return (claimed, staged)
         } catch {
-            do throws(CreativeError) {
-                let moved = try library.store.failIntake(claimed, reason: error.message)
-                logger.notice("\(file.path) rejected → \(moved): \(error.message)")
-            } catch let failure {
-                logger.error("could not move \(file.path) to inbox/failed: \(failure.message)")
-            }
+            reject(claimed, error)
             return nil
+        }
+    }
+
+    private func reject(_ claimed: ClaimedInboxFile, _ error: CreativeError) {
+        do throws(CreativeError) {
+            let moved = try library.store.failIntake(claimed, reason: error.message)
+            logger.notice("\(claimed.file.path) rejected → \(moved): \(error.message)")
+        } catch let failure {
+            logger.error("could not move \(claimed.file.path) to inbox/failed: \(failure.message)")
         }
     }
 }

@@ -184,6 +184,23 @@ extension LibraryIndex: StoreObserver {
         }
     }
 
+    public func storedAll(_ sidecars: [StoredSidecar]) {
+        var rows: [IndexRow] = []
+        for s in sidecars {
+            memo.forget(s.kind, id: s.id)
+            do throws(CreativeError) {
+                rows.append(try IndexRow.make(s.kind, sidecar: s.sidecar, stat: s.stat))
+            } catch {
+                logger.warning("the index missed a change to \(s.stat.path) (\(error)); `creative index rebuild` repairs it")
+            }
+        }
+        do {
+            try write { db in for row in rows { try IndexWriter.upsert(row, db) } }
+        } catch {
+            logger.warning("the index missed \(rows.count) new entries (\(error)); `creative index rebuild` repairs it")
+        }
+    }
+
     public func removed(_ kind: EntityKind, id: String) {
         memo.forget(kind, id: id)
         do {

@@ -139,8 +139,8 @@ enum POSIX {
         return done == st.size ? data : data.prefix(done)
     }
 
-    /// Writes all bytes to an open file, then fsyncs it.
-    static func writeAll(_ file: Descriptor, _ data: Data, name: String) throws(CreativeError) {
+    /// Writes all bytes to an open file, then fsyncs it (unless a caller flushes a batch at once).
+    static func writeAll(_ file: Descriptor, _ data: Data, name: String, sync: Bool = true) throws(CreativeError) {
         var done = 0
         while done < data.count {
             let n = data.withUnsafeBytes { write(file.fd, $0.baseAddress! + done, data.count - done) }
@@ -151,7 +151,7 @@ enum POSIX {
             done += n
         }
         // Never retry a failed fsync: the kernel may have dropped the dirty pages already.
-        guard fsync(file.fd) == 0 else { throw failure("flush", name) }
+        guard !sync || fsync(file.fd) == 0 else { throw failure("flush", name) }
     }
 
     static func syncDirectory(_ dir: Descriptor, name: String) throws(CreativeError) {

@@ -25,10 +25,26 @@ public struct SidecarStat: Sendable, Equatable, Hashable {
 public protocol StoreObserver: Sendable {
     /// A sidecar was created or rewritten (also: restored from the trash).
     func stored(_ kind: EntityKind, id: String, sidecar: Data, stat: SidecarStat)
+    /// Several were created at once (a group commit).
+    func storedAll(_ sidecars: [StoredSidecar])
     /// An entity left its place (moved to the trash).
     func removed(_ kind: EntityKind, id: String)
     /// Where the entity was last seen, if known: a hint that `locate` verifies before use.
     func knownPath(_ kind: EntityKind, id: String) -> String?
+}
+
+/// A sidecar just written, as told to the observer.
+public struct StoredSidecar: Sendable {
+    public var kind: EntityKind
+    public var id: String
+    public var sidecar: Data
+    public var stat: SidecarStat
+}
+
+extension StoreObserver {
+    public func storedAll(_ sidecars: [StoredSidecar]) {
+        for s in sidecars { stored(s.kind, id: s.id, sidecar: s.sidecar, stat: s.stat) }
+    }
 }
 
 extension LibraryStore {

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 
 #if canImport(Glibc)
@@ -59,6 +60,25 @@ extension LibraryStore {
     /// The sidecar is written last.
     @discardableResult
     public func create<T: Sidecar>(_ entity: T, in parent: String, files: [EntityFile] = []) throws(CreativeError) -> EntityLocation {
+        let staged = try stage(entity, in: parent, files: files, sync: true)
+        let location = try place(staged, sync: true)
+        didStore(T.kind, id: entity.id, path: location.path, sidecar: staged.sidecar)
+        return location
+    }
+
+    /// An entity folder written under its temp name, not yet in place (see `createAll`).
+    public struct StagedEntity: Sendable {
+        public let kind: EntityKind
+        public let id: String
+        let parent: String
+        let name: String
+        let temp: String
+        let sidecar: Data
+    }
+
+    /// Writes an entity's folder under a temp name in `parent`; with `sync`, its files and the
+    /// folder are flushed one by one.
+    public func stage<T: Sidecar>(_ entity: T, in parent: String, files: [EntityFile] = [], sync: Bool = false) throws(CreativeError) -> StagedEntity {
         _ = try Validation.id(entity.id)
         let name = T.kind == .job ? entity.id : FolderName.make(title: entity.folderTitle, id: entity.id)
         guard let parentDir = try POSIX.openPath(rootDir, parent, create: true) else {
@@ -76,21 +96,61 @@ extension LibraryStore {
             for file in files + [EntityFile(name: T.kind.sidecarName, data: sidecar)] {
                 let fd = openat(dir.fd, file.name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
                 guard fd >= 0 else { throw POSIX.failure("create", "\(parent)/\(name)/\(file.name)") }
-                try POSIX.writeAll(Descriptor(fd), file.data, name: file.name)
+                try POSIX.writeAll(Descriptor(fd), file.data, name: file.name, sync: sync)
             }
-            try POSIX.syncDirectory(dir, name: name)
-            guard renameat(parentDir.fd, temp, parentDir.fd, name) == 0 else {
-                // Another process made the folder since the check above.
-                if errno == ENOTEMPTY || errno == EEXIST { throw CreativeError(.conflict, "\(parent)/\(name) already exists.") }
-                throw POSIX.failure("create", name)
-            }
+            if sync { try POSIX.syncDirectory(dir, name: name) }
         } catch {
             POSIX.removeTree(parentDir, temp)
             throw error
         }
-        try POSIX.syncDirectory(parentDir, name: parent)
-        didStore(T.kind, id: entity.id, path: "\(parent)/\(name)", sidecar: sidecar)
-        return EntityLocation(kind: T.kind, path: "\(parent)/\(name)")
+        return StagedEntity(kind: T.kind, id: entity.id, parent: parent, name: name, temp: temp, sidecar: sidecar)
+    }
+
+    /// Renames a staged folder into place; with `sync`, flushes the parent folder.
+    private func place(_ staged: StagedEntity, sync: Bool) throws(CreativeError) -> EntityLocation {
+        let (parent, name) = (staged.parent, staged.name)
+        guard let parentDir = try POSIX.openPath(rootDir, parent) else { throw POSIX.failure("open", parent) }
+        guard renameat(parentDir.fd, staged.temp, parentDir.fd, name) == 0 else {
+            let error = errno
+            POSIX.removeTree(parentDir, staged.temp)
+            // Another process made the folder since it was staged.
+            if error == ENOTEMPTY || error == EEXIST { throw CreativeError(.conflict, "\(parent)/\(name) already exists.") }
+            throw POSIX.failure("create", name)
+        }
+        if sync { try POSIX.syncDirectory(parentDir, name: parent) }
+        return EntityLocation(kind: staged.kind, path: "\(parent)/\(name)")
+    }
+
+    /// Group commit: puts staged folders in place with one flush of the filesystem before the
+    /// renames (every staged file durable) and one per parent folder after (every rename
+    /// durable), then indexes them in one transaction. When this returns, each success is on
+    /// disk — as after `create` — for a few syncs in all instead of four per folder.
+    public func createAll(_ staged: [StagedEntity]) -> [Result<EntityLocation, CreativeError>] {
+        guard !staged.isEmpty else { return [] }
+        guard creative_syncfs(rootDir.fd) == 0 else {
+            let failure = POSIX.failure("flush", "the library's filesystem")
+            for item in staged { if let dir = try? POSIX.openPath(rootDir, item.parent) { POSIX.removeTree(dir, item.temp) } }
+            return staged.map { _ in .failure(failure) }
+        }
+        var results = staged.map { item -> Result<EntityLocation, CreativeError> in
+            do throws(CreativeError) { return .success(try place(item, sync: false)) } catch { return .failure(error) }
+        }
+        for parent in Set(staged.map(\.parent)) {
+            do throws(CreativeError) {
+                guard let dir = try POSIX.openPath(rootDir, parent) else { throw POSIX.failure("open", parent) }
+                try POSIX.syncDirectory(dir, name: parent)
+            } catch {
+                for i in results.indices where staged[i].parent == parent { results[i] = .failure(error) }
+            }
+        }
+        var written: [StoredSidecar] = []
+        for (item, result) in zip(staged, results) {
+            if case .success(let location) = result, let stat = stat(item.kind, path: location.path) {
+                written.append(StoredSidecar(kind: item.kind, id: item.id, sidecar: item.sidecar, stat: stat))
+            }
+        }
+        observer?.storedAll(written)
+        return results
     }
 
     /// Tells the observer (the index) what was just written.
