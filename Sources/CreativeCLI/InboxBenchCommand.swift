@@ -16,8 +16,8 @@ extension BenchCommand {
                 Runs `creative watch` on a fresh library in DIR and, in the same run, `inotifywait` \
                 (inotify-tools) on the same inbox. Claim latency: from a file's close to the engine \
                 renaming it away (seen through inotify by this process), next to the time inotifywait \
-                reports the file. Burst: BURST small requests written at once; reports claims per \
-                second and checks none is lost. Asset latency: from drop to the asset folder \
+                reports the file. Burst: BURST small requests written at once; reports requests per \
+                second taken in durably (out of the inbox, job on disk) and checks none is lost. Asset latency: from drop to the asset folder \
                 appearing, for 512×512 images from the local provider.
                 """
         )
@@ -67,7 +67,8 @@ extension BenchCommand {
             var burstEnd = now()
             let deadline = Date().addingTimeInterval(600)
             while Date() < deadline {
-                let left = (try? FileManager.default.contentsOfDirectory(atPath: inbox).filter { $0.hasPrefix("burst") }.count) ?? 0
+                // Until each file has left the inbox, its intake copy too: only then is its job durable.
+                let left = (try? FileManager.default.contentsOfDirectory(atPath: inbox).filter { $0.hasPrefix("burst") || $0.hasPrefix(".burst") }.count) ?? 0
                 burstEnd = now()
                 if left == 0 { break }
                 Thread.sleep(forTimeInterval: 0.02)

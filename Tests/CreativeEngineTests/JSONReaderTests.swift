@@ -56,6 +56,9 @@ struct JSONReaderTests {
             let quick = try #require(CreativeAsset(json: data))
             #expect(quick == (try JSONCoding.decoder().decode(CreativeAsset.self, from: data)))
             #expect(quick == asset)
+            // The store skips its merge round trip when there is nothing to merge: same bytes.
+            let merged = try JSONCoding.encoder().encode(try JSONCoding.decoder().decode([String: JSONValue].self, from: data))
+            #expect(try JSONCoding.encoder().encode(asset) == merged)
             var unparameterised = asset
             unparameterised.parameters = nil
             #expect(CreativeAsset(json: data, parameters: false) == unparameterised)

@@ -45,6 +45,9 @@ extension LibraryStore {
     func encode<T: Sidecar>(_ entity: T, preserving original: [String: JSONValue] = [:]) throws(CreativeError) -> Data {
         do {
             let encoded = try JSONCoding.encoder().encode(entity)
+            // Nothing to carry over (a new entity, or a file with only our keys): the bytes as
+            // encoded are the bytes of the merged object, so skip the round trip.
+            if !original.keys.contains(where: { !T.fieldNames.contains($0) }) { return encoded + Data("\n".utf8) }
             var object = try JSONCoding.decoder().decode([String: JSONValue].self, from: encoded)
             for (key, value) in original where !T.fieldNames.contains(key) && object[key] == nil {
                 object[key] = value
