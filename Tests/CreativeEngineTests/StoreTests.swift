@@ -49,6 +49,25 @@ struct StoreTests {
         #expect(before[.modificationDate] as? Date == after[.modificationDate] as? Date)
     }
 
+    /// A group commit puts each staged folder in place and indexes it; one that meets a folder
+    /// made meanwhile fails alone, and its temp folder goes.
+    @Test func aGroupCommitPlacesEachStagedFolderOrFailsItAlone() async throws {
+        let lib = try TempLibrary()
+        let store = lib.library.store
+        let jobs = (0..<3).map { n in GenerationJob(id: ULID.make(), userId: "alice", type: .text, prompt: "batch \(n)", createdAt: Timestamp.now()) }
+        let staged = try jobs.map { try store.stage($0, in: "jobs", files: [EntityFile(name: "request.txt", data: Data("batch".utf8))]) }
+        // Not empty: rename(2) replaces an empty folder.
+        try FileManager.default.createDirectory(atPath: lib.path + "/jobs/" + jobs[1].id, withIntermediateDirectories: true)
+        try Data("made meanwhile".utf8).write(to: URL(fileURLWithPath: lib.path + "/jobs/\(jobs[1].id)/note.txt"))
+        let results = store.createAll(staged)
+        #expect(results.map { if case .success = $0 { true } else { false } } == [true, false, true])
+        #expect(try store.read(GenerationJob.self, id: jobs[0].id)?.0.prompt == "batch 0")
+        #expect(try lib.library.index.stats().jobs == 2)
+        let left = try FileManager.default.contentsOfDirectory(atPath: lib.path + "/jobs").filter { $0.hasPrefix(".") }
+        #expect(left.isEmpty, "no temp folder left: \(left)")
+        #expect(try lib.library.index.check().isClean)
+    }
+
     @Test func boundedCacheDropsTheOldestInsertFirst() async {
         let cache = BoundedCache<String, Int>(capacity: 3)
         for (n, key) in ["a", "b", "c"].enumerated() { cache.insert(n, for: key) }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import Synchronization
 
 /// How the index and the disk differ, without changing either.
 public struct DriftReport: Codable, Sendable {
@@ -88,11 +89,22 @@ extension LibraryIndex {
     @discardableResult
     public func reconcile(progress: IndexProgress? = nil) throws(CreativeError) -> IndexReport {
         let start = Date()
-        let known = try indexedFolders()
+        // The walk of the disk and the read of the index take about as long: overlap them.
+        // (A thread of its own, as for the decoders: this may run on a pool's thread.)
+        let scanned = Mutex<[(EntityKind, [SidecarStat])]>([])
+        let walked = DispatchSemaphore(value: 0)
+        Thread { [store] in
+            let found = Self.kinds.map { ($0, store.scan($0)) }
+            scanned.withLock { $0 = found }
+            walked.signal()
+        }.start()
+        let read = Result { () throws(CreativeError) in try indexedFolders() }
+        walked.wait()
+        let known = try read.get()
         var seen = Set<Int>(minimumCapacity: known.count)
         var changed: [(EntityKind, SidecarStat)] = []
-        for kind in Self.kinds {
-            for stat in store.scan(kind) {
+        for (kind, stats) in scanned.withLock({ $0 }) {
+            for stat in stats {
                 let key = FolderKey.of(stat.path)
                 seen.insert(key)
                 if let old = known[key], old.kind == kind, old.stat == FolderKey.of(stat) { continue }
