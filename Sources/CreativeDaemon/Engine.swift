@@ -56,15 +56,16 @@ public struct Engine: Service {
         // Start-up: finish what a crash left (stray temp files went in CreativeLibrary.initialize),
         // then catch up with what happened while stopped.
         let started = ContinuousClock.now
-        let halfTaken = try await BlockingPool.io.run { store.recoverIntakes() }
+        let (halfTaken, restored) = try await BlockingPool.io.run { store.recoverIntakes() }
         for path in halfTaken {
             logger.warning("start-up: \(path) was being taken when the engine stopped; moved to inbox/failed/ (it may be what stopped it)")
         }
+        if restored > 0 { logger.notice("start-up: \(restored) requests taken but not yet committed when the engine stopped went back into the inbox") }
         let intake = Intake(library: library, defaultUser: options.defaultUser)
         let work = WorkQueue(intake: intake, runner: runner, library: library, logger: logger)
         let watcher = try await Self.watcher(root: root, options: options, logger: logger)
+        library.index.sweep.enable()
         work.rescan()
-        work.startSweeping(every: options.sweepInterval)
         work.afterPending { [logger, readiness] in
             readiness.markReady()
             logger.notice(
@@ -77,13 +78,17 @@ public struct Engine: Service {
             group.addTask { try? await runner.run() }
             group.addTask { await work.run() }
             group.addTask { [options] in await Self.every(options.rescanInterval) { work.rescan() } }
+            // Both walk every folder: after the start-up pass, not competing with it for the disk.
+            group.addTask { [options, readiness] in
+                await readiness.wait()
+                await work.sweep(every: options.sweepInterval)
+            }
             group.addTask { [options, logger, readiness] in
                 let janitor = { @Sendable () async throws in
                     let removed = try await BlockingPool.io.run { store.removeStrayTempFiles() }
                     if !removed.isEmpty { logger.notice("janitor: removed \(removed.count) temp files left by processes that died") }
                 }
-                // Its first pass walks every folder: after the start-up pass, not before ready.
-                while !readiness.isReady && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(200)) }
+                await readiness.wait()
                 try? await janitor()
                 await Self.every(options.janitorInterval, janitor)
             }
@@ -157,6 +162,11 @@ public final class Readiness: Sendable {
     public var isReady: Bool { ready.load(ordering: .acquiring) }
 
     func markReady() { ready.store(true, ordering: .releasing) }
+
+    /// Returns once ready (or cancelled), looking every 200 ms without holding a thread.
+    func wait() async {
+        while !isReady && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(200)) }
+    }
 }
 
 /// Serialises intake and index refreshes: one consumer task takes work in order and runs it on
@@ -165,7 +175,6 @@ final class WorkQueue: Sendable {
     private enum Work {
         case intake
         case reconcile
-        case sweep(Double)
         case call(@Sendable () -> Void)
     }
 
@@ -182,7 +191,6 @@ final class WorkQueue: Sendable {
     private let library: CreativeLibrary
     private let logger: Logger
     private let pending = Mutex(Pending())
-    private let sweep = Mutex(SidecarSweep())
     private let queue: AsyncStream<Work>
     private let input: AsyncStream<Work>.Continuation
     /// How long a reconcile waits for more events to join it.
@@ -213,17 +221,6 @@ final class WorkQueue: Sendable {
                 }
                 let index = library.index
                 await reconcile { () throws(CreativeError) in try everything ? index.reconcile() : index.reconcile(folders: folders) }
-            case .sweep(let interval):
-                let (index, store) = (library.index, library.store)
-                let started = ContinuousClock.now
-                await reconcile { [self] () throws(CreativeError) in
-                    let changes = sweep.withLock { $0.pass(store) }
-                    if changes.removed { return try index.reconcile() }
-                    return try index.reconcile(folders: changes.changed)
-                }
-                // At most a tenth of the time: a pass over 1,000,000 sidecars takes seconds.
-                let took = started.duration(to: .now)
-                later(max(.seconds(interval), took * 9)) { $0.input.yield(.sweep(interval)) }
             case .call(let body):
                 // After the passes that were pending when it was queued (a reconcile may still be
                 // in its coalescing delay).
@@ -248,8 +245,21 @@ final class WorkQueue: Sendable {
     /// No more work is taken; ``run()`` returns after what is queued.
     func finish() { input.finish() }
 
-    /// Starts the sweep for hand edits (its first pass records what is there).
-    func startSweeping(every interval: Double) { input.yield(.sweep(interval)) }
+    /// Looks for hand edits inside entity folders until graceful shutdown: a pass of stats (off
+    /// this queue, so intake never waits for it), then a reconcile of what changed, paced to take
+    /// at most a tenth of the time (a pass over 1,000,000 sidecars takes seconds).
+    func sweep(every interval: Double) async {
+        let (sweep, store) = (library.index.sweep, library.store)
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let started = ContinuousClock.now
+                let changes = try await BlockingPool.io.run { sweep.pass(store) }
+                if changes.removed { self.scheduleReconcile(folder: nil) }
+                for folder in changes.changed { self.scheduleReconcile(folder: folder) }
+                try await Task.sleep(for: max(.seconds(interval), started.duration(to: .now) * 9))
+            }
+        }
+    }
 
     func handle(_ event: WatchEvent, root: String) {
         switch event {

@@ -89,8 +89,21 @@ struct HostileInboxTests {
         try plant(".stale.txt.\(ULID.make(at: old)).otherhost.4242.intake")
         // Another host took a file a moment ago: still its business.
         try plant(".fresh.txt.\(ULID.make()).otherhost.4242.intake")
-        let moved = lib.library.store.recoverIntakes().sorted()
-        #expect(moved == ["inbox/failed/bomb.md", "inbox/failed/stale.txt"])
+        // Parsed and staged, waiting for its batch's commit (not what stopped it): back to the inbox,
+        // never over a file of the same name dropped since.
+        for staged in ["staged.txt", "again.txt"] {
+            let job = ULID.make()
+            try plant(".\(staged).\(job).\(host).2147483000.intake")
+            let temp = lib.url("jobs/.\(job).\(host).2147483000.7.tmp").path
+            try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: true)
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: temp + "/job.json"))
+        }
+        try plant("again.txt")
+        let (moved, restored) = lib.library.store.recoverIntakes()
+        #expect(moved.sorted() == ["inbox/failed/bomb.md", "inbox/failed/stale.txt"])
+        #expect(restored == 2)
+        for name in ["staged.txt", "again.txt", "again-2.txt"] { #expect(FileManager.default.fileExists(atPath: "\(inbox)/\(name)"), "\(name)") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: lib.url("jobs").path).filter { $0.hasSuffix(".tmp") }.isEmpty)
         #expect(error(lib, "bomb.md").contains("stopped while it was taking this request"))
         #expect(!FileManager.default.fileExists(atPath: "\(inbox)/bomb.md") && !FileManager.default.fileExists(atPath: "\(inbox)/stale.txt"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: inbox).contains { $0.hasPrefix(".fresh.txt.") })

@@ -24,6 +24,8 @@ public final class LibraryIndex: Sendable {
     let skippedCopies = Mutex<[String: SidecarStat]>([:])
     /// The build `open` made because there was no usable index; nil when it opened one.
     public let builtAtOpen = Mutex<IndexReport?>(nil)
+    /// What the last full reconcile or sweep pass saw of the sidecars (see `SidecarSweep`).
+    public let sweep = SidecarSweep()
 
     struct Generation: Sendable {
         var name: String

@@ -101,9 +101,11 @@ extension LibraryIndex {
         let read = Result { () throws(CreativeError) in try indexedFolders() }
         walked.wait()
         let known = try read.get()
+        let walk = scanned.withLock { $0 }
+        sweep.prime(walk)
         var seen = Set<Int>(minimumCapacity: known.count)
         var changed: [(EntityKind, SidecarStat)] = []
-        for (kind, stats) in scanned.withLock({ $0 }) {
+        for (kind, stats) in walk {
             for stat in stats {
                 let key = FolderKey.of(stat.path)
                 seen.insert(key)

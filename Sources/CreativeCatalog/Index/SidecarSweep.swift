@@ -1,10 +1,18 @@
+import Synchronization
+
 /// Finds sidecars changed in folders no watch covers (hand edits inside entity folders): each
 /// pass stats every sidecar and compares with what the previous pass saw — a hash per folder,
 /// no SQLite and no reads, so a pass costs the walk alone.
-public struct SidecarSweep: Sendable {
-    /// Folder key → stat hash, as the last pass saw them (about 25 MB at 1,000,000 folders).
-    private var seen: [Int: Int] = [:]
-    private var primed = false
+public final class SidecarSweep: Sendable {
+    private struct State {
+        /// Folder key → stat hash, as the last pass saw them (about 25 MB at 1,000,000 folders).
+        var seen: [Int: Int] = [:]
+        var primed = false
+        /// Only a process that sweeps (the engine) keeps what reconciles walked.
+        var enabled = false
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
@@ -14,8 +22,28 @@ public struct SidecarSweep: Sendable {
         public var removed = false
     }
 
-    /// One pass over every sidecar. The first pass only records what is there.
-    public mutating func pass(_ store: LibraryStore) -> Changes {
+    /// From now on, full reconciles prime the sweep (call before the engine's first reconcile).
+    public func enable() { state.withLock { $0.enabled = true } }
+
+    /// Takes what a full reconcile just walked as the last pass (so an edit made before the
+    /// sweep's first pass is not taken for the starting point).
+    func prime(_ scanned: [(EntityKind, [SidecarStat])]) {
+        guard state.withLock({ $0.enabled }) else { return }
+        var seen: [Int: Int] = [:]
+        for (kind, stats) in scanned where kind != .job {
+            for stat in stats { seen[FolderKey.of(stat.path)] = FolderKey.of(stat) }
+        }
+        state.withLock { $0 = State(seen: seen, primed: true, enabled: true) }
+    }
+
+    /// One pass over every sidecar (blocks for the walk). Unless a reconcile primed it, the first
+    /// pass only records what is there.
+    public func pass(_ store: LibraryStore) -> Changes {
+        state.withLock { pass(store, &$0) }
+    }
+
+    private func pass(_ store: LibraryStore, _ state: inout State) -> Changes {
+        let (seen, primed) = (state.seen, state.primed)
         var changes = Changes()
         var now: [Int: Int] = [:]
         now.reserveCapacity(seen.count)
@@ -32,8 +60,7 @@ public struct SidecarSweep: Sendable {
         }
         // Every key seen before and still here was matched once: fewer such keys means some went.
         changes.removed = primed && now.count - added < seen.count
-        seen = now
-        primed = true
+        (state.seen, state.primed) = (now, true)
         return changes
     }
 }

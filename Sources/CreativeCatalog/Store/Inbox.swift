@@ -140,14 +140,18 @@ extension LibraryStore {
     }
 
     /// Settles intakes a crashed process left half-done: if its job exists the taken file is
-    /// dropped, otherwise it moves to `inbox/failed/` with an error saying so (the file may be what
-    /// stopped the engine, so it is never parsed again by itself). Only intakes whose process is
-    /// gone (same host) or that are older than `maxAge` seconds (another host) are touched: another
-    /// engine may be mid-intake right now. Run at start-up.
-    /// - Returns: the library-relative paths moved to `inbox/failed/`.
+    /// dropped; if its job was staged (parsed and written, waiting for its batch's commit) the file
+    /// goes back to its name in the inbox; otherwise it was being parsed, and it moves to
+    /// `inbox/failed/` with an error saying so (the file may be what stopped the engine, so it is
+    /// never parsed again by itself). Only intakes whose process is gone (same host) or that are
+    /// older than `maxAge` seconds (another host) are touched: another engine may be mid-intake
+    /// right now. Run at start-up.
+    /// - Returns: the library-relative paths moved to `inbox/failed/`, and how many went back.
     @discardableResult
-    public func recoverIntakes(maxAge: Double = 600) -> [String] {
+    public func recoverIntakes(maxAge: Double = 600) -> (failed: [String], restored: Int) {
         var moved: [String] = []
+        var restored = 0
+        let staged = stagedJobs()
         let now = Date().timeIntervalSince1970
         func visit(_ dir: Descriptor, _ path: String) {
             for entry in POSIX.entries(dir) {
@@ -172,6 +176,11 @@ extension LibraryStore {
                     continue
                 }
                 let original = parts.dropLast(3).joined(separator: ".")
+                if let temp = staged[jobId], restore(entry.name, as: original, in: dir) {
+                    if let jobs = try? POSIX.openPath(rootDir, "jobs") { POSIX.removeTree(jobs, temp) }
+                    restored += 1
+                    continue
+                }
                 let file = InboxFile(path: "\(path)/\(original)", name: original, userFolder: nil, size: 0, mtime: 0)
                 let claimed = ClaimedInboxFile(file: file, jobId: jobId, data: nil, intakeName: entry.name, folder: path)
                 let reason =
@@ -180,6 +189,35 @@ extension LibraryStore {
             }
         }
         if let inbox = try? POSIX.openPath(rootDir, "inbox") { visit(inbox, "inbox") }
-        return moved
+        return (moved, restored)
+    }
+
+    /// Job folders written under their temp name (`.<id>.<host>.<pid>.<n>.tmp`) with their
+    /// sidecar, by job id: what a group commit had staged when its process died.
+    private func stagedJobs() -> [String: String] {
+        guard let jobs = try? POSIX.openPath(rootDir, "jobs") else { return [:] }
+        var found: [String: String] = [:]
+        for entry in POSIX.entries(jobs) where entry.isDirectory && entry.name.hasPrefix(".") && entry.name.hasSuffix(".tmp") {
+            let id = String(entry.name.dropFirst().prefix { $0 != "." })
+            if Validation.isValidId(id), POSIX.info(jobs, "\(entry.name)/\(EntityKind.job.sidecarName)")?.isRegular == true {
+                found[id] = entry.name
+            }
+        }
+        return found
+    }
+
+    /// Puts a taken file back under its name (or `NAME-2` …, never over a file dropped since).
+    private func restore(_ intake: String, as name: String, in dir: Descriptor) -> Bool {
+        let ext = (name as NSString).pathExtension
+        let base = (name as NSString).deletingPathExtension
+        for n in 1..<100 {
+            let candidate = n == 1 ? name : (ext.isEmpty ? "\(base)-\(n)" : "\(base)-\(n).\(ext)")
+            if linkat(dir.fd, intake, dir.fd, candidate, 0) == 0 {
+                unlinkat(dir.fd, intake, 0)
+                return true
+            }
+            guard errno == EEXIST else { return false }
+        }
+        return false
     }
 }
