@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import GRDB
 import Synchronization
@@ -83,6 +84,7 @@ extension LibraryIndex {
         memo.forgetAll()
         report.problems.sort { $0.path < $1.path }
         report.seconds = Date().timeIntervalSince(start)
+        creative_malloc_trim()
         for line in SidecarProblem.summary(report.problems, verb: "skipped") { logger.warning("\(line)") }
         return report
     }

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -117,6 +118,7 @@ extension LibraryIndex {
         var report = try apply(
             changed: changed, gone: gone, known: { known[FolderKey.of($0)] }, onDisk: { seen.contains(FolderKey.of($0)) }, progress: progress)
         report.seconds = Date().timeIntervalSince(start)
+        creative_malloc_trim()
         return report
     }
 

@@ -1,3 +1,4 @@
+import CLinux
 import Synchronization
 
 /// Finds sidecars changed in folders no watch covers (hand edits inside entity folders): each
@@ -39,7 +40,8 @@ public final class SidecarSweep: Sendable {
     /// One pass over every sidecar (blocks for the walk). Unless a reconcile primed it, the first
     /// pass only records what is there.
     public func pass(_ store: LibraryStore) -> Changes {
-        state.withLock { pass(store, &$0) }
+        defer { creative_malloc_trim() }
+        return state.withLock { pass(store, &$0) }
     }
 
     private func pass(_ store: LibraryStore, _ state: inout State) -> Changes {
