@@ -33,29 +33,60 @@ struct JSONReader {
         data.withUnsafeBytes { raw in
             var reader = JSONReader(raw)
             reader.skipSpace()
-            guard reader.at < raw.count, raw[reader.at] == UInt8(ascii: "{") else { return false }
-            reader.at += 1
-            reader.skipSpace()
-            if reader.at < raw.count && raw[reader.at] == UInt8(ascii: "}") {
-                reader.at += 1
-            } else {
-                while true {
-                    reader.skipSpace()
-                    guard let key = reader.string() else { return false }
-                    reader.skipSpace()
-                    guard reader.at < raw.count, raw[reader.at] == UInt8(ascii: ":") else { return false }
-                    reader.at += 1
-                    reader.skipSpace()
-                    guard field(key, &reader) else { return false }
-                    reader.skipSpace()
-                    guard reader.at < raw.count else { return false }
-                    reader.at += 1
-                    if raw[reader.at - 1] == UInt8(ascii: "}") { break }
-                    guard raw[reader.at - 1] == UInt8(ascii: ",") else { return false }
-                }
-            }
+            guard reader.members(field) else { return false }
             reader.skipSpace()
             return reader.at == raw.count
+        }
+    }
+
+    /// Reads the object at the reader (at its `{`), handing each key to `member` with the reader
+    /// at its value, which `member` must read or skip (false gives up). False for invalid JSON.
+    private mutating func members(_ member: (String, inout JSONReader) -> Bool) -> Bool {
+        guard at < bytes.count, bytes[at] == UInt8(ascii: "{") else { return false }
+        at += 1
+        skipSpace()
+        if at < bytes.count && bytes[at] == UInt8(ascii: "}") {
+            at += 1
+            return true
+        }
+        while true {
+            skipSpace()
+            guard let key = string() else { return false }
+            skipSpace()
+            guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { return false }
+            at += 1
+            skipSpace()
+            guard member(key, &self), let more = more(until: UInt8(ascii: "}")) else { return false }
+            if !more { return true }
+        }
+    }
+
+    /// Reads the list at the reader (at its `[`), with `element` reading each item (false gives
+    /// up). False for invalid JSON.
+    private mutating func elements(_ element: (inout JSONReader) -> Bool) -> Bool {
+        guard at < bytes.count, bytes[at] == UInt8(ascii: "[") else { return false }
+        at += 1
+        skipSpace()
+        if at < bytes.count && bytes[at] == UInt8(ascii: "]") {
+            at += 1
+            return true
+        }
+        while true {
+            skipSpace()
+            guard element(&self), let more = more(until: UInt8(ascii: "]")) else { return false }
+            if !more { return true }
+        }
+    }
+
+    /// After an item: true at its `,` (more follow), false at `closing` (the end); nil otherwise.
+    private mutating func more(until closing: UInt8) -> Bool? {
+        skipSpace()
+        guard at < bytes.count else { return nil }
+        at += 1
+        switch bytes[at - 1] {
+        case UInt8(ascii: ","): return true
+        case closing: return false
+        default: return nil
         }
     }
 
@@ -105,27 +136,13 @@ struct JSONReader {
     }
 
     mutating func strings() -> [String]? {
-        guard at < bytes.count, bytes[at] == UInt8(ascii: "[") else { return nil }
-        at += 1
         var result: [String] = []
-        skipSpace()
-        if at < bytes.count && bytes[at] == UInt8(ascii: "]") {
-            at += 1
-            return result
-        }
-        while true {
-            skipSpace()
-            guard let item = string() else { return nil }
+        let read = elements { r in
+            guard let item = r.string() else { return false }
             result.append(item)
-            skipSpace()
-            guard at < bytes.count else { return nil }
-            at += 1
-            switch bytes[at - 1] {
-            case UInt8(ascii: ","): continue
-            case UInt8(ascii: "]"): return result
-            default: return nil
-            }
+            return true
         }
+        return read ? result : nil
     }
 
     mutating func date() -> Date? { string().flatMap(Timestamp.parse) }
@@ -145,51 +162,22 @@ struct JSONReader {
         switch bytes[at] {
         case UInt8(ascii: "{"):
             guard depth < JSONCoding.maxDepth else { return nil }
-            at += 1
             var fields: [String: JSONValue] = [:]
-            skipSpace()
-            if at < bytes.count && bytes[at] == UInt8(ascii: "}") {
-                at += 1
-                return .object(fields)
-            }
-            while true {
-                skipSpace()
-                guard at < bytes.count, bytes[at] == UInt8(ascii: "\""), let key = quoted() else { return nil }
-                skipSpace()
-                guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { return nil }
-                at += 1
+            let read = members { key, r in
                 // A repeated key: JSONDecoder decides which one counts.
-                guard let item = value(depth: depth + 1), fields.updateValue(item, forKey: key) == nil else { return nil }
-                skipSpace()
-                guard at < bytes.count else { return nil }
-                at += 1
-                switch bytes[at - 1] {
-                case UInt8(ascii: ","): continue
-                case UInt8(ascii: "}"): return .object(fields)
-                default: return nil
-                }
+                guard let item = r.value(depth: depth + 1), fields.updateValue(item, forKey: key) == nil else { return false }
+                return true
             }
+            return read ? .object(fields) : nil
         case UInt8(ascii: "["):
             guard depth < JSONCoding.maxDepth else { return nil }
-            at += 1
             var items: [JSONValue] = []
-            skipSpace()
-            if at < bytes.count && bytes[at] == UInt8(ascii: "]") {
-                at += 1
-                return .array(items)
-            }
-            while true {
-                guard let item = value(depth: depth + 1) else { return nil }
+            let read = elements { r in
+                guard let item = r.value(depth: depth + 1) else { return false }
                 items.append(item)
-                skipSpace()
-                guard at < bytes.count else { return nil }
-                at += 1
-                switch bytes[at - 1] {
-                case UInt8(ascii: ","): continue
-                case UInt8(ascii: "]"): return .array(items)
-                default: return nil
-                }
+                return true
             }
+            return read ? .array(items) : nil
         case UInt8(ascii: "\""):
             return quoted().map(JSONValue.string)
         case UInt8(ascii: "t"):
