@@ -4,6 +4,7 @@ import Foundation
 
 extension MediaType: ExpressibleByArgument {}
 extension AssetStatus: ExpressibleByArgument {}
+extension AssetSource: ExpressibleByArgument {}
 extension SortField: ExpressibleByArgument {}
 extension ListOrder: ExpressibleByArgument {}
 extension JobStatus: ExpressibleByArgument {}

@@ -7,7 +7,7 @@ struct AssetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "asset",
         abstract: "Save, read, list, change and delete assets.",
-        subcommands: [Save.self, Get.self, List.self, Update.self, Delete.self, Restore.self, Favorite.self, Tag.self]
+        subcommands: [Save.self, Get.self, List.self, Lineage.self, Update.self, Delete.self, Restore.self, Favorite.self, Tag.self]
     )
 
     /// Metadata flags shared by save and update.
@@ -94,6 +94,8 @@ struct AssetCommand: ParsableCommand {
         @Option(help: "Created before this date.") var until: String?
         @Option(help: "Search title, description, prompt and tags (see `creative search`).") var text: String?
         @Option(help: "Only assets in this folder under assets/.") var collection: String?
+        @Option(help: "Only assets made from this asset (its children).") var parent: String?
+        @Option(help: "Only generated, imported or uploaded assets.") var source: AssetSource?
         @Option(help: "createdAt, updatedAt, title or relevance.") var sort: SortField?
         @Option(help: "asc or desc.") var order: ListOrder?
         @Option(help: "Items per page, 1–500 (default 50).") var limit: Int?
@@ -104,12 +106,33 @@ struct AssetCommand: ParsableCommand {
             var f = AssetFilters()
             (f.type, f.category, f.isFavorite, f.isPublic, f.status) = (type, category, favorite, `public`, status)
             (f.provider, f.model, f.text, f.collection) = (provider, model, text, collection)
+            (f.parentAssetId, f.source) = (parent, source)
             (f.sort, f.order, f.limit, f.cursor) = (sort, order, limit, cursor)
             f.tags = tags.isEmpty ? nil : tags
             f.createdAfter = try parseDate(since, option: "--since")
             f.createdBefore = try parseDate(until, option: "--until")
             let page = try openReconciled(global, reconcile: !noReconcile).assets.listAssets(userId: global.userId, filters: f)
             Output.emit(page, json: global.json) { Output.page(page, row: Output.row) }
+        }
+    }
+
+    struct Lineage: ParsableCommand, JSONOutput {
+        static let configuration = CommandConfiguration(
+            abstract: "Show where an asset came from and what was made from it.",
+            discussion: "Ancestors follow parentAssetId up; descendants are the assets naming it (or them) as parent."
+        )
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The asset id.") var id: String
+
+        func run() throws {
+            let result = try global.open().assets.lineage(id, userId: global.userId)
+            Output.emit(result, json: global.json) {
+                var lines = result.ancestors.reversed().enumerated().map { n, a in String(repeating: "  ", count: n) + Output.row(a) }
+                let depth = result.ancestors.count
+                lines.append(String(repeating: "  ", count: depth) + "▶ " + Output.row(result.asset))
+                lines += result.descendants.map { String(repeating: "  ", count: depth + $0.depth) + Output.row($0.asset) }
+                return lines.joined(separator: "\n")
+            }
         }
     }
 

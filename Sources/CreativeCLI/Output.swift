@@ -35,6 +35,16 @@ enum Output {
         if let w = asset.width, let h = asset.height { lines.append("size:        \(w)×\(h)") }
         if let size = asset.fileSize { lines.append("file:        \(asset.url) (\(size) bytes)") }
         if let prompt = asset.prompt { lines.append("prompt:      \(prompt)") }
+        if let negative = asset.negativePrompt { lines.append("negative:    \(negative)") }
+        let settings = [
+            asset.model.map { "model \($0)" }, asset.seed.map { "seed \($0)" }, asset.steps.map { "\($0) steps" },
+            asset.guidance.map { "guidance \($0)" }, asset.sampler,
+        ].compactMap { $0 }
+        if !settings.isEmpty { lines.append("settings:    \(settings.joined(separator: ", "))") }
+        var origin = [asset.source?.rawValue, asset.provider.map { "by \($0)" }].compactMap { $0 }
+        if let parent = asset.parentAssetId { origin.append("from \(parent)") }
+        if let template = asset.templateId { origin.append("template \(template)") }
+        if !origin.isEmpty { lines.append("origin:      \(origin.joined(separator: ", "))") }
         if !asset.tags.isEmpty { lines.append("tags:        \(asset.tags.joined(separator: ", "))") }
         lines.append("favorite:    \(asset.isFavorite ? "yes" : "no")   public: \(asset.isPublic ? "yes" : "no")   status: \(asset.status.rawValue)")
         lines.append("created:     \(Timestamp.format(asset.createdAt))   updated: \(Timestamp.format(asset.updatedAt))")

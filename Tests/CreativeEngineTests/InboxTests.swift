@@ -119,7 +119,7 @@ struct InboxTests {
         #expect(shot.prompt.contains("a ceramic mug") && shot.prompt.contains("seamless white background"))
         #expect(try lib.templates.getTemplate(product.id, userId: "local")?.usageCount == 1)
         let asset = try #require(try lib.assets.getAsset(shot.id, userId: "local"))
-        #expect(asset.parameters?["templateId"] == .string(product.id) && asset.width == 128)
+        #expect(asset.templateId == product.id && asset.templateVariables != nil && asset.width == 128)
         // SIGTERM: a clean exit, nothing left running.
         engine.terminate()
         engine.waitUntilExit()

@@ -41,6 +41,8 @@ struct JSONReaderTests {
         if maybe(&rng) { (a.cost, a.duration) = (Double.random(in: 0...1, using: &rng), 12.5) }
         if maybe(&rng), case .object(let o) = randomValue(&rng, depth: 7) { a.parameters = o }
         if maybe(&rng) { a.parameters = ["nested": randomValue(&rng), "n": .int(5)] }
+        if maybe(&rng) { (a.source, a.parentAssetId, a.contentHash) = (AssetSource.allCases.randomElement(using: &rng), ULID.make(), randomString(&rng)) }
+        if maybe(&rng), case .object(let o) = randomValue(&rng, depth: 8) { (a.templateId, a.templateVariables) = (ULID.make(), o) }
         a.tags = (0..<Int.random(in: 0..<4, using: &rng)).map { _ in randomString(&rng) }
         (a.isPublic, a.isFavorite) = (maybe(&rng), maybe(&rng))
         return a

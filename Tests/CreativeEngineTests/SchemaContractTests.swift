@@ -30,6 +30,8 @@ struct SchemaContractTests {
         (asset.generationId, asset.thumbnailUrl, asset.fileSize, asset.duration, asset.width, asset.height) = (id, "thumbnail.webp", 10, 1.5, 4, 3)
         (asset.format, asset.parameters, asset.seed, asset.steps, asset.guidance, asset.sampler) = ("png", ["k": .int(1)], 7, 20, 7.5, "Euler a")
         (asset.tags, asset.provider, asset.cost) = (["t"], "local", 0.04)
+        (asset.source, asset.parentAssetId, asset.templateId, asset.templateVariables) = (.generated, id, id, ["x": .string("y")])
+        asset.contentHash = "sha256:" + String(repeating: "0f", count: 32)
 
         var template = CreativeTemplate(id: id, userId: "alice", name: "T", type: .text, prompt: "{{x}}", createdAt: now, updatedAt: now)
         let minimalTemplate = template
@@ -59,6 +61,7 @@ struct SchemaContractTests {
         (filters.type, filters.category, filters.tags, filters.isFavorite, filters.isPublic, filters.status) = (.video, "c", ["t"], true, false, .ready)
         (filters.provider, filters.model, filters.createdAfter, filters.createdBefore, filters.text) = ("p", "m", now, now, "fox")
         (filters.collection, filters.sort, filters.order, filters.limit, filters.cursor) = ("board", .title, .asc, 10, "abc")
+        (filters.parentAssetId, filters.source) = (id, .imported)
 
         var templateInput = TemplateInput(name: "n", type: .image, prompt: "{{x}}")
         let minimalTemplateInput = templateInput

@@ -76,7 +76,7 @@ struct SeedLibrariesTests {
         let newId = try #require(result.assetId)
         #expect(newId != original)
         let child = try #require(try lib.assets.getAsset(newId, userId: "alice"))
-        #expect(child.parameters?["parentAssetId"] == .string(original) && child.width == 96 && child.height == 128 && child.steps == 2)
+        #expect(child.parentAssetId == original && child.source == .generated && child.width == 96 && child.height == 128 && child.steps == 2)
         #expect(child.prompt == "a castle on a cliff at night")
         #expect(try lib.assets.getAsset(original, userId: "alice") != nil)
         await expectError(.notFound) { try await images.regenerateImage(original, userId: "bob") }

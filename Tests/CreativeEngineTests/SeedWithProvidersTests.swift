@@ -45,14 +45,14 @@ struct SeedWithProvidersTests {
         let madeId = try #require(made.assetId)
         let asset = try #require(try lib.assets.getAsset(madeId, userId: "alice"))
         #expect(asset.provider == "openai" && asset.model == "dall-e-3" && asset.prompt == "A hero image of a kettle")
-        #expect(asset.parameters?["templateId"] == .string(templateId))
+        #expect(asset.templateId == templateId && asset.source == .generated && asset.parameters?["templateId"] == nil)
         let sent = try #require(server.requests.last?.json)
         #expect(sent["prompt"] as? String == "A hero image of a kettle")
 
         let again = try await images.regenerateImage(madeId, userId: "alice", wait: true)
         let againId = try #require(again.assetId)
         let child = try #require(try lib.assets.getAsset(againId, userId: "alice"))
-        #expect(child.provider == "openai" && child.parameters?["parentAssetId"] == .string(madeId))
+        #expect(child.provider == "openai" && child.parentAssetId == madeId)
 
         // A refusal from the chat model: the call fails with the provider's sentence.
         let refused = await expectError(.providerError) { try await content.generateIdeas("tea", count: 3, model: "gpt-4o", userId: "alice") }

@@ -21,6 +21,8 @@ extension LibraryIndex {
         if let collection = f.collection?.trimmingCharacters(in: CharacterSet(charactersIn: "/")), !collection.isEmpty {
             q.where("(i.collection = ? OR substr(i.collection, 1, ?) = ?)", collection, collection.utf8.count + 1, collection + "/")
         }
+        if let parent = f.parentAssetId { q.where("i.parent = ?", try Validation.id(parent, field: "parentAssetId")) }
+        if let source = f.source { q.where("i.source = ?", source.rawValue) }
         q.tags(f.tags)
         try q.search(f.text, owner: userId)
         let sort = f.sort ?? (q.searching ? .relevance : .createdAt)

@@ -19,6 +19,10 @@ struct IndexRow: Sendable {
     var usageCount = 0
     var priority = 0
     var cost: Double?
+    /// An asset's parentAssetId and contentHash.
+    var parent: String?
+    var hash: String?
+    var source: String?
     var titleKey: String
     var createdAt: Int64
     var updatedAt: Int64
@@ -63,6 +67,7 @@ struct IndexRow: Sendable {
                     text: [a.title, a.description ?? "", a.prompt ?? "", a.negativePrompt ?? ""])
                 (row.category, row.status, row.provider, row.model) = (a.category?.lowercased(), a.status.rawValue, a.provider, a.model)
                 (row.isPublic, row.isFavorite, row.cost) = (a.isPublic, a.isFavorite, a.cost)
+                (row.parent, row.hash, row.source) = (a.parentAssetId, a.contentHash, a.source?.rawValue)
             case .template:
                 let t = try decoder.decode(TemplateFields.self, from: sidecar)
                 row = IndexRow(
@@ -122,6 +127,8 @@ private struct AssetFields: Decodable {
     var id, userId, title, url: String
     var type: MediaType
     var category, description, prompt, negativePrompt, model, provider: String?
+    var parentAssetId, contentHash: String?
+    var source: AssetSource?
     var status: AssetStatus
     var isPublic, isFavorite: Bool
     var tags: [String]
@@ -131,6 +138,7 @@ private struct AssetFields: Decodable {
     init(_ a: CreativeAsset) {
         (id, userId, title, url, type, category, description) = (a.id, a.userId, a.title, a.url, a.type, a.category, a.description)
         (prompt, negativePrompt, model, provider, status) = (a.prompt, a.negativePrompt, a.model, a.provider, a.status)
+        (parentAssetId, contentHash, source) = (a.parentAssetId, a.contentHash, a.source)
         (isPublic, isFavorite, tags, cost, createdAt, updatedAt) = (a.isPublic, a.isFavorite, a.tags, a.cost, a.createdAt, a.updatedAt)
     }
 }

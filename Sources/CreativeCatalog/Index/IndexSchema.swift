@@ -4,7 +4,7 @@ import GRDB
 /// whose migrations are not exactly these (older, newer, half-built) is rebuilt, never migrated
 /// by hand. Bump `version` (a new migration) whenever a column or its meaning changes.
 enum IndexSchema {
-    static let version = "v4"
+    static let version = "v5"
 
     /// Two steps so a rebuild can fill the tables before building secondary indexes (faster).
     static var migrator: DatabaseMigrator {
@@ -30,6 +30,9 @@ enum IndexSchema {
                         usageCount INTEGER NOT NULL,
                         priority INTEGER NOT NULL,
                         cost REAL,                     -- USD (assets and jobs), for budgets
+                        parent TEXT,                   -- an asset's parentAssetId, for lineage
+                        hash TEXT,                     -- an asset's contentHash, for duplicates
+                        source TEXT,                   -- an asset's source (generated, imported, uploaded)
                         titleKey TEXT NOT NULL,        -- lower-cased title or name, for sorting
                         createdAt INTEGER NOT NULL,    -- milliseconds since 1970
                         updatedAt INTEGER NOT NULL,
@@ -59,6 +62,9 @@ enum IndexSchema {
                     -- Covers a reconcile's read of what the index saw (the table holds the
                     -- sidecars: reading it whole touched every page), and finds a folder's row.
                     CREATE INDEX item_folder ON item(path, size, mtime, inode, kind);
+                    -- Lineage and duplicate lookups; most assets have neither, so partial.
+                    CREATE INDEX item_parent ON item(parent) WHERE parent IS NOT NULL;
+                    CREATE INDEX item_hash ON item(hash, userId) WHERE hash IS NOT NULL;
                     """)
         }
         return migrator

@@ -55,8 +55,8 @@ enum IndexWriter {
     static let insertSQL = """
         INSERT INTO item (kind, id, path, collection, userId, type, category, status, provider, model,
             isPublic, isFavorite, isDefault, usageCount, priority, titleKey, createdAt, updatedAt,
-            size, mtime, inode, sidecar, cost)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            size, mtime, inode, sidecar, cost, parent, hash, source)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     /// Inserts a row that is not in the index yet. Values are bound through SQLite's C API:
@@ -72,6 +72,7 @@ enum IndexWriter {
         item.int(row.createdAt, row.updatedAt, Int64(row.stat.size), row.stat.mtime, Int64(bitPattern: row.stat.inode))
         item.blob(row.sidecar)
         item.double(row.cost)
+        item.text(row.parent, row.hash, row.source)
         try item.run()
         let rowid = db.lastInsertedRowID
         let tagSQL = "INSERT OR IGNORE INTO item_tag (tag, item) VALUES (?, ?)"

@@ -19,9 +19,19 @@ public struct AssetCatalog: Sendable {
     ///   its type, `too_large` over 512 MiB.
     /// - Parameter id: the new asset's id; a job passes its own id so that a rerun after a crash
     ///   finds the asset it already made instead of making a second one.
-    public func saveAsset(userId: String, asset input: AssetInput, id fixedId: String? = nil) throws(CreativeError) -> SaveAssetResult {
+    /// - Parameter lineage: how the asset came to be; set by the engine (a job, an import).
+    public func saveAsset(
+        userId: String, asset input: AssetInput, id fixedId: String? = nil, lineage: AssetLineage = .uploaded
+    ) throws(CreativeError) -> SaveAssetResult {
         let userId = try Validation.userId(userId)
         let (data, fileName) = try loadMedia(try input.media())
+        return try save(userId: userId, input: input, data: data, fileName: fileName, id: fixedId, lineage: lineage, hash: ContentHash.of(data))
+    }
+
+    /// saveAsset once the bytes are in memory and hashed (import hashes first to find duplicates).
+    func save(
+        userId: String, input: AssetInput, data: Data, fileName: String?, id fixedId: String?, lineage: AssetLineage, hash: String
+    ) throws(CreativeError) -> SaveAssetResult {
         let info = MediaProbe.inspect(data, fileName: fileName)
         guard let type = input.type ?? info.type else {
             throw .invalid("type", "Could not tell what kind of media this is; set type to image, video, audio or text.")
@@ -52,6 +62,11 @@ public struct AssetCatalog: Sendable {
         asset.isPublic = input.isPublic ?? false
         asset.isFavorite = input.isFavorite ?? false
         try apply(Fields(input), to: &asset)
+        asset.source = lineage.source
+        asset.parentAssetId = try lineage.parentAssetId.map { (p) throws(CreativeError) in try Validation.id(p, field: "parentAssetId") }
+        asset.templateId = try lineage.templateId.map { (t) throws(CreativeError) in try Validation.id(t, field: "templateId") }
+        asset.templateVariables = lineage.templateVariables
+        asset.contentHash = hash
 
         var files = [EntityFile(name: mediaName, data: data)]
         if type == .image, let thumbnail = MediaProbe.thumbnail(data) {

@@ -105,7 +105,7 @@ public struct AssetUpdates: Request {
     public static let fieldNames = CodingKeys.allCases.map(\.rawValue)
     public static let immutableFields = [
         "id", "userId", "createdAt", "updatedAt", "type", "url", "thumbnailUrl", "fileSize",
-        "width", "height", "format", "generationId",
+        "width", "height", "format", "generationId", "source", "parentAssetId", "templateId", "templateVariables", "contentHash",
     ]
 
     public init() {}
@@ -139,6 +139,9 @@ public struct AssetFilters: Request {
     public var text: String?
     /// The folder under assets/ the asset sits in (`spring-campaign`), recursively.
     public var collection: String?
+    /// Only the direct children of this asset.
+    public var parentAssetId: String?
+    public var source: AssetSource?
     public var sort: SortField?
     public var order: ListOrder?
     /// 1–500, default 50.
@@ -148,7 +151,7 @@ public struct AssetFilters: Request {
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case type, category, tags, isFavorite, isPublic, status, provider, model, createdAfter, createdBefore
-        case text, collection, sort, order, limit, cursor
+        case text, collection, parentAssetId, source, sort, order, limit, cursor
     }
 
     public static let fieldNames = CodingKeys.allCases.map(\.rawValue)

@@ -14,6 +14,14 @@ public struct CreativeAsset: Sidecar {
     public var model: String?
     /// The id of the GenerationJob that produced this asset.
     public var generationId: String?
+    /// How the asset came to be; lineage and `contentHash` are set by the engine, never by a PATCH.
+    public var source: AssetSource?
+    /// The asset this one was made from (regenerate).
+    public var parentAssetId: String?
+    public var templateId: String?
+    public var templateVariables: [String: JSONValue]?
+    /// `sha256:<hex>` of the media bytes as stored.
+    public var contentHash: String?
     /// The media file, relative to the asset's folder (`image.png`).
     public var url: String
     /// The thumbnail, relative to the asset's folder (`thumbnail.webp`).
@@ -44,6 +52,7 @@ public struct CreativeAsset: Sidecar {
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case id, userId, type, category, title, description, prompt, negativePrompt, model, generationId
+        case source, parentAssetId, templateId, templateVariables, contentHash
         case url, thumbnailUrl, fileSize, duration, width, height, format
         case parameters, seed, steps, guidance, sampler
         case status, isPublic, isFavorite, tags, provider, cost, createdAt, updatedAt
@@ -75,7 +84,9 @@ extension CreativeAsset {
     /// The sidecar's keys, found by one hash lookup each (a `switch` on strings compares them one by one).
     private enum Field: Int, CaseIterable {
         case id, userId, title, url, type, status, isPublic, isFavorite, tags, createdAt, updatedAt, parameters
+        case source, templateVariables
         case category, description, prompt, negativePrompt, model, generationId, thumbnailUrl, format, sampler, provider
+        case parentAssetId, templateId, contentHash
         case fileSize, width, height, seed, steps
         case duration, guidance, cost
 
@@ -96,6 +107,7 @@ extension CreativeAsset {
         var ints = [Int?](repeating: nil, count: Field.firstDouble - Field.firstInt)
         var doubles = [Double?](repeating: nil, count: Field.allCases.count - Field.firstDouble)
         var parameters: [String: JSONValue]?
+        var (source, templateVariables): (AssetSource?, [String: JSONValue]?)
         var seen: UInt64 = 0
         let ok = JSONReader.fields(data) { key, r in
             // Keys the model does not have are ignored, as JSONDecoder ignores them.
@@ -116,11 +128,16 @@ extension CreativeAsset {
             case .updatedAt: updatedAt = r.date()
             case .parameters:
                 guard wanted else { return r.skip() }
-                switch r.value() {
-                case .null?: parameters = nil
-                case .object(let object)?: parameters = object
-                default: return false
-                }
+                guard let object = Self.optionalObject(&r) else { return false }
+                parameters = object
+            case .templateVariables:
+                guard let object = Self.optionalObject(&r) else { return false }
+                templateVariables = object
+            case .source:
+                guard let text = r.optionalString() else { return false }
+                guard let text else { break }
+                guard let value = AssetSource(rawValue: text) else { return false }
+                source = value
             case _ where field.rawValue >= Field.firstDouble:
                 guard let value = r.optionalDouble() else { return false }
                 doubles[field.rawValue - Field.firstDouble] = value
@@ -139,7 +156,28 @@ extension CreativeAsset {
         (self.isPublic, self.isFavorite, self.tags, self.parameters) = (isPublic, isFavorite, tags, parameters)
         (category, description, prompt, negativePrompt, model) = (texts[0], texts[1], texts[2], texts[3], texts[4])
         (generationId, thumbnailUrl, format, sampler, provider) = (texts[5], texts[6], texts[7], texts[8], texts[9])
+        (parentAssetId, templateId, contentHash) = (texts[10], texts[11], texts[12])
+        (self.source, self.templateVariables) = (source, templateVariables)
         (fileSize, width, height, seed, steps) = (ints[0], ints[1], ints[2], ints[3], ints[4])
         (duration, guidance, cost) = (doubles[0], doubles[1], doubles[2])
     }
+
+    /// An object, or null (→ `.some(nil)`); nil when the value is anything else.
+    private static func optionalObject(_ r: inout JSONReader) -> [String: JSONValue]?? {
+        switch r.value() {
+        case .null?: .some(nil)
+        case .object(let object)?: .some(object)
+        default: nil
+        }
+    }
+}
+
+/// How an asset came to be.
+public enum AssetSource: String, Codable, Sendable, CaseIterable {
+    /// Made by a provider from a request.
+    case generated
+    /// Read from a file with its embedded metadata (`creative import`, media dropped into inbox/).
+    case imported
+    /// Saved through saveAsset (CLI `asset save`, REST upload).
+    case uploaded
 }

@@ -193,7 +193,7 @@ extension JobRunner {
         }
         return try await BlockingPool.media.run { () throws(CreativeError) in
             do throws(CreativeError) {
-                _ = try library.assets.saveAsset(userId: job.userId, asset: input, id: job.id)
+                _ = try library.assets.saveAsset(userId: job.userId, asset: input, id: job.id, lineage: Self.lineage(job))
             } catch  where error.code == .conflict {
                 // The asset is there already (a worker that lost the claim saved it first): the
                 // job's work is done, and finishing it from that asset is the same success.
@@ -239,15 +239,19 @@ extension JobRunner {
             parameters["providerNote"] = .string(note)
             input.model = "local"
         }
-        for key in ["width", "height", "contentType", "tone", "length", "audience", "goal", "topic", "count", "kind", "parentAssetId"] {
+        for key in ["width", "height", "contentType", "tone", "length", "audience", "goal", "topic", "count", "kind"] {
             if let value = job.parameters?[key] { parameters[key] = value }
-        }
-        if let templateId = job.templateId {
-            parameters["templateId"] = .string(templateId)
-            if let variables = job.parameters?["variables"] { parameters["templateVariables"] = variables }
         }
         input.parameters = parameters
         return input
+    }
+
+    /// The new asset's lineage: the asset a regenerate started from, the template and its variables.
+    static func lineage(_ job: GenerationJob) -> AssetLineage {
+        var lineage = AssetLineage(source: .generated, templateId: job.templateId)
+        if case .string(let parent)? = job.parameters?["parentAssetId"], Validation.isValidId(parent) { lineage.parentAssetId = parent }
+        if job.templateId != nil, case .object(let variables)? = job.parameters?["variables"] { lineage.templateVariables = variables }
+        return lineage
     }
 
     /// Providers that bill per call; a user past their monthly budget gets none of them.
