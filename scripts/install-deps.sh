@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Creative Engine builds against (libcurl, libinotifytools, libvips)
-# and the Python package the schema tests use. Safe to run again: it skips what is present.
+# and the Python packages the tests use. Safe to run again: it skips what is present.
 set -euo pipefail
 packages=(pkg-config libcurl4-openssl-dev libinotifytools0-dev libvips-dev libsqlite3-dev libcrypt-dev libssl-dev libexif-dev libwebp-dev inotify-tools rsync bindfs)
 missing=()
@@ -14,6 +14,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-if ! python3 -c 'import jsonschema' 2>/dev/null; then
-  python3 -m pip install -q jsonschema
+# jsonschema checks sidecars against the schemas; Pillow and sd-parsers write and read the
+# provenance test images (scripts/provenance-fixtures.py).
+if ! python3 -c 'import jsonschema, PIL, sd_parsers' 2>/dev/null; then
+  python3 -m pip install -q jsonschema pillow sd-parsers
 fi

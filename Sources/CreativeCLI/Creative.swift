@@ -26,7 +26,8 @@ struct Creative: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, WatchCommand.self, ServeCommand.self, TokenCommand.self, GenerateCommand.self, RegenerateCommand.self, ImagesCommand.self,
-            ContentCommand.self, AssetCommand.self, TemplateCommand.self, JobCommand.self, SearchCommand.self, IndexCommand.self, BenchCommand.self,
+            ContentCommand.self, AssetCommand.self, ImportCommand.self, ExportCommand.self, TemplateCommand.self, JobCommand.self, SearchCommand.self,
+            IndexCommand.self, BenchCommand.self,
         ]
     )
 

@@ -25,13 +25,16 @@ public struct AssetCatalog: Sendable {
     ) throws(CreativeError) -> SaveAssetResult {
         let userId = try Validation.userId(userId)
         let (data, fileName) = try loadMedia(try input.media())
-        return try save(userId: userId, input: input, data: data, fileName: fileName, id: fixedId, lineage: lineage, hash: ContentHash.of(data))
+        let prepared = try prepare(userId: userId, input: input, data: data, fileName: fileName, id: fixedId, lineage: lineage, hash: ContentHash.of(data))
+        try store.create(prepared.asset, in: "assets/\(Self.month(prepared.asset.createdAt))", files: prepared.files)
+        return SaveAssetResult(assetId: prepared.asset.id)
     }
 
-    /// saveAsset once the bytes are in memory and hashed (import hashes first to find duplicates).
-    func save(
+    /// The asset and its files (media, thumbnail), measured and validated, not yet written
+    /// (import hashes first, to find duplicates, and commits in batches).
+    func prepare(
         userId: String, input: AssetInput, data: Data, fileName: String?, id fixedId: String?, lineage: AssetLineage, hash: String
-    ) throws(CreativeError) -> SaveAssetResult {
+    ) throws(CreativeError) -> (asset: CreativeAsset, files: [EntityFile]) {
         let info = MediaProbe.inspect(data, fileName: fileName)
         guard let type = input.type ?? info.type else {
             throw .invalid("type", "Could not tell what kind of media this is; set type to image, video, audio or text.")
@@ -73,8 +76,7 @@ public struct AssetCatalog: Sendable {
             files.append(EntityFile(name: "thumbnail.webp", data: thumbnail))
             asset.thumbnailUrl = "thumbnail.webp"
         }
-        try store.create(asset, in: "assets/\(Self.month(now))", files: files)
-        return SaveAssetResult(assetId: id)
+        return (asset, files)
     }
 
     /// The asset, if the user owns it or it is public; nil otherwise.

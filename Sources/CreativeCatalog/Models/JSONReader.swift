@@ -26,6 +26,16 @@ struct JSONReader {
         }
     }
 
+    /// The document's value, whatever its type, or nil.
+    static func value(_ data: Data) -> JSONValue? {
+        data.withUnsafeBytes { raw in
+            var reader = JSONReader(raw)
+            guard let value = reader.value(depth: 0) else { return nil }
+            reader.skipSpace()
+            return reader.at == raw.count ? value : nil
+        }
+    }
+
     /// Reads the top-level object field by field: `field` gets each key with the reader at its
     /// value, and must read or skip that value (returning false to give up; it also judges
     /// repeated keys). No dictionary is built. False for invalid JSON or when `field` gave up.

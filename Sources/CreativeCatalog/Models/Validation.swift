@@ -38,6 +38,19 @@ public enum Validation {
         return userId
     }
 
+    /// A collection: a folder path under assets/ (`spring/shoot-2`), each part a plain folder name
+    /// (no `.` start, no `..`, no control characters), at most 8 levels and 255 bytes.
+    public static func collection(_ value: String) throws(CreativeError) -> String {
+        let parts = value.split(separator: "/", omittingEmptySubsequences: true)
+        guard !parts.isEmpty, parts.count <= 8, value.utf8.count <= 255,
+            parts.allSatisfy({ !$0.hasPrefix(".") && !$0.unicodeScalars.contains { $0.value < 0x20 || $0 == "\\" } })
+        else {
+            throw .invalid(
+                "collection", "collection must be a folder path under assets/ such as spring-campaign (no parts starting with a dot, at most 8 levels).")
+        }
+        return parts.joined(separator: "/")
+    }
+
     /// Trims and bounds a required text field.
     public static func required(_ value: String, field: String, max: Int) throws(CreativeError) -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -9,6 +9,9 @@ import Glibc
 public struct EntityFile: Sendable {
     public var name: String
     public var data: Data
+    /// When set, the file is placed as a hard link to this one (`creative import --link`) and
+    /// `data` is not written.
+    var hardLink: (dir: Descriptor, name: String)?
 
     public init(name: String, data: Data) {
         self.name = name
@@ -97,6 +100,16 @@ extension LibraryStore {
         let sidecar = try encode(entity)
         do throws(CreativeError) {
             for file in files + [EntityFile(name: T.kind.sidecarName, data: sidecar)] {
+                if let link = file.hardLink {
+                    guard linkat(link.dir.fd, link.name, dir.fd, file.name, 0) == 0 else {
+                        if errno == EXDEV {
+                            throw CreativeError(
+                                .storage, "\(link.name) is on another filesystem than the library, so it cannot be hard-linked; copy it instead.")
+                        }
+                        throw POSIX.failure("hard-link", link.name)
+                    }
+                    continue
+                }
                 let fd = openat(dir.fd, file.name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
                 guard fd >= 0 else { throw POSIX.failure("create", "\(parent)/\(name)/\(file.name)") }
                 try POSIX.writeAll(Descriptor(fd), file.data, name: file.name, sync: sync)

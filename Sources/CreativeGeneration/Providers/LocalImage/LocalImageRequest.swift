@@ -56,49 +56,10 @@ extension LocalImage {
     /// `"<prompt>\nNegative prompt: <neg>\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 512x512, Model: local"`.
     /// The "Negative prompt:" line is left out when there is none (or it is empty), as A1111 does.
     public static func parametersText(_ request: LocalImageRequest) -> String {
-        var text = request.prompt
-        if let negative = request.negativePrompt, !negative.isEmpty {
-            text += "\nNegative prompt: \(negative)"
-        }
-        let params = [
-            "Steps: \(request.steps)",
-            "Sampler: \(quote(request.sampler))",
-            "CFG scale: \(formatNumber(request.guidance))",
-            "Seed: \(request.seed)",
-            "Size: \(request.width)x\(request.height)",
-            "Model: \(quote(request.model))",
-        ]
-        return text + "\n" + params.joined(separator: ", ")
-    }
-
-    /// A1111 prints the CFG scale as Python prints the number: "7" for a whole slider value, "7.5" otherwise.
-    static func formatNumber(_ value: Double) -> String {
-        if value.isFinite, value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
-        return String(value)
-    }
-
-    /// A1111's `quote`: values containing ",", ":" or a newline are JSON-quoted so its parser
-    /// can split the "k: v, k: v" line back apart.
-    static func quote(_ value: String) -> String {
-        guard value.unicodeScalars.contains(where: { $0 == "," || $0 == ":" || $0 == "\n" }) else { return value }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        A1111Parameters.format(
+            prompt: request.prompt, negativePrompt: request.negativePrompt,
+            settings: A1111Parameters.settings(
+                steps: request.steps, sampler: request.sampler, guidance: request.guidance, seed: request.seed,
+                width: request.width, height: request.height, model: request.model))
     }
 }
