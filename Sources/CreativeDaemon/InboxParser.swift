@@ -15,7 +15,10 @@ enum InboxParser {
     static func parse(name: String, data: Data?) throws(CreativeError) -> GenerationRequest {
         let ext = (name as NSString).pathExtension.lowercased()
         guard extensions.contains(ext) else {
-            throw .invalid("file", "Only .txt, .prompt, .md and .json files are read from the inbox; rename \(name) with one of these extensions.")
+            throw .invalid(
+                "file",
+                "Only requests (.txt, .prompt, .md, .json) and media (images, audio, video) are taken from the inbox; rename \(name) with one of these extensions."
+            )
         }
         guard let data else {
             throw CreativeError(.tooLarge, "\(name) is larger than 1 MiB; a request is a short text (put long copy in a .md file under 1 MiB).")

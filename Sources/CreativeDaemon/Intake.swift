@@ -48,7 +48,7 @@ public final class Intake: Sendable {
         var made: [String] = []
         for start in stride(from: 0, to: ready.count, by: Self.batch) {
             let files = Array(ready[start..<min(ready.count, start + Self.batch)])
-            let staged = Mutex<[(ClaimedInboxFile, LibraryStore.StagedEntity)]>([])
+            let staged = Mutex<[(ClaimedInboxFile, [LibraryStore.StagedEntity])]>([])
             let next = Mutex(0)
             DispatchQueue.concurrentPerform(iterations: min(4, files.count)) { _ in
                 while true {
@@ -61,15 +61,22 @@ public final class Intake: Sendable {
                 }
             }
             let batch = staged.withLock { $0 }
-            for ((claimed, _), result) in zip(batch, library.store.createAll(batch.map(\.1))) {
-                switch result {
-                case .success:
-                    library.store.finishIntake(claimed)
-                    logger.info("\(claimed.file.path) → job \(claimed.jobId)")
-                    made.append(claimed.jobId)
-                case .failure(let error):
-                    reject(claimed, error)
+            var results = library.store.createAll(batch.flatMap(\.1))[...]
+            for (claimed, entities) in batch {
+                // A media drop stages its asset and its job: it is taken only when both are in place.
+                let outcome = results.prefix(entities.count)
+                results = results.dropFirst(entities.count)
+                let failure = outcome.lazy.compactMap { result -> CreativeError? in
+                    guard case .failure(let error) = result else { return nil }
+                    return error
+                }.first
+                if let failure {
+                    reject(claimed, failure)
+                    continue
                 }
+                library.store.finishIntake(claimed)
+                logger.info("\(claimed.file.path) → job \(claimed.jobId)")
+                made.append(claimed.jobId)
             }
         }
         return (made, waiting)
@@ -78,9 +85,10 @@ public final class Intake: Sendable {
     /// Files taken and committed together (one flush for all of them).
     static let batch = 256
 
-    /// Takes a file and writes its job's folder under a temp name; a request that cannot become
-    /// a job goes to inbox/failed at once. - Returns: what `createAll` then puts in place.
-    private func take(_ file: InboxFile) -> (ClaimedInboxFile, LibraryStore.StagedEntity)? {
+    /// Takes a file and writes its job's folder under a temp name (a media file: its asset's too);
+    /// a request that cannot become a job goes to inbox/failed at once.
+    /// - Returns: what `createAll` then puts in place.
+    private func take(_ file: InboxFile) -> (ClaimedInboxFile, [LibraryStore.StagedEntity])? {
         let jobId = ULID.make()
         let claimed: ClaimedInboxFile
         do throws(CreativeError) {
@@ -103,11 +111,14 @@ public final class Intake: Sendable {
                 throw CreativeError(
                     .invalidInput, "\(problem); it was moved here as \(file.name), so give it a short UTF-8 name and drop it into inbox/ again.")
             }
+            if AssetCatalog.isInboxMedia(file.name) {
+                return (claimed, try library.assets.stageInboxImport(claimed, userId: user))
+            }
             let request = try InboxParser.parse(name: file.name, data: claimed.data)
             let job = try JobFactory.make(request, userId: user, id: jobId, source: file.path, library: library)
             let ext = (file.name as NSString).pathExtension.lowercased()
             let staged = try library.store.stage(job, in: "jobs", files: [EntityFile(name: "request.\(ext)", data: claimed.data ?? Data())])
-            return (claimed, staged)
+            return (claimed, [staged])
         } catch {
             reject(claimed, error)
             return nil

@@ -151,7 +151,7 @@ struct InboxTests {
             ("big.txt", Data(repeating: 0x61, count: 1024 * 1024 + 10), "larger than 1 MiB"),
             ("binary.txt", Data([0x89, 0x50, 0x4E, 0x47, 0x00, 0x00, 0x01]), "not UTF-8 text"),
             ("empty.txt", Data("  \n".utf8), "is empty"),
-            ("photo.docx", Data("hello".utf8), "Only .txt, .prompt, .md and .json"),
+            ("photo.docx", Data("hello".utf8), "Only requests (.txt, .prompt, .md, .json) and media"),
             ("ideas.json", Data(#"{"kind": "ideas", "topic": "tea", "count": 0}"#.utf8), "count must be between 1 and 100"),
         ]
         for (name, data, _) in cases { try data.write(to: URL(fileURLWithPath: "\(lib.path)/inbox/\(name)")) }

@@ -72,9 +72,15 @@ extension AssetCatalog {
     }
 
     /// Reads, hashes and prepares one file; a duplicate or a refusal is settled here.
+    /// - Parameter fileName: the name to read neighbours and the title by, when the file sits
+    ///   under another (an inbox drop is read under its intake name).
+    /// - Parameter neighbours: read `NAME.txt` and Eagle's metadata.json (not in inbox/, where a
+    ///   `.txt` is a request of its own).
     func prepareImport(
-        _ dir: Descriptor, name: String, path: String, folder: String, userId: String, mode: ImportMode, id: String? = nil
+        _ dir: Descriptor, name: String, path: String, folder: String, userId: String, mode: ImportMode, id: String? = nil,
+        fileName: String? = nil, neighbours: Bool = true
     ) -> (item: ImportItem, result: ImportResult) {
+        let fileName = fileName ?? name
         var item = ImportItem(path: path, status: .imported)
         do throws(CreativeError) {
             guard let data = try POSIX.readFile(dir, name, limit: Validation.maxMediaBytes) else {
@@ -87,11 +93,11 @@ extension AssetCatalog {
                 return (item, .done)
             }
             var metadata = ImportedMetadata.read(EmbeddedBlocks.read(data))
-            metadata.readNeighbours(dir: dir, name: name, folder: folder)
+            if neighbours { metadata.readNeighbours(dir: dir, name: fileName, folder: folder) }
             metadata.fitSchema()
             (item.generator, item.problems) = (metadata.generator, metadata.problems.isEmpty ? nil : metadata.problems)
             let (asset, prepared) = try prepare(
-                userId: userId, input: metadata.assetInput(data, fileName: name), data: data, fileName: name, id: id,
+                userId: userId, input: metadata.assetInput(data, fileName: fileName), data: data, fileName: fileName, id: id,
                 lineage: AssetLineage(source: .imported), hash: hash)
             var files = prepared
             if mode == .link { files[0].hardLink = (dir, name) }
