@@ -346,6 +346,12 @@ struct APITests {
             #expect(await api.call("POST", "/api/creative/image/generate", json: #"{"prompt": "", "width": 96}"#).status == 400)
             let again = await api.call("POST", "/api/creative/image/\(assetId)/regenerate?wait=true", json: #"{"seed": 5}"#)
             #expect(again.status == 200 && again.json["assetId"] as? String != assetId)
+            let children = await api.call("GET", "/api/creative/assets?parentAssetId=\(assetId)")
+            let childIds = (children.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+            #expect(childIds != nil && childIds == (again.json["assetId"] as? String).map { [$0] })
+            #expect(await api.call("GET", "/api/creative/assets?parentAssetId=nope").status == 400)
+            let lineagePatch = await api.call("PATCH", "/api/creative/asset/\(assetId)", json: #"{"parentAssetId": "\#(assetId)"}"#)
+            #expect(lineagePatch.status == 400 && lineagePatch.code == "invalid_input")
             #expect(await api.call("POST", "/api/creative/image/01M88XERMRTVXY3NE28XSPVP6P/regenerate", json: "{}").status == 404)
             let images = await api.call("GET", "/api/creative/images")
             #expect((images.json["items"] as? [Any])?.count == 2)

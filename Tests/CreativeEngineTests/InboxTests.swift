@@ -99,6 +99,31 @@ struct InboxTests {
         #expect(try SchemaContractTests.python(["scripts/validate-sidecars.py", lib.path]).status == 0)
     }
 
+    @Test func imagesDroppedIntoTheInboxAreImportedOnce() async throws {
+        let lib = try TempLibrary()
+        let engine = try Self.watch(lib)
+        defer { Self.stop(engine) }
+        let text = "a lighthouse at dusk\nNegative prompt: fog\nSteps: 12, Sampler: Euler a, CFG scale: 6, Seed: 99, Size: 48x32, Model: sdxl"
+        let png = try PNGText.inserting(keyword: "parameters", text: text, into: Fixtures.png)
+        try png.write(to: lib.url("inbox/shot.png"))
+        #expect(await Self.wait { Self.jobs(lib).contains { $0.status == .succeeded } })
+        let first = try #require(Self.jobs(lib).first)
+        let assetId = try #require(first.resultAssetId)
+        let asset = try #require(try lib.assets.getAsset(assetId, userId: "local"))
+        #expect(asset.id == first.id && asset.source == .imported && asset.prompt == "a lighthouse at dusk" && asset.negativePrompt == "fog")
+        #expect(asset.seed == 99 && asset.steps == 12 && asset.sampler == "Euler a" && asset.model == "sdxl" && asset.width == 48)
+        #expect(first.parameters?["kind"] == .string("import") && first.resultUrl?.hasSuffix("/image.png") == true)
+
+        // The same bytes again, under another name: consumed, and the job names the asset there is.
+        try png.write(to: lib.url("inbox/again.png"))
+        #expect(await Self.wait { Self.jobs(lib).count == 2 && Self.jobs(lib).allSatisfy { $0.status == .succeeded } })
+        let second = try #require(Self.jobs(lib).first { $0.id != first.id })
+        #expect(second.resultAssetId == asset.id && second.parameters?["duplicate"] == .bool(true))
+        #expect(try lib.assets.listAssets(userId: "local").items.count == 1)
+        let left = try FileManager.default.contentsOfDirectory(atPath: lib.path + "/inbox").filter { !$0.hasPrefix(".") && $0 != "failed" }
+        #expect(left.isEmpty && ((try? FileManager.default.contentsOfDirectory(atPath: lib.path + "/inbox/failed")) ?? []).isEmpty)
+    }
+
     @Test func anRsyncStyleDropRunsOnceAndATemplateRequestRenders() async throws {
         let lib = try TempLibrary()
         let engine = try Self.watch(lib)

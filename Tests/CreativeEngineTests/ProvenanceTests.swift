@@ -181,3 +181,128 @@ struct ProvenanceTests {
         }
     }
 }
+
+@Suite("Import: duplicates, modes and hostile files")
+struct ImportModeTests {
+    /// A valid PNG different from `Fixtures.png` (an extra text chunk changes the bytes, not the pixels).
+    static func png(_ marker: String) throws -> Data {
+        try PNGText.inserting(keyword: "Comment", text: marker, into: Fixtures.png)
+    }
+
+    static func write(_ data: Data, _ path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try data.write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func theSameBytesAreImportedOnceAndHostileFilesAreRefused() throws {
+        let lib = try TempLibrary()
+        let src = lib.path + "-src"
+        defer { try? FileManager.default.removeItem(atPath: src) }
+        try Self.write(Fixtures.png, "\(src)/a.png")
+        try Self.write(Fixtures.png, "\(src)/sub/copy.png")
+        try Self.write(try Self.png("b"), "\(src)/b.png")
+        try Self.write(Data("not an image at all".utf8), "\(src)/garbage.png")
+        #expect(symlink("/etc/passwd", "\(src)/link.png") == 0)
+        #expect(mkfifo("\(src)/pipe.png", 0o644) == 0)
+        // Sparse: 513 MiB on paper, nothing on disk.
+        FileManager.default.createFile(atPath: "\(src)/huge.png", contents: nil)
+        let huge = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(src)/huge.png"))
+        try huge.truncate(atOffset: UInt64(Validation.maxMediaBytes) + 1)
+        try huge.close()
+        let deep = (0...ImportOptions.maxFolderDepth).map { "d\($0)" }.joined(separator: "/")
+        try Self.write(try Self.png("deep"), "\(src)/\(deep)/x.png")
+
+        let dry = try lib.assets.importFiles([src], userId: "alice", options: ImportOptions(dryRun: true))
+        #expect(dry.dryRun && dry.imported == 2 && dry.duplicates == 1 && dry.refused == 5, "\(dry.items)")
+        #expect(try lib.assets.listAssets(userId: "alice").items.isEmpty)
+
+        let summary = try lib.assets.importFiles([src], userId: "alice")
+        #expect(summary.imported == 2 && summary.duplicates == 1 && summary.refused == 5)
+        let byName = Dictionary(uniqueKeysWithValues: summary.items.map { (($0.path as NSString).lastPathComponent, $0) })
+        #expect(byName["copy.png"]?.status == .duplicate && byName["copy.png"]?.assetId == byName["a.png"]?.assetId)
+        #expect(byName["link.png"]?.reason?.contains("symbolic link") == true)
+        #expect(byName["pipe.png"]?.reason?.contains("FIFO") == true)
+        #expect(byName["huge.png"]?.reason?.contains("limit") == true)
+        #expect(byName["garbage.png"]?.status == .refused)
+        #expect(byName["d\(ImportOptions.maxFolderDepth)"]?.reason?.contains("folders deep") == true)
+        #expect(try lib.assets.listAssets(userId: "alice").items.count == 2)
+
+        let again = try lib.assets.importFiles([src + "/a.png", src + "/b.png"], userId: "alice")
+        #expect(again.imported == 0 && again.duplicates == 2)
+        // Another user's library view is their own: the same bytes are new to bob.
+        #expect(try lib.assets.importFiles([src + "/a.png"], userId: "bob").imported == 1)
+        #expect(throws: CreativeError.self) { try lib.assets.importFiles([src], userId: "alice", options: ImportOptions(collection: "../etc")) }
+    }
+
+    @Test func moveLinkAndCollectionPlaceTheFilesAsAsked() throws {
+        let lib = try TempLibrary()
+        let src = lib.path + "-src"
+        defer { try? FileManager.default.removeItem(atPath: src) }
+        try Self.write(try Self.png("moved"), "\(src)/moved.png")
+        try Self.write(try Self.png("linked"), "\(src)/linked.png")
+
+        let moved = try lib.assets.importFiles([src + "/moved.png"], userId: "alice", options: ImportOptions(mode: .move, collection: "spring/shoot"))
+        let movedId = try #require(moved.items.first?.assetId)
+        #expect(!FileManager.default.fileExists(atPath: src + "/moved.png"))
+        let movedFolder = try lib.folder(of: movedId)
+        #expect(movedFolder.hasPrefix(lib.path + "/assets/spring/shoot/"))
+        #expect(
+            try lib.assets.listAssets(
+                userId: "alice",
+                filters: {
+                    var f = AssetFilters(); f.collection = "spring"; return f
+                }()
+            ).items.map(\.id) == [movedId])
+
+        let linked = try lib.assets.importFiles([src + "/linked.png"], userId: "alice", options: ImportOptions(mode: .link))
+        let linkedId = try #require(linked.items.first?.assetId)
+        var original = stat(), copy = stat()
+        let media = try lib.folder(of: linkedId) + "/image.png"
+        #expect(stat(src + "/linked.png", &original) == 0 && stat(media, &copy) == 0)
+        #expect(original.st_ino == copy.st_ino && copy.st_nlink == 2)
+    }
+}
+
+@Suite("Lineage")
+struct LineageTests {
+    static func json(_ result: CLI.Result) throws -> [String: Any] {
+        #expect(result.status == 0, "\(result.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    }
+
+    @Test func lineageIsSetByTheEngineQueryableAndNeverPatched() throws {
+        let lib = try TempLibrary()
+        func run(_ arguments: [String]) throws -> [String: Any] { try Self.json(try CLI.run(arguments + ["--json"], library: lib.path)) }
+        let root = try #require(try run(["generate", "image", "a koi pond", "--size", "64x64", "--steps", "2", "--wait"])["assetId"] as? String)
+        let child = try #require(try run(["regenerate", root, "--seed", "5", "--wait"])["assetId"] as? String)
+        let grandchild = try #require(try run(["regenerate", child, "--seed", "6", "--wait"])["assetId"] as? String)
+        let other = try #require(try run(["regenerate", root, "--seed", "7", "--wait"])["assetId"] as? String)
+
+        let made = try #require(try lib.assets.getAsset(child, userId: "alice"))
+        #expect(made.parentAssetId == root && made.source == .generated && made.parameters?["parentAssetId"] == nil)
+        let children = try #require(try run(["asset", "list", "--parent", root])["items"] as? [[String: Any]])
+        #expect(Set(children.compactMap { $0["id"] as? String }) == [child, other])
+
+        let lineage = try run(["asset", "lineage", child])
+        #expect((lineage["ancestors"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [root])
+        let descendants = try #require(lineage["descendants"] as? [[String: Any]])
+        #expect(descendants.count == 1 && descendants.first?["depth"] as? Int == 1)
+        #expect((descendants.first?["asset"] as? [String: Any])?["id"] as? String == grandchild)
+        let text = try CLI.run(["asset", "lineage", grandchild], library: lib.path)
+        #expect(text.status == 0 && text.stdout.split(separator: "\n").count == 3 && text.stdout.contains("▶ \(grandchild)"))
+
+        // Set by the engine: a PATCH naming lineage is refused; one of parameters leaves it alone.
+        let refused = try CLI.run(["asset", "update", child, "--data", #"{"parentAssetId": "\#(other)"}"#], library: lib.path)
+        #expect(refused.status == 1 && refused.stderr.contains("cannot be changed"))
+        #expect(try CLI.run(["asset", "update", child, "--data", #"{"parameters": {"note": "x"}}"#], library: lib.path).status == 0)
+        let after = try #require(try lib.assets.getAsset(child, userId: "alice"))
+        #expect(after.parentAssetId == root && after.parameters == ["note": .string("x")])
+        #expect(
+            try lib.assets.listAssets(
+                userId: "alice",
+                filters: {
+                    var f = AssetFilters(); f.source = .generated; return f
+                }()
+            ).items.count == 4)
+    }
+}

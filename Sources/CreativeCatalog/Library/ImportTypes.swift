@@ -11,6 +11,9 @@ public enum ImportMode: String, Codable, Sendable, CaseIterable {
 }
 
 public struct ImportOptions: Sendable {
+    /// How deep a folder walk goes below a folder named on the command line.
+    public static let maxFolderDepth = 32
+
     public var mode: ImportMode = .copy
     /// A folder under assets/ to put the assets in (default: the month folder).
     public var collection: String?

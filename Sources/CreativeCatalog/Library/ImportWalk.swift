@@ -16,7 +16,7 @@ struct ImportWalk {
         var folder: String
     }
 
-    static let maxDepth = 32
+    static let maxDepth = ImportOptions.maxFolderDepth
     /// Extensions a folder walk takes; a file named on the command line is taken whatever it is.
     static let mediaExtensions: Set<String> = [
         "png", "jpg", "jpeg", "webp", "gif", "tif", "tiff", "heic", "heif", "avif", "jxl",
