@@ -48,6 +48,10 @@ struct SeedWithProvidersTests {
         #expect(asset.templateId == templateId && asset.source == .generated && asset.parameters?["templateId"] == nil)
         let sent = try #require(server.requests.last?.json)
         #expect(sent["prompt"] as? String == "A hero image of a kettle")
+        // The provider's PNG now says how it was made, as the built-in provider's do.
+        let media = try Data(contentsOf: URL(fileURLWithPath: try lib.folder(of: madeId) + "/" + asset.url))
+        let text = try #require(String(data: media, encoding: .isoLatin1))
+        #expect(text.contains("parameters\u{0}A hero image of a kettle") && text.contains("<creative:provider>openai</creative:provider>"))
 
         let again = try await images.regenerateImage(madeId, userId: "alice", wait: true)
         let againId = try #require(again.assetId)

@@ -32,10 +32,12 @@ public struct AssetCatalog: Sendable {
 
     /// The asset and its files (media, thumbnail), measured and validated, not yet written
     /// (import hashes first, to find duplicates, and commits in batches).
+    /// - Parameter info: the bytes' MediaInfo when the caller has it already.
     func prepare(
-        userId: String, input: AssetInput, data: Data, fileName: String?, id fixedId: String?, lineage: AssetLineage, hash: String
+        userId: String, input: AssetInput, data: Data, fileName: String?, id fixedId: String?, lineage: AssetLineage, hash: String,
+        info known: MediaInfo? = nil
     ) throws(CreativeError) -> (asset: CreativeAsset, files: [EntityFile]) {
-        let info = MediaProbe.inspect(data, fileName: fileName)
+        let info = known ?? MediaProbe.inspect(data, fileName: fileName)
         guard let type = input.type ?? info.type else {
             throw .invalid("type", "Could not tell what kind of media this is; set type to image, video, audio or text.")
         }

@@ -14,6 +14,8 @@ struct ImportWalk {
         var path: String
         /// The containing folder's name (Eagle keeps items in `<ID>.info`).
         var folder: String
+        /// Bytes, from the walk's stat (batches are capped by it).
+        var size: Int
     }
 
     static let maxDepth = ImportOptions.maxFolderDepth
@@ -47,7 +49,9 @@ struct ImportWalk {
         let url = URL(fileURLWithPath: absolute)
         let fd = open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return refuse(path, "The folder holding \(path) cannot be opened.") }
-        sources.append(Source(dir: Descriptor(fd), name: url.lastPathComponent, path: path, folder: url.deletingLastPathComponent().lastPathComponent))
+        sources.append(
+            Source(
+                dir: Descriptor(fd), name: url.lastPathComponent, path: path, folder: url.deletingLastPathComponent().lastPathComponent, size: Int(st.st_size)))
     }
 
     private mutating func walk(_ dir: Descriptor, path: String, depth: Int) {
@@ -71,7 +75,7 @@ struct ImportWalk {
             } else if Self.mediaExtensions.contains((entry.name as NSString).pathExtension.lowercased()),
                 !ImportedMetadata.isEagleThumbnail(entry.name, folder: folder)
             {
-                sources.append(Source(dir: dir, name: entry.name, path: child, folder: folder))
+                sources.append(Source(dir: dir, name: entry.name, path: child, folder: folder, size: POSIX.info(dir, entry.name)?.size ?? 0))
             }
         }
     }

@@ -12,12 +12,19 @@ extension AssetCatalog {
     /// - Throws: what makes the file unimportable (the intake then moves it to inbox/failed/).
     public func stageInboxImport(_ claimed: ClaimedInboxFile, userId: String) throws(CreativeError) -> [LibraryStore.StagedEntity] {
         guard let dir = try POSIX.openPath(store.rootDir, claimed.folder) else { throw POSIX.failure("open", claimed.folder) }
-        let (item, result) = prepareImport(
-            dir, name: claimed.intakeName, path: claimed.file.path, folder: "inbox", userId: userId, mode: .copy, id: claimed.jobId,
-            fileName: claimed.file.name, neighbours: false)
+        let (data, hash) = try loadImport(dir, name: claimed.intakeName, path: claimed.file.path).get()
         let now = Timestamp.now()
         var staged: [LibraryStore.StagedEntity] = []
         var job: GenerationJob
+        var item = ImportItem(path: claimed.file.path, status: .duplicate, assetId: try index.assetId(withHash: hash, userId: userId))
+        let result: ImportResult
+        if item.assetId == nil {
+            (item, result) = prepareImport(
+                data, hash: hash, dir: dir, name: claimed.intakeName, path: claimed.file.path, folder: "inbox", userId: userId, mode: .copy,
+                id: claimed.jobId, fileName: claimed.file.name, neighbours: false)
+        } else {
+            result = .refused
+        }
         switch result {
         case .ready(let asset, let files):
             let folder = "assets/\(Self.month(asset.createdAt))"
@@ -26,12 +33,12 @@ extension AssetCatalog {
             let path = "\(folder)/\(FolderName.make(title: asset.folderTitle, id: asset.id))"
             (job.resultAssetId, job.resultUrl, job.thumbnailUrl) = (asset.id, "\(path)/\(asset.url)", asset.thumbnailUrl.map { "\(path)/\($0)" })
             (job.negativePrompt, job.model, job.provider) = (asset.negativePrompt, asset.model, asset.provider)
-        case .done where item.status == .duplicate:
+        case .refused where item.status == .duplicate:
             guard let existing = item.assetId, let (asset, location) = try find(existing, userId: userId) else { throw .notFound("asset", item.assetId ?? "") }
             job = GenerationJob(id: claimed.jobId, userId: userId, type: asset.type, prompt: asset.prompt ?? claimed.file.name, createdAt: now)
             (job.resultAssetId, job.resultUrl) = (asset.id, "\(location.path)/\(asset.url)")
             job.thumbnailUrl = asset.thumbnailUrl.map { "\(location.path)/\($0)" }
-        case .done:
+        case .refused:
             throw CreativeError(.unsupportedMedia, item.reason ?? "\(claimed.file.name) could not be imported.")
         }
         job.prompt = String(job.prompt.prefix(Validation.maxPrompt))

@@ -15,13 +15,22 @@ public struct MediaInfo: Sendable, Equatable {
 
 /// Image probing and thumbnails through libvips.
 public enum MediaProbe {
-    private static let initialized: Bool = vips_init("creative") == 0
+    private static let initialized: Bool = {
+        guard vips_init("creative") == 0 else { return false }
+        // Every buffer we hand libvips is new: its operation cache only costs hashing (and memory).
+        vips_cache_set_max(0)
+        return true
+    }()
 
     /// Inspects media bytes. Images are recognised by libvips from their content; other media
     /// by the extension of `fileName`.
-    public static func inspect(_ data: Data, fileName: String?) -> MediaInfo {
+    /// - Parameter header: sees the image as libvips loaded its header (import reads metadata
+    ///   from it), when the bytes are an image.
+    public static func inspect(
+        _ data: Data, fileName: String?, header: (UnsafeMutablePointer<VipsImage>) -> Void = { _ in }
+    ) -> MediaInfo {
         let ext = fileName.map { URL(fileURLWithPath: $0).pathExtension.lowercased() } ?? ""
-        if let image = imageInfo(data) {
+        if let image = imageInfo(data, header: header) {
             return MediaInfo(
                 type: .image, format: image.format, width: image.width, height: image.height,
                 fileSize: data.count, fileExtension: image.format == "jpeg" ? "jpg" : image.format)
@@ -41,7 +50,7 @@ public enum MediaProbe {
         }
     }
 
-    private static func imageInfo(_ data: Data) -> (format: String, width: Int, height: Int)? {
+    private static func imageInfo(_ data: Data, header: (UnsafeMutablePointer<VipsImage>) -> Void) -> (format: String, width: Int, height: Int)? {
         guard initialized, !data.isEmpty else { return nil }
         return data.withUnsafeBytes { raw -> (String, Int, Int)? in
             guard let base = raw.baseAddress, let loader = vips_foreign_find_load_buffer(base, raw.count) else {
@@ -54,6 +63,7 @@ public enum MediaProbe {
                 return nil
             }
             defer { cv_unref(image) }
+            header(image)
             let formats = ["png", "jpeg", "webp", "gif", "svg", "tiff", "heif", "jp2k", "jxl", "pdf"]
             let format = formats.first { name.contains($0) } ?? "image"
             return (format, Int(vips_image_get_width(image)), Int(vips_image_get_height(image)))

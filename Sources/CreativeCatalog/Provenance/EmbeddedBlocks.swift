@@ -15,27 +15,18 @@ struct EmbeddedBlocks: Sendable {
     var problems: [String] = []
 
     static let maxBlock = 1 << 20
-    private static let vipsReady: Bool = vips_init("creative") == 0
 
     func text(_ key: String) -> String? { texts.first { $0.key == key }?.value }
 
-    /// Nothing when the bytes are not an image libvips reads.
-    static func read(_ data: Data) -> EmbeddedBlocks {
+    /// The blocks of an image libvips loaded (its header is enough).
+    static func read(_ image: UnsafeMutablePointer<VipsImage>) -> EmbeddedBlocks {
         var blocks = EmbeddedBlocks()
-        guard vipsReady, !data.isEmpty else { return blocks }
-        data.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress, let image = cv_image_new_from_buffer(base, raw.count) else {
-                vips_error_clear()
-                return
-            }
-            defer { cv_unref(image) }
-            guard let fields = vips_image_get_fields(image) else { return }
-            defer { g_strfreev(fields) }
-            var at = 0
-            while let field = fields[at] {
-                at += 1
-                blocks.take(String(cString: field), from: image)
-            }
+        guard let fields = vips_image_get_fields(image) else { return blocks }
+        defer { g_strfreev(fields) }
+        var at = 0
+        while let field = fields[at] {
+            at += 1
+            blocks.take(String(cString: field), from: image)
         }
         return blocks
     }

@@ -7,29 +7,64 @@ import Foundation
 /// (`UNICODE` + UTF-16BE) in JPEG and WebP; plus an XMP packet with title, description and tags.
 /// The pixels are never decoded or re-encoded: chunks and segments are replaced in place.
 public enum ProvenanceWriter {
-    /// The A1111 parameters text of an asset; nil when it has no prompt.
-    public static func parametersText(_ asset: CreativeAsset) -> String? {
-        guard let prompt = asset.prompt else { return nil }
-        let settings = A1111Parameters.settings(
-            steps: asset.steps, sampler: asset.sampler, guidance: asset.guidance, seed: asset.seed,
-            width: asset.width, height: asset.height, model: asset.model)
-        return A1111Parameters.format(prompt: prompt, negativePrompt: asset.negativePrompt, settings: settings)
-    }
+    /// What is written: the seed's generation fields, and title, description and tags.
+    public struct Provenance: Sendable {
+        var prompt, negativePrompt, model, sampler, title, description, provider: String?
+        var seed, steps, width, height: Int?
+        var guidance: Double?
+        var tags: [String] = []
 
-    static func xmp(_ asset: CreativeAsset) -> String {
-        XMPPacket.make(title: asset.title, description: asset.description, keywords: asset.tags, provider: asset.provider, model: asset.model)
+        public init(_ a: CreativeAsset) {
+            (prompt, negativePrompt, model, sampler, title, description, provider) = (
+                a.prompt, a.negativePrompt, a.model, a.sampler, a.title, a.description, a.provider
+            )
+            (seed, steps, width, height, guidance, tags) = (a.seed, a.steps, a.width, a.height, a.guidance, a.tags)
+        }
+
+        public init(_ i: AssetInput, width: Int?, height: Int?) {
+            (prompt, negativePrompt, model, sampler, title, description, provider) = (
+                i.prompt, i.negativePrompt, i.model, i.sampler, i.title, i.description, i.provider
+            )
+            (seed, steps, guidance, tags) = (i.seed, i.steps, i.guidance, i.tags ?? [])
+            (self.width, self.height) = (width, height)
+        }
+
+        /// A1111's parameters text; nil without a prompt.
+        var parametersText: String? {
+            guard let prompt else { return nil }
+            let settings = A1111Parameters.settings(
+                steps: steps, sampler: sampler, guidance: guidance, seed: seed, width: width, height: height, model: model)
+            return A1111Parameters.format(prompt: prompt, negativePrompt: negativePrompt, settings: settings)
+        }
+
+        var xmp: String { XMPPacket.make(title: title, description: description, keywords: tags, provider: provider, model: model) }
     }
 
     /// The media with the asset's provenance in it; nil for formats other than PNG, JPEG and WebP.
     /// - Throws: `unsupported_media` when the file's structure is broken.
     public static func embed(_ asset: CreativeAsset, in media: Data) throws(CreativeError) -> Data? {
-        let parameters = parametersText(asset)
-        switch asset.format {
-        case "png": return try png(media, parameters: parameters, xmp: xmp(asset))
-        case "jpeg": return try jpeg(media, userComment: parameters, xmp: xmp(asset))
-        case "webp": return try webp(media, userComment: parameters, xmp: xmp(asset))
-        default: return nil
+        try embed(Provenance(asset), format: asset.format, in: media)
+    }
+
+    public static func embed(_ p: Provenance, format: String?, in media: Data) throws(CreativeError) -> Data? {
+        switch format {
+        case "png": try png(media, parameters: p.parametersText, xmp: p.xmp)
+        case "jpeg": try jpeg(media, userComment: p.parametersText, xmp: p.xmp)
+        case "webp": try webp(media, userComment: p.parametersText, xmp: p.xmp)
+        default: nil
         }
+    }
+
+    /// A provider's image with the provenance the built-in provider writes, so the file says how
+    /// it was made wherever it is copied; as it came when it already carries generation
+    /// parameters (an SD web UI's own) or has no place for them. Blocking (a header read).
+    public static func stamped(_ input: AssetInput, media: Data) -> Data {
+        var blocks = EmbeddedBlocks()
+        let info = MediaProbe.inspect(media, fileName: nil) { image in blocks = EmbeddedBlocks.read(image) }
+        guard blocks.text("parameters") == nil, blocks.userComment == nil,
+            let stamped = try? embed(Provenance(input, width: info.width, height: info.height), format: info.format, in: media)
+        else { return media }
+        return stamped
     }
 
     static func png(_ media: Data, parameters: String?, xmp: String) throws(CreativeError) -> Data {

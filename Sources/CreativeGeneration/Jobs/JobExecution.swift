@@ -191,7 +191,11 @@ extension JobRunner {
             hold.lose()
             throw CreativeError(.cancelled, "The job's claim was taken over.")
         }
+        let stamp = job.type == .image && executor.provider != "local"
         return try await BlockingPool.media.run { () throws(CreativeError) in
+            var input = input
+            // The built-in provider writes its parameters chunk itself; other providers' images get it here.
+            if stamp { input.data = ProvenanceWriter.stamped(input, media: output.data).base64EncodedString() }
             do throws(CreativeError) {
                 _ = try library.assets.saveAsset(userId: job.userId, asset: input, id: job.id, lineage: Self.lineage(job))
             } catch  where error.code == .conflict {
