@@ -35,6 +35,11 @@ extension AssetCatalog {
             let loaded = Self.parallelMap(batch) { source in loadImport(source.dir, name: source.name, path: source.path) }
             var items = batch.map { ImportItem(path: $0.path, status: .imported) }
             var pending: [(n: Int, data: Data, hash: String, id: String)] = []
+            let hashes = loaded.compactMap { result -> String? in
+                guard case .success(let (_, hash)) = result else { return nil }
+                return hash
+            }
+            let existing = try self.index.assetIds(withHashes: hashes, userId: userId)
             for (n, result) in loaded.enumerated() {
                 switch result {
                 case .failure(let error):
@@ -42,8 +47,8 @@ extension AssetCatalog {
                 case .success(let (data, hash)):
                     if let earlier = inThisRun[hash] {
                         (items[n].status, items[n].assetId) = (.duplicate, earlier.nilIfEmpty)
-                    } else if let existing = try self.index.assetId(withHash: hash, userId: userId) {
-                        (items[n].status, items[n].assetId) = (.duplicate, existing)
+                    } else if let there = existing[hash] {
+                        (items[n].status, items[n].assetId) = (.duplicate, there)
                     } else {
                         let id = ULID.make()
                         inThisRun[hash] = options.dryRun ? "" : id
