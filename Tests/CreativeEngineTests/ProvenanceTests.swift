@@ -232,6 +232,9 @@ struct ImportModeTests {
         // Another user's library view is their own: the same bytes are new to bob.
         #expect(try lib.assets.importFiles([src + "/a.png"], userId: "bob").imported == 1)
         #expect(throws: CreativeError.self) { try lib.assets.importFiles([src], userId: "alice", options: ImportOptions(collection: "../etc")) }
+        // A walk that reaches the library does not import it into itself (its thumbnails would be new images).
+        let itself = try lib.assets.importFiles([lib.path], userId: "alice")
+        #expect(itself.imported == 0 && itself.items.count == 1 && itself.items.first?.reason?.contains("the library itself") == true)
     }
 
     @Test func moveLinkAndCollectionPlaceTheFilesAsAsked() throws {

@@ -1,11 +1,13 @@
 import GRDB
 
+/// Lookups by content hash and by parent. INDEXED BY: without statistics SQLite prefers the
+/// (kind, userId, createdAt) index for its ORDER BY and walks every asset of the user.
 extension LibraryIndex {
     /// The id of one of the user's assets whose media has this content hash, if any.
     public func assetId(withHash hash: String, userId: String) throws(CreativeError) -> String? {
         try read { db in
             try String.fetchOne(
-                db, sql: "SELECT id FROM item WHERE hash = ? AND userId = ? AND kind = 'asset' ORDER BY createdAt, id LIMIT 1",
+                db, sql: "SELECT id FROM item INDEXED BY item_hash WHERE hash = ? AND userId = ? AND kind = 'asset' ORDER BY createdAt, id LIMIT 1",
                 arguments: [hash, userId])
         }
     }
@@ -19,7 +21,9 @@ extension LibraryIndex {
             for chunk in stride(from: 0, to: hashes.count, by: 500).map({ Array(hashes[$0..<min(hashes.count, $0 + 500)]) }) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 let rows = try Row.fetchAll(
-                    db, sql: "SELECT hash, id FROM item WHERE hash IN (\(marks)) AND userId = ? AND kind = 'asset' ORDER BY createdAt DESC, id DESC",
+                    db,
+                    sql:
+                        "SELECT hash, id FROM item INDEXED BY item_hash WHERE hash IN (\(marks)) AND userId = ? AND kind = 'asset' ORDER BY createdAt DESC, id DESC",
                     arguments: StatementArguments(chunk + [userId]))
                 for row in rows { found[row["hash"]] = row["id"] }
             }
@@ -31,7 +35,7 @@ extension LibraryIndex {
     public func childIds(of assetId: String, userId: String) throws(CreativeError) -> [String] {
         try read { db in
             try String.fetchAll(
-                db, sql: "SELECT id FROM item WHERE parent = ? AND userId = ? AND kind = 'asset' ORDER BY createdAt, id",
+                db, sql: "SELECT id FROM item INDEXED BY item_parent WHERE parent = ? AND userId = ? AND kind = 'asset' ORDER BY createdAt, id",
                 arguments: [assetId, userId])
         }
     }

@@ -25,7 +25,7 @@ extension AssetCatalog {
     ) throws(CreativeError) -> ImportSummary {
         let userId = try Validation.userId(userId)
         let collection = try options.collection.map { (c) throws(CreativeError) in try Validation.collection(c) }
-        let walk = ImportWalk(paths: paths)
+        let walk = ImportWalk(paths: paths, library: store.root)
         var summary = ImportSummary(dryRun: options.dryRun)
         walk.refused.forEach { summary.add($0) }
         // Content hash → the asset that has it in this run ("" in a dry run, which makes none).

@@ -27,9 +27,19 @@ struct ImportWalk {
 
     var sources: [Source] = []
     var refused: [ImportItem] = []
+    /// The library's own folder (device, inode): a walk never imports the library into itself.
+    private let library: (UInt64, UInt64)?
 
-    init(paths: [String]) {
+    init(paths: [String], library root: String) {
+        var st = stat()
+        library = stat(root, &st) == 0 ? (UInt64(st.st_dev), UInt64(st.st_ino)) : nil
         for path in paths { add(path) }
+    }
+
+    private func isLibrary(_ dir: Descriptor) -> Bool {
+        var st = stat()
+        guard let library, fstat(dir.fd, &st) == 0 else { return false }
+        return (UInt64(st.st_dev), UInt64(st.st_ino)) == library
     }
 
     private mutating func add(_ path: String) {
@@ -55,6 +65,9 @@ struct ImportWalk {
     }
 
     private mutating func walk(_ dir: Descriptor, path: String, depth: Int) {
+        guard !isLibrary(dir) else {
+            return refuse(path, "\(path) is the library itself; its assets are there already.")
+        }
         let folder = (path as NSString).lastPathComponent
         for entry in POSIX.entries(dir).sorted(by: { $0.name < $1.name }) where !entry.name.hasPrefix(".") {
             let child = "\(path)/\(entry.name)"
