@@ -18,6 +18,13 @@ static inline int cv_webpsave_buffer(VipsImage *in, void **buf, size_t *len, int
 }
 
 static inline void cv_unref(VipsImage *image) { g_object_unref(image); }
+
+/// A string field of the image, or NULL when it has none (no error left behind).
+static inline const char *vips_image_get_string_safe(VipsImage *image, const char *name) {
+    const char *out = NULL;
+    if (vips_image_get_typeof(image, name) == 0 || vips_image_get_string(image, name, &out) != 0) return NULL;
+    return out;
+}
 static inline void cv_free(void *p) { g_free(p); }
 
 /// PNG encoding at a zlib compression level (0...9).

@@ -70,6 +70,18 @@ public enum MediaProbe {
         }
     }
 
+    /// Whether a loaded image can be its own thumbnail (see `thumbnail`); unrefs it when not.
+    private static func fitsAsIs(_ image: UnsafeMutablePointer<VipsImage>, size: Int) -> Bool {
+        let loader = vips_image_get_string_safe(image, "vips-loader").map { String(cString: $0) } ?? ""
+        let interpretation = vips_image_get_interpretation(image)
+        let fits =
+            loader.hasPrefix("png") && vips_image_get_format(image) == VIPS_FORMAT_UCHAR
+            && (interpretation == VIPS_INTERPRETATION_sRGB || interpretation == VIPS_INTERPRETATION_B_W)
+            && vips_image_get_width(image) <= size && vips_image_get_height(image) <= size
+        if !fits { cv_unref(image) }
+        return fits
+    }
+
     /// A WebP thumbnail that fits inside `size` × `size` (never enlarged); nil when the bytes are
     /// not an image libvips can read.
     public static func thumbnail(_ data: Data, size: Int = 512) -> Data? {
@@ -79,10 +91,19 @@ public enum MediaProbe {
         return copy.withUnsafeMutableBytes { raw -> Data? in
             guard let base = raw.baseAddress else { return nil }
             var thumb: UnsafeMutablePointer<VipsImage>?
-            guard cv_thumbnail_buffer(base, raw.count, &thumb, Int32(size), Int32(size)) == 0, let thumb else {
+            // An 8-bit sRGB or grey PNG that already fits needs no shrinking, colour conversion or
+            // rotation (PNG has no EXIF orientation): it is encoded as it is, without the thumbnail
+            // operation's pipeline — for small images that pipeline was most of an import.
+            if let image = cv_image_new_from_buffer(base, raw.count), Self.fitsAsIs(image, size: size) {
+                thumb = image
+            } else {
                 vips_error_clear()
-                return nil
+                guard cv_thumbnail_buffer(base, raw.count, &thumb, Int32(size), Int32(size)) == 0 else {
+                    vips_error_clear()
+                    return nil
+                }
             }
+            guard let thumb else { return nil }
             defer { cv_unref(thumb) }
             var out: UnsafeMutableRawPointer?
             var length = 0
