@@ -69,7 +69,8 @@ extension BenchCommand {
                 guard summary.imported == count, summary.refused == 0 else {
                     throw CreativeError(.storage, "The import took \(summary.imported) of \(count) files (\(summary.refused) refused).")
                 }
-                (cps, imports, peaks, overCp) = (cps + [cp.seconds], imports + [imported.seconds], peaks + [imported.peakRSSMiB], overCp + [imported.seconds / cp.seconds])
+                (cps, imports) = (cps + [cp.seconds], imports + [imported.seconds])
+                (peaks, overCp) = (peaks + [imported.peakRSSMiB], overCp + [imported.seconds / cp.seconds])
                 if let layout { (layouts, overLayout) = (layouts + [layout.seconds], overLayout + [imported.seconds / layout.seconds]) }
             }
             let (cp, imported) = (Measure.median(cps), Measure.median(imports))
