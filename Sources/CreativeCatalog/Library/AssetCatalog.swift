@@ -14,7 +14,8 @@ public struct AssetCatalog: Sendable {
     }
 
     /// Saves media plus metadata as a new asset folder `assets/<yyyy-mm>/<slug>--<id>/`.
-    /// fileSize, width, height and format are measured from the bytes; images get a WebP thumbnail.
+    /// fileSize, width, height and format are measured from the bytes, and the duration of audio
+    /// and video (ffprobe); images get a WebP thumbnail, videos a poster frame, audio its waveform.
     /// - Throws: `invalid_input` for bad fields, `unsupported_media` when the media does not match
     ///   its type, `too_large` over 512 MiB.
     /// - Parameter id: the new asset's id; a job passes its own id so that a rerun after a crash
@@ -74,7 +75,15 @@ public struct AssetCatalog: Sendable {
         asset.contentHash = hash
 
         var files = [EntityFile(name: mediaName, data: data)]
-        if type == .image, let thumbnail = MediaProbe.thumbnail(data) {
+        var thumbnail: Data?
+        if type == .image {
+            thumbnail = MediaProbe.thumbnail(data)
+        } else if type == .audio || type == .video, let measured = MediaProbe.audioVideo(data, fileExtension: info.fileExtension) {
+            // Measured wins over what a request says, as for images.
+            asset.duration = measured.duration ?? asset.duration
+            (asset.width, asset.height, thumbnail) = (measured.width, measured.height, measured.thumbnail)
+        }
+        if let thumbnail {
             files.append(EntityFile(name: "thumbnail.webp", data: thumbnail))
             asset.thumbnailUrl = "thumbnail.webp"
         }
