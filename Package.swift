@@ -29,6 +29,7 @@ let package = Package(
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev", "libssl-dev"])]),
         .systemLibrary(name: "CExif", pkgConfig: "libexif", providers: [.apt(["libexif-dev"])]),
         .systemLibrary(name: "CWebPMux", pkgConfig: "libwebpmux", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CEspeak", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
         .systemLibrary(name: "CLinux"),
 
         // What a library folder holds and how it is kept: models and the one error type, the
@@ -52,7 +53,7 @@ let package = Package(
         .target(
             name: "CreativeGeneration",
             dependencies: [
-                "CreativeCatalog", "CCurl", "CVips",
+                "CreativeCatalog", "CCurl", "CVips", "CEspeak",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

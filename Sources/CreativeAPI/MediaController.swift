@@ -17,7 +17,8 @@ struct MediaController {
         "svg": "image/svg+xml", "tiff": "image/tiff", "heif": "image/heif", "md": "text/markdown; charset=utf-8",
         "txt": "text/plain; charset=utf-8", "json": "application/json", "html": "text/html; charset=utf-8",
         "mp4": "video/mp4", "webm": "video/webm", "mov": "video/quicktime", "mp3": "audio/mpeg", "wav": "audio/wav",
-        "ogg": "audio/ogg", "flac": "audio/flac", "m4a": "audio/mp4",
+        "ogg": "audio/ogg", "opus": "audio/ogg", "oga": "audio/ogg", "flac": "audio/flac", "m4a": "audio/mp4", "aac": "audio/aac", "mkv": "video/x-matroska",
+        "m4v": "video/mp4",
     ]
 
     /// Formats a browser may run script in when opened as a document.

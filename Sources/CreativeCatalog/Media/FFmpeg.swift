@@ -2,10 +2,10 @@ import Foundation
 
 /// Audio and video through Debian's ffprobe and ffmpeg, run as child processes (no shell, a time
 /// limit, capped output) on the calling thread: call from a blocking pool.
-enum FFmpeg {
-    static let ffprobe = "/usr/bin/ffprobe"
-    static let ffmpeg = "/usr/bin/ffmpeg"
-    static var available: Bool { FileManager.default.isExecutableFile(atPath: ffprobe) && FileManager.default.isExecutableFile(atPath: ffmpeg) }
+public enum FFmpeg {
+    public static let ffprobe = "/usr/bin/ffprobe"
+    public static let ffmpeg = "/usr/bin/ffmpeg"
+    public static var available: Bool { FileManager.default.isExecutableFile(atPath: ffprobe) && FileManager.default.isExecutableFile(atPath: ffmpeg) }
 
     struct Probe: Equatable {
         var duration: Double?
@@ -59,7 +59,7 @@ enum FFmpeg {
 
     /// Runs a tool and returns its standard output; nil when it fails, runs past `timeout`
     /// seconds (a hostile file may make a decoder spin) or writes more than `limit` bytes.
-    static func run(_ tool: String, _ arguments: [String], timeout: Double = 30, limit: Int = 32 << 20) -> Data? {
+    public static func run(_ tool: String, _ arguments: [String], timeout: Double = 30, limit: Int = 32 << 20) -> Data? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
