@@ -35,7 +35,7 @@ func emit(_ result: GenerateResult, json: Bool) throws {
 
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "generate", abstract: "Generate images (ImageGenerator.generateImage).", subcommands: [Image.self])
+        commandName: "generate", abstract: "Generate images (ImageGenerator.generateImage) and speech.", subcommands: [Image.self, Audio.self])
 
     struct Image: AsyncParsableCommand, JSONOutput {
         static let configuration = CommandConfiguration(
@@ -70,6 +70,33 @@ struct GenerateCommand: AsyncParsableCommand {
                 try await images.generateImage(userId: user, prompt: prompt, options: options, wait: wait, progress: bar.update)
             }
             bar.finish()
+            try emit(result, json: global.json)
+        }
+    }
+}
+
+extension GenerateCommand {
+    struct Audio: AsyncParsableCommand, JSONOutput {
+        static let configuration = CommandConfiguration(
+            abstract: "Speak a text: an audio asset (the built-in provider: eSpeak NG, encoded by ffmpeg).",
+            discussion: "Queues a job for `creative watch`, or with --wait runs it now and prints the asset.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The text to speak.") var text: String
+        @Option(help: "Voice: an eSpeak NG voice such as en, en-us, de (default en).") var voice: String?
+        @Option(help: "Model (default local).") var model: String?
+        @Option(help: "mp3 (default), opus, aac, flac, wav or pcm.") var format: String?
+        @Option(help: "Speed, 0.25–4 (default 1).") var speed: Double?
+        @Option(help: "Title of the asset.") var title: String?
+        @Option(name: .customLong("tag"), help: "A tag; repeat for several.") var tags: [String] = []
+        @Flag(help: "Run now and wait for the asset.") var wait = false
+
+        func run() async throws {
+            var request = GenerationRequest(kind: .audio, prompt: text)
+            (request.voice, request.model, request.format, request.speed, request.title) = (voice, model, format, speed, title)
+            request.tags = tags.isEmpty ? nil : tags
+            let generation = Generation(library: try global.open())
+            let (user, wait) = (global.userId, wait)
+            let result = try await cancellingOnInterrupt { [request] in try await generation.generate(request, userId: user, wait: wait) }
             try emit(result, json: global.json)
         }
     }

@@ -13,6 +13,8 @@ public enum RequestKind: String, Codable, Sendable, CaseIterable {
     case ideas
     /// ContentCreator.createFromTemplate
     case fromTemplate = "from-template"
+    /// Speech: the prompt spoken (an audio asset).
+    case audio
 }
 
 /// A generation request (docs/SCHEMA.md, schemas/generation-request.schema.json). Fields that do
@@ -31,6 +33,10 @@ public struct GenerationRequest: Request, Equatable {
     public var sampler: String?
     public var quality: String?
     public var style: String?
+    /// Speech: the voice, the speed (1 is normal) and the file format (mp3, opus, aac, flac, wav, pcm).
+    public var voice: String?
+    public var speed: Double?
+    public var format: String?
     /// The seed's generateContent `type`: blog-post, social-post, ad-copy, email, …
     public var contentType: String?
     public var tone: String?
@@ -51,6 +57,7 @@ public struct GenerationRequest: Request, Equatable {
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, prompt, negativePrompt, model, provider, width, height, seed, steps, guidance, sampler, quality, style
+        case voice, speed, format
         case contentType, tone, length, audience, language, original, goal, topic, count, templateId, variables
         case title, tags, category, isPublic, priority
     }
@@ -64,6 +71,7 @@ public struct GenerationRequest: Request, Equatable {
         .content: ["prompt", "contentType", "tone", "length", "audience", "language"],
         .improve: ["original", "goal"],
         .ideas: ["topic", "count"],
+        .audio: ["prompt", "voice", "speed", "format"],
         .fromTemplate: [
             "templateId", "variables", "negativePrompt", "width", "height", "seed", "steps", "guidance", "sampler",
             "tone", "length", "audience", "language",
@@ -113,6 +121,13 @@ public struct GenerationRequest: Request, Equatable {
         case .ideas:
             _ = try Validation.required(topic ?? "", field: "topic", max: Validation.maxTitle)
             guard let count, (1...100).contains(count) else { throw .invalid("count", "count must be between 1 and 100.") }
+        case .audio:
+            _ = try Validation.required(prompt ?? "", field: "prompt", max: Validation.maxPrompt)
+            if let speed, !(speed.isFinite && (0.25...4).contains(speed)) { throw .invalid("speed", "speed must be between 0.25 and 4.") }
+            if let format, !Self.audioFormats.contains(format) {
+                throw .invalid("format", "format must be one of \(Self.audioFormats.joined(separator: ", ")).")
+            }
+            _ = try Validation.optional(voice, field: "voice", max: 64)
         case .fromTemplate:
             guard let templateId else { throw .invalid("templateId", "templateId is required for a from-template request.") }
             _ = try Validation.id(templateId, field: "templateId")
@@ -127,6 +142,9 @@ public struct GenerationRequest: Request, Equatable {
         _ = try Validation.optional(title, field: "title", max: Validation.maxTitle)
         _ = try Validation.optional(negativePrompt, field: "negativePrompt", max: Validation.maxPrompt)
     }
+
+    /// Speech file formats (OpenAI's speech endpoint offers the same).
+    public static let audioFormats = ["mp3", "opus", "aac", "flac", "wav", "pcm"]
 
     /// The seed's content types (ContentCreator.generateContent).
     public static let contentTypes = ["blog-post", "social-post", "ad-copy", "email", "product-description", "headline", "slogan", "script"]

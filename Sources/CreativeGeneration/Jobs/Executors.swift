@@ -45,6 +45,25 @@ struct LocalImageExecutor: JobExecutor {
     }
 }
 
+/// The built-in offline speech provider: eSpeak NG, encoded by ffmpeg.
+struct LocalSpeechExecutor: JobExecutor {
+    let provider = "local"
+
+    func run(
+        _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput {
+        let format = request.format.flatMap(LocalSpeech.Format.init(rawValue:)) ?? .mp3
+        let (voice, speed) = (request.voice ?? "en", request.speed ?? 1)
+        let data = try await BlockingPool.media.run { () throws(CreativeError) in
+            try LocalSpeech.speak(job.prompt, voice: voice, speed: speed, format: format)
+        }
+        progress(1, 1)
+        return GenerationOutput(
+            data: data, fileName: "speech.\(format.fileExtension)", cost: 0,
+            parameters: ["voice": .string(voice), "speed": .double(speed), "format": .string(format.rawValue)])
+    }
+}
+
 /// The built-in offline text provider: rule-based copy, edits and ideas.
 struct LocalTextExecutor: JobExecutor {
     let provider = "local"

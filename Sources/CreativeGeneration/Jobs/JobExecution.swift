@@ -169,7 +169,7 @@ extension JobRunner {
     private func generate(
         _ job: GenerationJob, _ request: GenerationRequest, _ hold: ClaimHold, progress: @escaping @Sendable (Int, Int) -> Void
     ) async throws(CreativeError) -> (asset: CreativeAsset, location: EntityLocation)? {
-        guard job.type == .image || job.type == .text else {
+        guard job.type != .video else {
             throw CreativeError(.invalidInput, "Jobs of type \(job.type.rawValue) cannot run yet.", field: "type")
         }
         let choice = try Router.choose(job, request, environment, retryPolicy)

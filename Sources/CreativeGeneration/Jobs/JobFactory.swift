@@ -11,7 +11,7 @@ package enum JobFactory {
     ) throws(CreativeError) -> GenerationJob {
         var request = request
         var kind = request.resolvedKind
-        var type: MediaType = kind == .image ? .image : .text
+        var type: MediaType = kind == .image ? .image : kind == .audio ? .audio : .text
         var prompt = request.prompt ?? request.original ?? request.topic ?? ""
         var subject: String?
         if kind == .fromTemplate, let templateId = request.templateId {
@@ -40,7 +40,7 @@ package enum JobFactory {
         let defaults = (try library.store.settings()).defaults
         var job = GenerationJob(id: id, userId: userId, type: type, prompt: prompt, createdAt: now)
         job.negativePrompt = request.negativePrompt
-        job.model = request.model ?? (type == .image ? defaults?.imageModel : defaults?.textModel) ?? defaultModel
+        job.model = request.model ?? (type == .image ? defaults?.imageModel : type == .text ? defaults?.textModel : nil) ?? defaultModel
         job.provider = "local"
         job.templateId = request.templateId
         job.priority = request.priority ?? 0
@@ -55,6 +55,12 @@ package enum JobFactory {
             job.totalSteps = request.steps
             // Measured: the local provider renders 512×512×20 in well under a second.
             job.estimatedTime = Double(request.steps ?? 20) * Double((request.width ?? 512) * (request.height ?? 512)) / 262_144 * 0.01
+        } else if type == .audio {
+            request.voice = request.voice ?? "en"
+            request.format = request.format ?? "mp3"
+            job.totalSteps = 1
+            // eSpeak NG speaks about 100× faster than real time; ffmpeg encodes faster still.
+            job.estimatedTime = 0.2 + Double(prompt.count) / 15 / 100
         } else {
             job.totalSteps = 1
             job.estimatedTime = 0.05

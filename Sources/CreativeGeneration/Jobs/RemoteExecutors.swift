@@ -21,6 +21,10 @@ enum Router {
                 "Midjourney has no public API, so the engine cannot call it; use dall-e-3, gpt-image-1, a Stable Diffusion web UI (SDWEBUI_URL) or local.",
                 field: "model")
         }
+        if job.type == .audio {
+            let note = model == "local" && (provider == nil || provider == "local") ? nil : "Only the built-in speech provider is here so far, so it answered."
+            return Choice(executor: LocalSpeechExecutor(), note: note)
+        }
         if job.type == .image {
             if provider == "openai" || model.hasPrefix("dall-e") || model.hasPrefix("gpt-image") {
                 guard env.openAIKey != nil else {
