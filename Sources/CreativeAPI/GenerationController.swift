@@ -5,7 +5,7 @@ import Foundation
 import Hummingbird
 
 /// Image: POST /image/generate, GET /image/:id/status (a job id), POST /image/:id/regenerate (an asset id),
-/// GET /images. Content: POST /content/generate|improve|ideas|from-template. Generation answers
+/// GET /images. Speech: POST /audio/generate (its job's status is the same route). Content: POST /content/generate|improve|ideas|from-template. Generation answers
 /// 202 with a Location to the job's status, unless the body asks to `wait`.
 struct GenerationController {
     let images: ImageGenerator
@@ -40,6 +40,14 @@ struct GenerationController {
                 let prompt = body.prompt ?? ""
                 body.kind = .image
                 return accepted(try await images.generateImage(userId: context.userId, prompt: prompt, options: body, wait: wait))
+            }
+        }
+        group.post("audio/generate") { request, context in
+            let wait = request.uri.queryParameters.get("wait") == "true"
+            return try await Self.untilClientLeaves(request, context: context, wait: wait) { request in
+                var body = try await request.decode(as: GenerationRequest.self, context: context)
+                body.kind = .audio
+                return accepted(try await images.generation.generate(body, userId: context.userId, wait: wait))
             }
         }
         group.get("image/:id/status") { _, context in

@@ -46,6 +46,10 @@ enum OpenAPI {
             kind: .image, requires: ["prompt"], nonBlank: ["prompt"], links: ("jobId", jobOperations)),
         Route(method: "GET", path: "/api/creative/image/{id}/status", summary: "A generation job with its progress (getImageStatus)"),
         Route(
+            method: "POST", path: "/api/creative/audio/generate", summary: "Speak a text as an audio asset; 202 with Location, or ?wait=true",
+            body: "generation-request", success: 202,
+            kind: .audio, requires: ["prompt"], nonBlank: ["prompt"], links: ("jobId", jobOperations)),
+        Route(
             method: "POST", path: "/api/creative/image/{id}/regenerate", summary: "A new image from an asset with modifications (regenerateImage)",
             body: "image-modifications", success: 202,
             links: ("jobId", jobOperations)),

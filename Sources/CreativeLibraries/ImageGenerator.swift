@@ -5,7 +5,8 @@ import Foundation
 /// The seed's image-generator: generate, follow, regenerate and list images. Generation is a
 /// job (asynchronous by default); `wait` runs it in this process and returns the asset.
 public struct ImageGenerator: Sendable {
-    let generation: Generation
+    /// Submits and waits for jobs; the REST API's speech route uses it directly.
+    public let generation: Generation
 
     public init(generation: Generation) {
         self.generation = generation
