@@ -1,5 +1,6 @@
 import CreativeCatalog
 import CreativeGeneration
+import CreativeLibraries
 import Foundation
 import Testing
 
@@ -51,5 +52,44 @@ struct LocalSpeechTests {
         let job = try #require(InboxTests.jobs(lib).first { $0.parameters?["source"] == .string("inbox/hello.json") })
         let spoken = try #require(try lib.assets.getAsset(job.id, userId: "local"))
         #expect(spoken.url == "audio.opus" && (spoken.duration ?? 0) > 0.5)
+    }
+
+    @Test func openAISpeechSpeaksTheRealProtocolAndJoinsLongText() async throws {
+        let mp3 = try LocalSpeech.speak("One short answer.", format: .mp3)
+        // One second of a 440 Hz tone as OpenAI's pcm: 24 kHz, 16-bit little-endian, mono.
+        let tone = (0..<24_000).map { Int16(8000 * sin(Double($0) * 2 * .pi * 440 / 24_000)) }
+        let pcm = tone.withUnsafeBufferPointer { Data(buffer: $0) }
+        let server = try FakeProviderServer { request, _ in
+            let raw = request.json?["response_format"] as? String == "pcm"
+            var response = FakeProviderServer.Response(status: 200, body: raw ? pcm : mp3)
+            response.headers = ["Content-Type": raw ? "audio/pcm" : "audio/mpeg"]
+            return response
+        }
+        let lib = try TempLibrary()
+        let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: ProviderTests.env(server), retryPolicy: ProviderTests.fast)
+        let generation = Generation(library: lib.library, runner: runner)
+
+        var short = GenerationRequest(kind: .audio, prompt: "Hello there.")
+        (short.model, short.voice, short.speed) = ("tts-1", "nova", 1.25)
+        let made = try #require(try await generation.generate(short, userId: "alice", wait: true).assetId)
+        let asset = try #require(try lib.assets.getAsset(made, userId: "alice"))
+        #expect(asset.provider == "openai" && asset.model == "tts-1" && asset.url == "audio.mp3" && (asset.cost ?? 0) > 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: try lib.folder(of: made) + "/audio.mp3")) == mp3)
+        let sent = try #require(server.requests.first)
+        #expect(sent.method == "POST" && sent.path == "/v1/audio/speech" && sent.headers["authorization"] == "Bearer \(ProviderTests.key)")
+        let body = try #require(sent.json)
+        #expect(body["model"] as? String == "tts-1" && body["input"] as? String == "Hello there." && body["voice"] as? String == "nova")
+        #expect(body["response_format"] as? String == "mp3" && body["speed"] as? Double == 1.25)
+
+        // 7,525 characters: three parts cut at sentence ends, asked for as pcm (a second each here), joined, encoded once.
+        let sentence = String(repeating: "word ", count: 300) + "end. "
+        var long = GenerationRequest(kind: .audio, prompt: String(repeating: sentence, count: 5))
+        (long.model, long.format) = ("tts-1-hd", "wav")
+        let joined = try #require(try await generation.generate(long, userId: "alice", wait: true).assetId)
+        let inputs = server.requests.dropFirst().compactMap { $0.json?["input"] as? String }
+        #expect(inputs.count == 3 && inputs.allSatisfy { $0.count <= 4096 && $0.hasSuffix("end.") })
+        #expect(server.requests.dropFirst().allSatisfy { $0.json?["response_format"] as? String == "pcm" })
+        let wav = try #require(try lib.assets.getAsset(joined, userId: "alice"))
+        #expect(wav.url == "audio.wav" && abs((wav.duration ?? 0) - 3) < 0.1, "\(String(describing: wav.duration))")
     }
 }

@@ -22,7 +22,15 @@ enum Router {
                 field: "model")
         }
         if job.type == .audio {
-            let note = model == "local" && (provider == nil || provider == "local") ? nil : "Only the built-in speech provider is here so far, so it answered."
+            if provider == "openai" || model.hasPrefix("tts-") || model.hasPrefix("gpt-4o-mini-tts") {
+                guard env.openAIKey != nil else {
+                    return Choice(executor: LocalSpeechExecutor(), note: "OPENAI_API_KEY is not set, so the local speech provider answered.")
+                }
+                return Choice(executor: OpenAISpeechExecutor(speech: OpenAISpeech(environment: env, policy: policy)), note: nil)
+            }
+            let note =
+                model == "local" && (provider == nil || provider == "local")
+                ? nil : "No speech provider for \(model) is configured, so the local provider answered."
             return Choice(executor: LocalSpeechExecutor(), note: note)
         }
         if job.type == .image {

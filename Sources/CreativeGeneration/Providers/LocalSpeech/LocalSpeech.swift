@@ -71,7 +71,11 @@ public enum LocalSpeech {
     /// The text spoken and encoded in `format`. Blocking: eSpeak NG, then ffmpeg.
     public static func speak(_ text: String, voice: String = "en", speed: Double = 1, format: Format = .mp3) throws(CreativeError) -> Data {
         let (samples, rate) = try pcm(text, voice: voice, speed: speed)
-        let raw = samples.withUnsafeBufferPointer { Data(buffer: $0) }
+        return try encode(samples.withUnsafeBufferPointer { Data(buffer: $0) }, rate: rate, as: format)
+    }
+
+    /// Raw 16-bit mono PCM at `rate` encoded by ffmpeg in `format` (pcm: as it is). Blocking.
+    public static func encode(_ raw: Data, rate: Int, as format: Format) throws(CreativeError) -> Data {
         guard format != .pcm else { return raw }
         guard FFmpeg.available else { throw CreativeError(.providerUnavailable, "ffmpeg is not installed, so speech can only be written as pcm.") }
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("creative-speech-\(UUID().uuidString).pcm").path

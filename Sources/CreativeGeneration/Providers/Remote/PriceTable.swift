@@ -33,4 +33,13 @@ public enum PriceTable {
         guard let price = chatPerMillion.first(where: { model.hasPrefix($0.prefix) }) else { return 0 }
         return (Double(input) * price.input + Double(output) * price.output) / 1_000_000
     }
+
+    /// Speech, per million input characters: tts-1 and tts-1-hd as OpenAI lists them (not
+    /// verified here, 2026-12-01); gpt-4o-mini-tts is billed by tokens, estimated from OpenAI's
+    /// "about $0.015 a minute" at ~1,000 characters a minute (not verified).
+    static let speechPerMillionCharacters: [String: Double] = ["tts-1": 15, "tts-1-hd": 30, "gpt-4o-mini-tts": 15]
+
+    static func speech(model: String, characters: Int) -> Double {
+        (speechPerMillionCharacters[model] ?? 0) * Double(characters) / 1_000_000
+    }
 }
