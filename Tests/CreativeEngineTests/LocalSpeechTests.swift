@@ -92,4 +92,42 @@ struct LocalSpeechTests {
         let wav = try #require(try lib.assets.getAsset(joined, userId: "alice"))
         #expect(wav.url == "audio.wav" && abs((wav.duration ?? 0) - 3) < 0.1, "\(String(describing: wav.duration))")
     }
+
+    @Test func elevenLabsFindsTheVoiceByNameAndSpeaksItsProtocol() async throws {
+        let tone = (0..<24_000).map { Int16(6000 * sin(Double($0) * 2 * .pi * 330 / 24_000)) }
+        let pcm = tone.withUnsafeBufferPointer { Data(buffer: $0) }
+        let server = try FakeProviderServer { request, _ in
+            if request.method == "GET" && request.path == "/v1/voices" {
+                return .json(200, ["voices": [["voice_id": "21m00Tcm4TlvDq8ikWAM", "name": "Rachel"], ["voice_id": "AZnzlk1XvdvUeBnXmlld", "name": "Domi"]]])
+            }
+            guard request.headers["xi-api-key"] == ProviderTests.key else {
+                return .json(401, ["detail": ["status": "invalid_api_key", "message": "Invalid API key"]])
+            }
+            var response = FakeProviderServer.Response(status: 200, body: pcm)
+            response.headers = ["Content-Type": "audio/pcm"]
+            return response
+        }
+        let env = ProviderEnvironment(["ELEVENLABS_API_KEY": ProviderTests.key, "ELEVENLABS_BASE_URL": server.baseURL])
+        let lib = try TempLibrary()
+        let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: env, retryPolicy: ProviderTests.fast)
+        let generation = Generation(library: lib.library, runner: runner)
+        var request = GenerationRequest(kind: .audio, prompt: "Hello from a cloned voice.")
+        (request.model, request.voice, request.format) = ("eleven_multilingual_v2", "domi", "flac")
+        let made = try #require(try await generation.generate(request, userId: "alice", wait: true).assetId)
+        let asset = try #require(try lib.assets.getAsset(made, userId: "alice"))
+        #expect(asset.provider == "elevenlabs" && asset.url == "audio.flac" && abs((asset.duration ?? 0) - 1) < 0.05)
+        #expect(asset.parameters?["voiceId"] == .string("AZnzlk1XvdvUeBnXmlld"))
+        let spoken = try #require(server.requests.first { $0.method == "POST" })
+        #expect(spoken.path == "/v1/text-to-speech/AZnzlk1XvdvUeBnXmlld?output_format=pcm_24000")
+        let body = try #require(spoken.json)
+        #expect(body["text"] as? String == "Hello from a cloned voice." && body["model_id"] as? String == "eleven_multilingual_v2")
+        #expect((body["voice_settings"] as? [String: Any])?["similarity_boost"] as? Double == 0.75)
+
+        let wrongKey = ElevenLabsSpeech(
+            environment: ProviderEnvironment(["ELEVENLABS_API_KEY": "sk-wrong-key-000", "ELEVENLABS_BASE_URL": server.baseURL]), policy: ProviderTests.fast)
+        let refused = await expectError(.providerAuth) {
+            try await wrongKey.speak("x", model: "eleven_multilingual_v2", voice: "21m00Tcm4TlvDq8ikWAM", format: .mp3, speed: 1)
+        }
+        #expect(refused?.message.contains("Invalid API key") == true)
+    }
 }

@@ -16,6 +16,9 @@ public struct ProviderEnvironment: Sendable {
     public var stabilityBaseURL: String
     /// Stable Diffusion web UI (AUTOMATIC1111 / Forge), SDWEBUI_URL such as http://127.0.0.1:7860.
     public var sdWebUIURL: String?
+    public var elevenLabsKey: String?
+    /// ELEVENLABS_BASE_URL, the host root (default https://api.elevenlabs.io).
+    public var elevenLabsBaseURL: String
 
     public init(_ env: [String: String] = ProcessInfo.processInfo.environment) {
         func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
@@ -29,6 +32,8 @@ public struct ProviderEnvironment: Sendable {
         stabilityKey = value("STABILITY_API_KEY")
         stabilityBaseURL = Self.trim(value("STABILITY_BASE_URL") ?? "https://api.stability.ai")
         sdWebUIURL = value("SDWEBUI_URL").map(Self.trim)
+        elevenLabsKey = value("ELEVENLABS_API_KEY")
+        elevenLabsBaseURL = Self.trim(value("ELEVENLABS_BASE_URL") ?? "https://api.elevenlabs.io")
     }
 
     private static func trim(_ url: String) -> String {

@@ -112,7 +112,8 @@ public enum ProviderHTTP {
     }
 
     /// The provider's own error sentence: OpenAI `{error: {message}}`, Anthropic `{error: {message}}`,
-    /// Stability `{errors: [..]}`, A1111 `{detail}` or `{error}`; else the start of the body.
+    /// Stability `{errors: [..]}`, A1111 `{detail}` or `{error}`, ElevenLabs `{detail: {message}}`;
+    /// else the start of the body.
     static func errorMessage(_ body: Data) -> String {
         guard let answer = try? JSONDecoder().decode(ErrorBody.self, from: body) else {
             return String(decoding: body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -149,7 +150,10 @@ public enum ProviderHTTP {
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             error = try? container.decodeIfPresent(ErrorField.self, forKey: .error)
-            detail = try? container.decodeIfPresent(String.self, forKey: .detail)
+            // ElevenLabs: `{detail: {status, message}}`.
+            detail =
+                (try? container.decodeIfPresent(String.self, forKey: .detail))
+                ?? (try? container.decodeIfPresent(Message.self, forKey: .detail))?.message
             errors = try? container.decodeIfPresent([String].self, forKey: .errors)
             message = try? container.decodeIfPresent(String.self, forKey: .message)
         }

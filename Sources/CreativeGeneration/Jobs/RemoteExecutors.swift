@@ -28,6 +28,12 @@ enum Router {
                 }
                 return Choice(executor: OpenAISpeechExecutor(speech: OpenAISpeech(environment: env, policy: policy)), note: nil)
             }
+            if provider == "elevenlabs" || model.hasPrefix("eleven_") {
+                guard env.elevenLabsKey != nil else {
+                    return Choice(executor: LocalSpeechExecutor(), note: "ELEVENLABS_API_KEY is not set, so the local speech provider answered.")
+                }
+                return Choice(executor: ElevenLabsSpeechExecutor(speech: ElevenLabsSpeech(environment: env, policy: policy)), note: nil)
+            }
             let note =
                 model == "local" && (provider == nil || provider == "local")
                 ? nil : "No speech provider for \(model) is configured, so the local provider answered."
