@@ -5,7 +5,7 @@ import Foundation
 import Hummingbird
 
 /// Image: POST /image/generate, GET /image/:id/status (a job id), POST /image/:id/regenerate (an asset id),
-/// GET /images. Speech: POST /audio/generate (its job's status is the same route). Content: POST /content/generate|improve|ideas|from-template. Generation answers
+/// GET /images. Speech and video: POST /audio/generate, /video/generate (their jobs' status is the same route). Content: POST /content/generate|improve|ideas|from-template. Generation answers
 /// 202 with a Location to the job's status, unless the body asks to `wait`.
 struct GenerationController {
     let images: ImageGenerator
@@ -47,6 +47,14 @@ struct GenerationController {
             return try await Self.untilClientLeaves(request, context: context, wait: wait) { request in
                 var body = try await request.decode(as: GenerationRequest.self, context: context)
                 body.kind = .audio
+                return accepted(try await images.generation.generate(body, userId: context.userId, wait: wait))
+            }
+        }
+        group.post("video/generate") { request, context in
+            let wait = request.uri.queryParameters.get("wait") == "true"
+            return try await Self.untilClientLeaves(request, context: context, wait: wait) { request in
+                var body = try await request.decode(as: GenerationRequest.self, context: context)
+                body.kind = .video
                 return accepted(try await images.generation.generate(body, userId: context.userId, wait: wait))
             }
         }

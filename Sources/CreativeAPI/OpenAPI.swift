@@ -50,6 +50,10 @@ enum OpenAPI {
             body: "generation-request", success: 202,
             kind: .audio, requires: ["prompt"], nonBlank: ["prompt"], links: ("jobId", jobOperations)),
         Route(
+            method: "POST", path: "/api/creative/video/generate", summary: "Make a video (scenes, crossfades, narration); 202 with Location, or ?wait=true",
+            body: "generation-request", success: 202,
+            kind: .video, requires: ["prompt"], nonBlank: ["prompt"], links: ("jobId", jobOperations)),
+        Route(
             method: "POST", path: "/api/creative/image/{id}/regenerate", summary: "A new image from an asset with modifications (regenerateImage)",
             body: "image-modifications", success: 202,
             links: ("jobId", jobOperations)),

@@ -35,7 +35,8 @@ func emit(_ result: GenerateResult, json: Bool) throws {
 
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "generate", abstract: "Generate images (ImageGenerator.generateImage) and speech.", subcommands: [Image.self, Audio.self])
+        commandName: "generate", abstract: "Generate images (ImageGenerator.generateImage), speech and video.",
+        subcommands: [Image.self, Audio.self, Video.self])
 
     struct Image: AsyncParsableCommand, JSONOutput {
         static let configuration = CommandConfiguration(
@@ -97,6 +98,43 @@ extension GenerateCommand {
             let generation = Generation(library: try global.open())
             let (user, wait) = (global.userId, wait)
             let result = try await cancellingOnInterrupt { [request] in try await generation.generate(request, userId: user, wait: wait) }
+            try emit(result, json: global.json)
+        }
+    }
+}
+
+extension GenerateCommand {
+    struct Video: AsyncParsableCommand, JSONOutput {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a video: scenes painted by the image provider, slowly zoomed and crossfaded by ffmpeg, optionally narrated.",
+            discussion:
+                "Queues a job for `creative watch`, or with --wait runs it now and prints the asset. --script takes a file with one scene prompt per line.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "What the video shows (the only scene without --script).") var prompt: String
+        @Option(help: "Length in seconds (default 4 per scene).") var seconds: Double?
+        @Option(help: "Size as WIDTHxHEIGHT (default 640x360).") var size: String?
+        @Option(help: "A file with one scene prompt per line.") var script: String?
+        @Option(help: "Text spoken over the video.") var narration: String?
+        @Option(help: "The narration's voice (default en).") var voice: String?
+        @Option(help: "Model (default local).") var model: String?
+        @Option(help: "Title of the asset.") var title: String?
+        @Flag(help: "Run now and wait for the asset.") var wait = false
+
+        func run() async throws {
+            var request = GenerationRequest(kind: .video, prompt: prompt)
+            (request.seconds, request.narration, request.voice, request.model, request.title) = (seconds, narration, voice, model, title)
+            (request.width, request.height) = try parseSize(size)
+            if let script {
+                guard let text = try? String(contentsOfFile: script, encoding: .utf8) else { throw ValidationError("Cannot read the script file \(script).") }
+                request.script = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
+            let generation = Generation(library: try global.open())
+            let bar = ProgressBar("composing", json: global.json)
+            let (user, wait) = (global.userId, wait)
+            let result = try await cancellingOnInterrupt { [request] in
+                try await generation.generate(request, userId: user, wait: wait, progress: bar.update)
+            }
+            bar.finish()
             try emit(result, json: global.json)
         }
     }

@@ -360,6 +360,13 @@ struct APITests {
             let queuedSpeech = await api.call("POST", "/api/creative/audio/generate", json: #"{"prompt": "Later."}"#)
             #expect(queuedSpeech.status == 202 && queuedSpeech.headers["location"]?.hasSuffix("/status") == true)
             #expect(await api.call("POST", "/api/creative/audio/generate", json: #"{"prompt": "x", "width": 64}"#).status == 400)
+            let film = await api.call(
+                "POST", "/api/creative/video/generate?wait=true", json: #"{"prompt": "a lighthouse", "width": 128, "height": 72, "seconds": 2}"#)
+            let filmId = try #require(film.json["assetId"] as? String)
+            let video = await api.call("GET", "/api/creative/asset/\(filmId)")
+            #expect(video.json["type"] as? String == "video" && video.json["width"] as? Int == 128 && (video.json["duration"] as? Double ?? 0) > 1.9)
+            let clip = await api.call("GET", "/api/creative/asset/\(filmId)/file", headers: [("Range", "bytes=0-99")])
+            #expect(clip.status == 206 && clip.headers["content-type"] == "video/mp4" && clip.body.count == 100)
             let images = await api.call("GET", "/api/creative/images")
             #expect((images.json["items"] as? [Any])?.count == 2)
             #expect(await api.call("GET", "/api/creative/image/01M88XERMRTVXY3NE28XSPVP6P/status").status == 404)

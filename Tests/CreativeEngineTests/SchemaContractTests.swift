@@ -82,6 +82,7 @@ struct SchemaContractTests {
         (request.negativePrompt, request.model, request.provider, request.width, request.height, request.seed) = ("n", "local", "local", 512, 512, 1)
         (request.steps, request.guidance, request.sampler, request.quality, request.style) = (20, 7, "Euler a", "hd", "vivid")
         (request.voice, request.speed, request.format) = ("en", 1.25, "opus")
+        (request.seconds, request.script, request.narration) = (6, ["a", "b"], "n")
         (request.contentType, request.tone, request.length, request.audience, request.language) = ("email", "bold", "short", "makers", "en")
         (request.original, request.goal, request.topic, request.count, request.templateId) = ("o", "clearer", "t", 3, id)
         (request.variables, request.title, request.tags, request.category, request.isPublic, request.priority) = (["x": .string("y")], "t", ["a"], "c", true, 5)

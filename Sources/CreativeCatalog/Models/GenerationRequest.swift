@@ -15,6 +15,8 @@ public enum RequestKind: String, Codable, Sendable, CaseIterable {
     case fromTemplate = "from-template"
     /// Speech: the prompt spoken (an audio asset).
     case audio
+    /// A video: scenes of the prompt or script, optional narration.
+    case video
 }
 
 /// A generation request (docs/SCHEMA.md, schemas/generation-request.schema.json). Fields that do
@@ -37,6 +39,10 @@ public struct GenerationRequest: Request, Equatable {
     public var voice: String?
     public var speed: Double?
     public var format: String?
+    /// Video: total seconds, one prompt per scene, text spoken over it.
+    public var seconds: Double?
+    public var script: [String]?
+    public var narration: String?
     /// The seed's generateContent `type`: blog-post, social-post, ad-copy, email, …
     public var contentType: String?
     public var tone: String?
@@ -57,7 +63,7 @@ public struct GenerationRequest: Request, Equatable {
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, prompt, negativePrompt, model, provider, width, height, seed, steps, guidance, sampler, quality, style
-        case voice, speed, format
+        case voice, speed, format, seconds, script, narration
         case contentType, tone, length, audience, language, original, goal, topic, count, templateId, variables
         case title, tags, category, isPublic, priority
     }
@@ -72,6 +78,7 @@ public struct GenerationRequest: Request, Equatable {
         .improve: ["original", "goal"],
         .ideas: ["topic", "count"],
         .audio: ["prompt", "voice", "speed", "format"],
+        .video: ["prompt", "negativePrompt", "width", "height", "seed", "seconds", "script", "narration", "voice"],
         .fromTemplate: [
             "templateId", "variables", "negativePrompt", "width", "height", "seed", "steps", "guidance", "sampler",
             "tone", "length", "audience", "language",
@@ -127,6 +134,15 @@ public struct GenerationRequest: Request, Equatable {
             if let format, !Self.audioFormats.contains(format) {
                 throw .invalid("format", "format must be one of \(Self.audioFormats.joined(separator: ", ")).")
             }
+            _ = try Validation.optional(voice, field: "voice", max: 64)
+        case .video:
+            _ = try Validation.required(prompt ?? "", field: "prompt", max: Validation.maxPrompt)
+            if let seconds, !(seconds.isFinite && (1...120).contains(seconds)) { throw .invalid("seconds", "seconds must be between 1 and 120.") }
+            if let script {
+                guard (1...20).contains(script.count) else { throw .invalid("script", "script must hold 1 to 20 scenes.") }
+                for scene in script { _ = try Validation.required(scene, field: "script", max: 1000) }
+            }
+            _ = try Validation.optional(narration, field: "narration", max: 4096)
             _ = try Validation.optional(voice, field: "voice", max: 64)
         case .fromTemplate:
             guard let templateId else { throw .invalid("templateId", "templateId is required for a from-template request.") }

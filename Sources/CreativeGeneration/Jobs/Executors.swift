@@ -64,6 +64,24 @@ struct LocalSpeechExecutor: JobExecutor {
     }
 }
 
+/// The built-in offline video provider: scenes from the local image provider, moved and
+/// crossfaded by ffmpeg, narrated by the local speech provider.
+struct LocalVideoExecutor: JobExecutor {
+    let provider = "local"
+
+    func run(
+        _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput {
+        let input = LocalVideo.Request(
+            scenes: request.script ?? [job.prompt], negativePrompt: job.negativePrompt, width: request.width ?? 640, height: request.height ?? 360,
+            seed: request.seed ?? 0, seconds: request.seconds, narration: request.narration, voice: request.voice ?? "en")
+        let video = try await BlockingPool.media.run { () throws(CreativeError) in try LocalVideo.make(input, progress: progress) }
+        var parameters: [String: JSONValue] = ["scenes": .int(input.scenes.count), "seconds": .double(input.seconds)]
+        if let narration = input.narration { parameters["narration"] = .string(narration) }
+        return GenerationOutput(data: video, fileName: "video.mp4", cost: 0, parameters: parameters)
+    }
+}
+
 /// The built-in offline text provider: rule-based copy, edits and ideas.
 struct LocalTextExecutor: JobExecutor {
     let provider = "local"

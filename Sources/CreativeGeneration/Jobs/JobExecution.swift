@@ -169,9 +169,6 @@ extension JobRunner {
     private func generate(
         _ job: GenerationJob, _ request: GenerationRequest, _ hold: ClaimHold, progress: @escaping @Sendable (Int, Int) -> Void
     ) async throws(CreativeError) -> (asset: CreativeAsset, location: EntityLocation)? {
-        guard job.type != .video else {
-            throw CreativeError(.invalidInput, "Jobs of type \(job.type.rawValue) cannot run yet.", field: "type")
-        }
         let choice = try Router.choose(job, request, environment, retryPolicy)
         let executor = choice.executor
         try await BlockingPool.io.run { [self] () throws(CreativeError) in try checkBudget(job, provider: executor.provider) }

