@@ -1,5 +1,8 @@
 import CreativeCatalog
+import CreativeGeneration
+import CreativeLibraries
 import Foundation
+import Synchronization
 import Testing
 
 /// The offline video provider: scenes, crossfades, narration, an H.264/AAC MP4 that streams.
@@ -44,5 +47,64 @@ struct LocalVideoTests {
         // A request the video kind does not read is refused by name.
         let refused = try CLI.run(["generate", "video", "x", "--seconds", "500", "--wait"], library: lib.path)
         #expect(refused.status == 1 && refused.stderr.contains("seconds must be between 1 and 120"))
+    }
+}
+
+@Suite("Video providers over HTTP")
+struct VideoProviderTests {
+    /// A real MP4 for the fakes to hand out.
+    static func sample() throws -> Data {
+        try LocalVideo.make(LocalVideo.Request(scenes: ["a test card"], width: 96, height: 64, seconds: 1))
+    }
+
+    @Test func runwayTaskIsPolledUntilItsVideoIsReady() async throws {
+        let mp4 = try Self.sample()
+        let polls = Mutex(0)
+        let server = try FakeProviderServer { request, _ in
+            switch (request.method, request.path) {
+            case ("POST", "/v1/text_to_video"): return .json(200, ["id": "task-7"])
+            case ("GET", "/v1/tasks/task-7"):
+                let n = polls.withLock { value -> Int in
+                    value += 1
+                    return value
+                }
+                if n < 2 { return .json(200, ["id": "task-7", "status": "RUNNING", "progress": 0.4]) }
+                return .json(200, ["id": "task-7", "status": "SUCCEEDED", "output": ["http://\(request.headers["host"] ?? "")/files/out.mp4"]])
+            case ("GET", "/files/out.mp4"):
+                var response = FakeProviderServer.Response(status: 200, body: mp4)
+                response.headers = ["Content-Type": "video/mp4"]
+                return response
+            default: return .json(404, ["error": "Not found"])
+            }
+        }
+        let env = ProviderEnvironment(["RUNWAYML_API_SECRET": ProviderTests.key, "RUNWAYML_BASE_URL": server.baseURL])
+        var runway = RunwayVideo(environment: env, policy: ProviderTests.fast)
+        runway.pollInterval = 0.05
+        let seen = Mutex<[Int]>([])
+        let (video, taskId) = try await runway.generate(prompt: "a kite over dunes", model: "gen4_turbo", width: 1280, height: 720, seconds: 5) { step, _ in
+            seen.withLock { $0.append(step) }
+        }
+        #expect(video == mp4 && taskId == "task-7" && seen.withLock { $0 } == [40])
+        let create = try #require(server.requests.first)
+        #expect(create.headers["authorization"] == "Bearer \(ProviderTests.key)" && create.headers["x-runway-version"] == "2024-11-06")
+        let body = try #require(create.json)
+        #expect(body["promptText"] as? String == "a kite over dunes" && body["model"] as? String == "gen4_turbo" && body["ratio"] as? String == "1280:720")
+
+        // Through the job runner: the asset is the downloaded video, measured.
+        let lib = try TempLibrary()
+        let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: env, retryPolicy: ProviderTests.fast)
+        var request = GenerationRequest(kind: .video, prompt: "a kite over dunes")
+        request.model = "gen4_turbo"
+        let made = try #require(try await Generation(library: lib.library, runner: runner).generate(request, userId: "alice", wait: true).assetId)
+        let asset = try #require(try lib.assets.getAsset(made, userId: "alice"))
+        #expect(asset.provider == "runway" && asset.width == 96 && (asset.cost ?? 0) > 0 && asset.parameters?["taskId"] == .string("task-7"))
+    }
+
+    @Test func soraIsRefusedNamingTheAlternatives() async throws {
+        let lib = try TempLibrary()
+        var request = GenerationRequest(kind: .video, prompt: "x")
+        request.model = "sora-2"
+        let result = try await Generation(library: lib.library).generate(request, userId: "alice", wait: true)
+        #expect(result.assetId == nil && result.error?.contains("shut its Videos (Sora) API down") == true && result.error?.contains("veo") == true)
     }
 }

@@ -19,6 +19,9 @@ public struct ProviderEnvironment: Sendable {
     public var elevenLabsKey: String?
     /// ELEVENLABS_BASE_URL, the host root (default https://api.elevenlabs.io).
     public var elevenLabsBaseURL: String
+    public var runwayKey: String?
+    /// RUNWAYML_BASE_URL, the host root (default https://api.dev.runwayml.com), as Runway's SDKs read it.
+    public var runwayBaseURL: String
 
     public init(_ env: [String: String] = ProcessInfo.processInfo.environment) {
         func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
@@ -34,6 +37,8 @@ public struct ProviderEnvironment: Sendable {
         sdWebUIURL = value("SDWEBUI_URL").map(Self.trim)
         elevenLabsKey = value("ELEVENLABS_API_KEY")
         elevenLabsBaseURL = Self.trim(value("ELEVENLABS_BASE_URL") ?? "https://api.elevenlabs.io")
+        runwayKey = value("RUNWAYML_API_SECRET")
+        runwayBaseURL = Self.trim(value("RUNWAYML_BASE_URL") ?? "https://api.dev.runwayml.com")
     }
 
     private static func trim(_ url: String) -> String {

@@ -256,7 +256,7 @@ extension JobRunner {
     }
 
     /// Providers that bill per call; a user past their monthly budget gets none of them.
-    static let paidProviders: Set<String> = ["openai", "anthropic", "stability", "elevenlabs"]
+    static let paidProviders: Set<String> = ["openai", "anthropic", "stability", "elevenlabs", "runway", "google"]
 
     /// Refuses a job before it is queued when it would run on a paid provider for a user whose
     /// budget is spent (the run checks again: spending may happen in between). A job the router

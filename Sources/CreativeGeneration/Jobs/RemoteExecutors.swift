@@ -21,10 +21,22 @@ enum Router {
                 "Midjourney has no public API, so the engine cannot call it; use dall-e-3, gpt-image-1, a Stable Diffusion web UI (SDWEBUI_URL) or local.",
                 field: "model")
         }
+        if model.hasPrefix("sora") {
+            throw CreativeError(
+                .providerUnavailable,
+                "OpenAI shut its Videos (Sora) API down in September 2026, so \(model) cannot be called; use veo-3.0-generate-001 (GEMINI_API_KEY), gen4_turbo (RUNWAYML_API_SECRET) or local.",
+                field: "model")
+        }
         if job.type == .video {
+            if provider == "runway" || model.hasPrefix("gen3") || model.hasPrefix("gen4") {
+                guard env.runwayKey != nil else {
+                    return Choice(executor: LocalVideoExecutor(), note: "RUNWAYML_API_SECRET is not set, so the local video provider answered.")
+                }
+                return Choice(executor: RunwayVideoExecutor(runway: RunwayVideo(environment: env, policy: policy)), note: nil)
+            }
             let note =
                 model == "local" && (provider == nil || provider == "local")
-                ? nil : "Only the built-in video provider is here so far (Veo and Runway are not), so it answered."
+                ? nil : "No video provider for \(model) is configured, so the local provider answered."
             return Choice(executor: LocalVideoExecutor(), note: note)
         }
         if job.type == .audio {

@@ -42,4 +42,15 @@ public enum PriceTable {
     static func speech(model: String, characters: Int) -> Double {
         (speechPerMillionCharacters[model] ?? 0) * Double(characters) / 1_000_000
     }
+
+    /// Video, per second of output: Runway's gen4_turbo at 5 credits a second and $0.01 a
+    /// credit; Veo 3 on the Gemini API ($0.40 a second; veo-3.0-fast $0.15). Not verified here
+    /// (2026-12-01); Runway bills 5 or 10 seconds whatever the request.
+    static let videoPerSecond: [String: Double] = [
+        "gen4_turbo": 0.05, "gen3a_turbo": 0.05, "veo-3.0-generate-001": 0.40, "veo-3.0-fast-generate-001": 0.15,
+    ]
+
+    static func video(model: String, seconds: Double) -> Double {
+        (videoPerSecond[model] ?? 0) * (model.hasPrefix("gen") ? (seconds > 7 ? 10 : 5) : seconds)
+    }
 }
