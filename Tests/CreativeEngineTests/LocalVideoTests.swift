@@ -108,3 +108,49 @@ struct VideoProviderTests {
         #expect(result.assetId == nil && result.error?.contains("shut its Videos (Sora) API down") == true && result.error?.contains("veo") == true)
     }
 }
+
+extension VideoProviderTests {
+    @Test func veoOperationIsPolledAndItsVideoFetchedWithTheKey() async throws {
+        let mp4 = try Self.sample()
+        let polls = Mutex(0)
+        let server = try FakeProviderServer { request, _ in
+            guard request.headers["x-goog-api-key"] == ProviderTests.key else { return .json(403, ["error": ["code": 403, "message": "API key not valid."]]) }
+            switch (request.method, request.path) {
+            case ("POST", "/v1beta/models/veo-3.0-generate-001:predictLongRunning"):
+                return .json(200, ["name": "models/veo-3.0-generate-001/operations/op42"])
+            case ("GET", "/v1beta/models/veo-3.0-generate-001/operations/op42"):
+                let n = polls.withLock { value -> Int in
+                    value += 1
+                    return value
+                }
+                if n < 2 { return .json(200, ["name": "models/veo-3.0-generate-001/operations/op42"]) }
+                let uri = "http://\(request.headers["host"] ?? "")/v1beta/files/v1:download?alt=media"
+                return .json(200, ["name": "op42", "done": true, "response": ["generateVideoResponse": ["generatedSamples": [["video": ["uri": uri]]]]]])
+            case ("GET", "/v1beta/files/v1:download?alt=media"):
+                var response = FakeProviderServer.Response(status: 200, body: mp4)
+                response.headers = ["Content-Type": "video/mp4"]
+                return response
+            default: return .json(404, ["error": ["code": 404, "message": "not found"]])
+            }
+        }
+        let env = ProviderEnvironment(["GOOGLE_API_KEY": ProviderTests.key, "GOOGLE_GEMINI_BASE_URL": server.baseURL])
+        var veo = VeoVideo(environment: env, policy: ProviderTests.fast)
+        veo.pollInterval = 0.05
+        let (video, operation) = try await veo.generate(
+            prompt: "waves at dusk", negativePrompt: "text", model: "veo-3.0-generate-001", width: 1280, height: 720
+        ) { _, _ in }
+        #expect(video == mp4 && operation == "models/veo-3.0-generate-001/operations/op42")
+        let body = try #require(server.requests.first?.json)
+        let instance = (body["instances"] as? [[String: Any]])?.first
+        #expect(instance?["prompt"] as? String == "waves at dusk")
+        #expect((body["parameters"] as? [String: Any])?["aspectRatio"] as? String == "16:9")
+        #expect(server.requests.allSatisfy { $0.headers["x-goog-api-key"] == ProviderTests.key })
+
+        let wrong = VeoVideo(
+            environment: ProviderEnvironment(["GEMINI_API_KEY": "bad-key-0000", "GOOGLE_GEMINI_BASE_URL": server.baseURL]), policy: ProviderTests.fast)
+        let refused = await expectError(.providerAuth) {
+            try await wrong.generate(prompt: "x", negativePrompt: nil, model: "veo-3.0-generate-001", width: 1280, height: 720) { _, _ in }
+        }
+        #expect(refused?.message.contains("API key not valid") == true)
+    }
+}

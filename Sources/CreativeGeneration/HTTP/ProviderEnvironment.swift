@@ -19,6 +19,10 @@ public struct ProviderEnvironment: Sendable {
     public var elevenLabsKey: String?
     /// ELEVENLABS_BASE_URL, the host root (default https://api.elevenlabs.io).
     public var elevenLabsBaseURL: String
+    /// GEMINI_API_KEY, else GOOGLE_API_KEY, as the google-genai SDKs read them.
+    public var geminiKey: String?
+    /// GOOGLE_GEMINI_BASE_URL, the host root (default https://generativelanguage.googleapis.com).
+    public var geminiBaseURL: String
     public var runwayKey: String?
     /// RUNWAYML_BASE_URL, the host root (default https://api.dev.runwayml.com), as Runway's SDKs read it.
     public var runwayBaseURL: String
@@ -37,6 +41,8 @@ public struct ProviderEnvironment: Sendable {
         sdWebUIURL = value("SDWEBUI_URL").map(Self.trim)
         elevenLabsKey = value("ELEVENLABS_API_KEY")
         elevenLabsBaseURL = Self.trim(value("ELEVENLABS_BASE_URL") ?? "https://api.elevenlabs.io")
+        geminiKey = value("GEMINI_API_KEY") ?? value("GOOGLE_API_KEY")
+        geminiBaseURL = Self.trim(value("GOOGLE_GEMINI_BASE_URL") ?? "https://generativelanguage.googleapis.com")
         runwayKey = value("RUNWAYML_API_SECRET")
         runwayBaseURL = Self.trim(value("RUNWAYML_BASE_URL") ?? "https://api.dev.runwayml.com")
     }

@@ -28,6 +28,12 @@ enum Router {
                 field: "model")
         }
         if job.type == .video {
+            if provider == "google" || model.hasPrefix("veo") {
+                guard env.geminiKey != nil else {
+                    return Choice(executor: LocalVideoExecutor(), note: "GEMINI_API_KEY is not set, so the local video provider answered.")
+                }
+                return Choice(executor: VeoVideoExecutor(veo: VeoVideo(environment: env, policy: policy)), note: nil)
+            }
             if provider == "runway" || model.hasPrefix("gen3") || model.hasPrefix("gen4") {
                 guard env.runwayKey != nil else {
                     return Choice(executor: LocalVideoExecutor(), note: "RUNWAYML_API_SECRET is not set, so the local video provider answered.")
