@@ -2,7 +2,7 @@
 # Installs the Debian packages Creative Engine builds against (libcurl, libinotifytools, libvips)
 # and the Python packages the tests use. Safe to run again: it skips what is present.
 set -euo pipefail
-packages=(pkg-config libcurl4-openssl-dev libinotifytools0-dev libvips-dev libsqlite3-dev libcrypt-dev libssl-dev libexif-dev libwebp-dev libespeak-ng-dev ffmpeg inotify-tools rsync bindfs)
+packages=(pkg-config libcurl4-openssl-dev libinotifytools0-dev libvips-dev libsqlite3-dev libcrypt-dev libssl-dev libexif-dev libwebp-dev libespeak-ng-dev espeak-ng ffmpeg inotify-tools rsync bindfs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -39,7 +39,8 @@ struct ConcurrencyTests {
         var updated = 0
         for round in 0..<40 {
             let p = try CLI.start(["bench", "store", "--asset", id, "--count", "1000000", "--no-baseline"], library: lib.path)
-            try await Task.sleep(for: .seconds(Double.random(in: 0.02...0.12)))
+            // Long enough for a start-up on a loaded machine (other suites run beside this one), short of the million updates.
+            try await Task.sleep(for: .seconds(Double.random(in: 0.05...0.35)))
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
                 killedMidLoop += 1

@@ -77,7 +77,11 @@ public enum LocalSpeech {
     /// Raw 16-bit mono PCM at `rate` encoded by ffmpeg in `format` (pcm: as it is). Blocking.
     public static func encode(_ raw: Data, rate: Int, as format: Format) throws(CreativeError) -> Data {
         guard format != .pcm else { return raw }
-        guard FFmpeg.available else { throw CreativeError(.providerUnavailable, "ffmpeg is not installed, so speech can only be written as pcm.") }
+        guard FFmpeg.available else {
+            throw CreativeError(
+                .providerUnavailable,
+                "ffmpeg is not installed (Debian package ffmpeg; scripts/install-deps.sh installs it), so speech can only be written as pcm.")
+        }
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("creative-speech-\(UUID().uuidString).pcm").path
         guard FileManager.default.createFile(atPath: input, contents: raw, attributes: [.posixPermissions: 0o600]) else {
             throw CreativeError(.storage, "Could not write a temporary file for ffmpeg.")

@@ -32,7 +32,11 @@ public enum LocalVideo {
     /// The MP4's bytes. Blocking: libvips, eSpeak NG and ffmpeg. `progress(step, total)` counts
     /// the scenes painted, then the encode.
     public static func make(_ request: Request, progress: (Int, Int) -> Void = { _, _ in }) throws(CreativeError) -> Data {
-        guard FFmpeg.available else { throw CreativeError(.providerUnavailable, "ffmpeg is not installed; the local video provider needs it.") }
+        guard FFmpeg.available else {
+            throw CreativeError(
+                .providerUnavailable, "ffmpeg is not installed (Debian package ffmpeg; scripts/install-deps.sh installs it); the local video provider needs it."
+            )
+        }
         let scenes = request.scenes.isEmpty ? ["a quiet landscape"] : request.scenes
         let total = scenes.count + 1
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("creative-video-\(UUID().uuidString)").path
