@@ -116,6 +116,7 @@ extension GenerateCommand {
         @Option(help: "A file with one scene prompt per line.") var script: String?
         @Option(help: "Text spoken over the video.") var narration: String?
         @Option(help: "The narration's voice (default en).") var voice: String?
+        @Option(help: "Seed of the first scene (default: random, recorded).") var seed: Int?
         @Option(help: "Model (default local).") var model: String?
         @Option(help: "Title of the asset.") var title: String?
         @Flag(help: "Run now and wait for the asset.") var wait = false
@@ -123,6 +124,7 @@ extension GenerateCommand {
         func run() async throws {
             var request = GenerationRequest(kind: .video, prompt: prompt)
             (request.seconds, request.narration, request.voice, request.model, request.title) = (seconds, narration, voice, model, title)
+            request.seed = seed
             (request.width, request.height) = try parseSize(size)
             if let script {
                 guard let text = try? String(contentsOfFile: script, encoding: .utf8) else { throw ValidationError("Cannot read the script file \(script).") }

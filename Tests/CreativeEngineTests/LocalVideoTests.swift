@@ -47,6 +47,9 @@ struct LocalVideoTests {
         // A request the video kind does not read is refused by name.
         let refused = try CLI.run(["generate", "video", "x", "--seconds", "500", "--wait"], library: lib.path)
         #expect(refused.status == 1 && refused.stderr.contains("seconds must be between 1 and 120"))
+        // The aspect ratio is kept whatever the size: painted larger, never past 2048 pixels.
+        #expect(LocalVideo.Request(scenes: ["x"], width: 1280, height: 720).paintSize == (2048, 1152))
+        #expect(LocalVideo.Request(scenes: ["x"], width: 640, height: 360).paintSize == (1280, 720))
     }
 }
 

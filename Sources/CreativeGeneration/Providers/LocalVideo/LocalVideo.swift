@@ -21,9 +21,16 @@ public enum LocalVideo {
             narration: String? = nil, voice: String = "en"
         ) {
             (self.scenes, self.negativePrompt, self.seed, self.narration, self.voice) = (scenes, negativePrompt, seed, narration, voice)
-            // H.264 in yuv420p wants even sides; the scenes are painted at twice the size (≤ 2048).
-            (self.width, self.height) = (min(1024, max(64, width)) & ~1, min(1024, max(64, height)) & ~1)
+            // H.264 in yuv420p wants even sides.
+            (self.width, self.height) = (min(2048, max(64, width)) & ~1, min(2048, max(64, height)) & ~1)
             self.seconds = seconds ?? Double(4 * max(1, scenes.count))
+        }
+
+        /// Scenes are painted larger than the video, so the zoom never magnifies pixels: twice the
+        /// size, as far as the image provider's 2048-pixel limit allows, keeping the aspect ratio.
+        public var paintSize: (width: Int, height: Int) {
+            let factor = min(2, 2048 / Double(max(width, height)))
+            return (max(64, Int(Double(width) * factor)), max(64, Int(Double(height) * factor)))
         }
     }
 
@@ -46,10 +53,10 @@ public enum LocalVideo {
             throw CreativeError(.storage, "Could not make a temporary folder for ffmpeg.")
         }
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (paintWidth, paintHeight) = request.paintSize
         for (n, scene) in scenes.enumerated() {
             let image = LocalImageRequest(
-                prompt: scene, negativePrompt: request.negativePrompt, width: request.width * 2, height: request.height * 2, seed: request.seed + n,
-                steps: 8)
+                prompt: scene, negativePrompt: request.negativePrompt, width: paintWidth, height: paintHeight, seed: request.seed + n, steps: 8)
             do {
                 try LocalImage.generate(image).write(to: URL(fileURLWithPath: "\(dir)/scene\(n).png"))
             } catch let error as CreativeError {
@@ -68,16 +75,21 @@ public enum LocalVideo {
             audioInput = ["-i", "\(dir)/narration.wav"]
         }
         let output = "\(dir)/video.mp4"
-        let arguments =
-            ["-v", "error", "-nostdin", "-y"] + scenes.indices.flatMap { ["-i", "\(dir)/scene\($0).png"] } + audioInput
-            + ["-filter_complex", filter(request, scenes: scenes.count), "-map", "[video]", "-map", "[audio]"]
-            + ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k"]
-            + ["-movflags", "+faststart", "-t", String(format: "%.3f", request.seconds), output]
+        let arguments = ffmpegArguments(request, scenes: scenes.count, in: dir, audio: audioInput, output: output)
         guard FFmpeg.run(FFmpeg.ffmpeg, arguments, timeout: 600) != nil, let video = FileManager.default.contents(atPath: output), !video.isEmpty else {
             throw CreativeError(.providerError, "ffmpeg could not compose the video.")
         }
         progress(total, total)
         return video
+    }
+
+    /// The ffmpeg command that composes `scene0.png`… in `dir` with the sound input (the
+    /// benchmark runs the same command by itself).
+    public static func ffmpegArguments(_ request: Request, scenes: Int, in dir: String, audio: [String], output: String) -> [String] {
+        ["-v", "error", "-nostdin", "-y"] + (0..<scenes).flatMap { ["-i", "\(dir)/scene\($0).png"] } + audio
+            + ["-filter_complex", filter(request, scenes: scenes), "-map", "[video]", "-map", "[audio]"]
+            + ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k"]
+            + ["-movflags", "+faststart", "-t", String(format: "%.3f", request.seconds), output]
     }
 
     /// Each scene zoomed slowly for its share of the time, crossfaded into the next; the sound
