@@ -48,19 +48,7 @@ public final class Intake: Sendable {
         var made: [String] = []
         for start in stride(from: 0, to: ready.count, by: Self.batch) {
             let files = Array(ready[start..<min(ready.count, start + Self.batch)])
-            let staged = Mutex<[(ClaimedInboxFile, [LibraryStore.StagedEntity])]>([])
-            let next = Mutex(0)
-            DispatchQueue.concurrentPerform(iterations: min(4, files.count)) { _ in
-                while true {
-                    let n = next.withLock { value -> Int in
-                        defer { value += 1 }
-                        return value
-                    }
-                    guard n < files.count else { return }
-                    if let taken = take(files[n]) { staged.withLock { $0.append(taken) } }
-                }
-            }
-            let batch = staged.withLock { $0 }
+            let batch = files.concurrentMap { take($0) }.compactMap { $0 }
             var results = library.store.createAll(batch.flatMap(\.1))[...]
             for (claimed, entities) in batch {
                 // A media drop stages its asset and its job: it is taken only when both are in place.

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -32,7 +31,7 @@ extension AssetCatalog {
         var inThisRun: [String: String] = [:]
         var done = 0
         for batch in Self.batches(walk.sources) {
-            let loaded = Self.parallelMap(batch) { source in loadImport(source.dir, name: source.name, path: source.path) }
+            let loaded = batch.concurrentMap { source in loadImport(source.dir, name: source.name, path: source.path) }
             var items = batch.map { ImportItem(path: $0.path, status: .imported) }
             var pending: [(n: Int, data: Data, hash: String, id: String)] = []
             let hashes = loaded.compactMap { result -> String? in
@@ -56,7 +55,7 @@ extension AssetCatalog {
                     }
                 }
             }
-            let prepared = Self.parallelMap(pending) { p -> (item: ImportItem, staged: LibraryStore.StagedEntity?) in
+            let prepared = pending.concurrentMap { p -> (item: ImportItem, staged: LibraryStore.StagedEntity?) in
                 let source = batch[p.n]
                 var (item, result) = prepareImport(
                     p.data, hash: p.hash, dir: source.dir, name: source.name, path: source.path, folder: source.folder, userId: userId,
@@ -151,22 +150,5 @@ extension AssetCatalog {
             (item.status, item.reason) = (.refused, error.message)
             return (item, .refused)
         }
-    }
-
-    /// `transform` over `items` on up to four threads, in order.
-    static func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
-        let results = Mutex<[R?]>(Array(repeating: nil, count: items.count))
-        let next = Atomic<Int>(0)
-        withoutActuallyEscaping(transform) { transform in
-            DispatchQueue.concurrentPerform(iterations: min(4, items.count)) { _ in
-                while true {
-                    let n = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    guard n < items.count else { return }
-                    let result = transform(items[n])
-                    results.withLock { $0[n] = result }
-                }
-            }
-        }
-        return results.withLock { $0.map { $0! } }
     }
 }

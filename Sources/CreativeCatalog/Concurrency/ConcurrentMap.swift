@@ -1,0 +1,23 @@
+import Dispatch
+import Synchronization
+
+extension Array where Element: Sendable {
+    /// `transform` over the elements on up to `threads` threads of the calling code (it blocks
+    /// until all are done; call it from a blocking pool or the CLI), results in the elements' order.
+    /// Used where a batch of files is read, parsed and written (inbox intake, import).
+    public func concurrentMap<R: Sendable>(threads: Int = 4, _ transform: @Sendable (Element) -> R) -> [R] {
+        let results = Mutex<[R?]>(Array<R?>(repeating: nil, count: count))
+        let next = Atomic<Int>(0)
+        withoutActuallyEscaping(transform) { transform in
+            DispatchQueue.concurrentPerform(iterations: Swift.min(threads, count)) { _ in
+                while true {
+                    let n = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard n < count else { return }
+                    let result = transform(self[n])
+                    results.withLock { $0[n] = result }
+                }
+            }
+        }
+        return results.withLock { $0.map { $0! } }
+    }
+}
