@@ -42,20 +42,15 @@ struct GenerationController {
                 return accepted(try await images.generateImage(userId: context.userId, prompt: prompt, options: body, wait: wait))
             }
         }
-        group.post("audio/generate") { request, context in
-            let wait = request.uri.queryParameters.get("wait") == "true"
-            return try await Self.untilClientLeaves(request, context: context, wait: wait) { request in
-                var body = try await request.decode(as: GenerationRequest.self, context: context)
-                body.kind = .audio
-                return accepted(try await images.generation.generate(body, userId: context.userId, wait: wait))
-            }
-        }
-        group.post("video/generate") { request, context in
-            let wait = request.uri.queryParameters.get("wait") == "true"
-            return try await Self.untilClientLeaves(request, context: context, wait: wait) { request in
-                var body = try await request.decode(as: GenerationRequest.self, context: context)
-                body.kind = .video
-                return accepted(try await images.generation.generate(body, userId: context.userId, wait: wait))
+        // Speech and video: the request kind the route names; answered like image/generate.
+        for kind in [RequestKind.audio, .video] {
+            group.post("\(kind.rawValue)/generate") { request, context in
+                let wait = request.uri.queryParameters.get("wait") == "true"
+                return try await Self.untilClientLeaves(request, context: context, wait: wait) { request in
+                    var body = try await request.decode(as: GenerationRequest.self, context: context)
+                    body.kind = kind
+                    return accepted(try await images.generation.generate(body, userId: context.userId, wait: wait))
+                }
             }
         }
         group.get("image/:id/status") { _, context in
