@@ -64,6 +64,39 @@ struct ProviderErrorMatrixTests {
                 _ = try await ui.generate(prompt: "x", negativePrompt: nil, width: 64, height: 64, seed: 1, steps: 1, guidance: 7, sampler: "Euler a") { _, _ in
                 }
             }),
+        Client(
+            name: "OpenAI speech",
+            errorBody: { _, message in ["error": ["message": message, "type": "invalid_request_error", "param": NSNull(), "code": NSNull()]] },
+            call: { s in
+                var speech = OpenAISpeech(environment: env(s), policy: policy)
+                speech.timeout = 0.5
+                _ = try await speech.speak("Hello.", model: "tts-1", voice: "alloy", format: .mp3, speed: 1)
+            }),
+        Client(
+            name: "ElevenLabs",
+            errorBody: { _, message in ["detail": ["status": "problem", "message": message]] },
+            call: { s in
+                var speech = ElevenLabsSpeech(
+                    environment: ProviderEnvironment(["ELEVENLABS_API_KEY": ProviderTests.key, "ELEVENLABS_BASE_URL": s.baseURL]), policy: policy)
+                speech.timeout = 0.5
+                _ = try await speech.speak("Hello.", model: "eleven_multilingual_v2", voice: MediaProviderFailureTests.voiceId, format: .mp3, speed: 1)
+            }),
+        Client(
+            name: "Veo",
+            errorBody: { status, message in ["error": ["code": status, "message": message, "status": "INVALID_ARGUMENT"]] },
+            call: { s in
+                var veo = VeoVideo(environment: MediaProviderFailureTests.geminiEnv(s), policy: policy)
+                (veo.timeout, veo.pollInterval) = (0.5, 0.02)
+                _ = try await veo.generate(prompt: "x", negativePrompt: nil, model: "veo-3.0-generate-001", width: 1280, height: 720) { _, _ in }
+            }),
+        Client(
+            name: "Runway",
+            errorBody: { _, message in ["error": message] },
+            call: { s in
+                var runway = RunwayVideo(environment: MediaProviderFailureTests.runwayEnv(s), policy: policy)
+                (runway.timeout, runway.pollInterval) = (0.5, 0.02)
+                _ = try await runway.generate(prompt: "x", model: "gen4_turbo", width: 1280, height: 720, seconds: 5) { _, _ in }
+            }),
     ]
 
     /// status → (expected code, expected requests)

@@ -10,6 +10,8 @@ public struct RunwayVideo: Sendable {
     public var pollInterval = 5.0
     /// Give up on a task after this long (seconds).
     public var deadline = 900.0
+    /// Seconds for one API call (the video download has its own 300).
+    public var timeout = 60.0
     static let version = "2024-11-06"
 
     public init(environment: ProviderEnvironment, policy: RetryPolicy = RetryPolicy()) {
@@ -51,7 +53,7 @@ public struct RunwayVideo: Sendable {
         var request = HTTPRequest(
             method: method, url: "\(environment.runwayBaseURL)\(path)",
             headers: [("Authorization", "Bearer \(key)"), ("X-Runway-Version", Self.version), ("Content-Type", "application/json")], body: body)
-        (request.timeout, request.secrets) = (60, [key])
+        (request.timeout, request.secrets) = (timeout, [key])
         let response = try await ProviderHTTP.send(request, provider: "Runway", keyVariable: "RUNWAYML_API_SECRET", policy: policy)
         guard let value = try? JSONDecoder().decode(T.self, from: response.body) else {
             throw CreativeError(.providerError, "Runway answered \(path) with something that is not the expected JSON.")

@@ -9,6 +9,8 @@ public struct VeoVideo: Sendable {
     public var policy: RetryPolicy
     public var pollInterval = 10.0
     public var deadline = 900.0
+    /// Seconds for one API call (the video download has its own 300).
+    public var timeout = 60.0
 
     public init(environment: ProviderEnvironment, policy: RetryPolicy = RetryPolicy()) {
         (self.environment, self.policy) = (environment, policy)
@@ -71,7 +73,7 @@ public struct VeoVideo: Sendable {
 
     private func call(_ method: String, _ url: String, body: Data?, key: String) async throws(CreativeError) -> [String: JSONValue] {
         var request = HTTPRequest(method: method, url: url, headers: [("x-goog-api-key", key), ("Content-Type", "application/json")], body: body)
-        (request.timeout, request.secrets) = (60, [key])
+        (request.timeout, request.secrets) = (timeout, [key])
         let response = try await ProviderHTTP.send(request, provider: "Gemini API", keyVariable: "GEMINI_API_KEY", policy: policy)
         guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: response.body) else {
             throw CreativeError(.providerError, "The Gemini API answered with something that is not the expected JSON.")
