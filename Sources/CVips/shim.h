@@ -13,6 +13,12 @@ static inline int cv_thumbnail_buffer(void *buf, size_t len, VipsImage **out, in
     return vips_thumbnail_buffer(buf, len, out, width, "height", height, "size", VIPS_SIZE_DOWN, NULL);
 }
 
+/// Scales to cover width × height (enlarging when needed) and crops the middle: a video frame
+/// from an image of any size and shape.
+static inline int cv_thumbnail_cover(void *buf, size_t len, VipsImage **out, int width, int height) {
+    return vips_thumbnail_buffer(buf, len, out, width, "height", height, "size", VIPS_SIZE_BOTH, "crop", VIPS_INTERESTING_CENTRE, NULL);
+}
+
 static inline int cv_webpsave_buffer(VipsImage *in, void **buf, size_t *len, int quality) {
     return vips_webpsave_buffer(in, buf, len, "Q", quality, "strip", TRUE, NULL);
 }

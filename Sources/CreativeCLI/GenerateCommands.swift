@@ -87,6 +87,7 @@ extension GenerateCommand {
         @Option(help: "Model (default local).") var model: String?
         @Option(help: "mp3 (default), opus, aac, flac, wav or pcm.") var format: String?
         @Option(help: "Speed, 0.25–4 (default 1).") var speed: Double?
+        @Option(help: "How to speak it: tone, pace, accent (gpt-4o-mini-tts).") var instructions: String?
         @Option(help: "Title of the asset.") var title: String?
         @Option(name: .customLong("tag"), help: "A tag; repeat for several.") var tags: [String] = []
         @Flag(help: "Run now and wait for the asset.") var wait = false
@@ -94,6 +95,7 @@ extension GenerateCommand {
         func run() async throws {
             var request = GenerationRequest(kind: .audio, prompt: text)
             (request.voice, request.model, request.format, request.speed, request.title) = (voice, model, format, speed, title)
+            request.instructions = instructions
             request.tags = tags.isEmpty ? nil : tags
             let generation = Generation(library: try global.open())
             let (user, wait) = (global.userId, wait)
@@ -108,9 +110,13 @@ extension GenerateCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a video: scenes painted by the image provider, slowly zoomed and crossfaded by ffmpeg, optionally narrated.",
             discussion:
-                "Queues a job for `creative watch`, or with --wait runs it now and prints the asset. --script takes a file with one scene prompt per line.")
+                """
+                Queues a job for `creative watch`, or with --wait runs it now and prints the asset. --script takes a file with one \
+                scene prompt per line. --template takes a text template such as Short video script (`creative template list`): \
+                the text provider writes the script, its scenes are painted and its voice-over narrated.
+                """)
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "What the video shows (the only scene without --script).") var prompt: String
+        @Argument(help: "What the video shows (the only scene without --script); optional with --template.") var prompt: String?
         @Option(help: "Length in seconds (default 4 per scene).") var seconds: Double?
         @Option(help: "Size as WIDTHxHEIGHT (default 640x360).") var size: String?
         @Option(help: "A file with one scene prompt per line.") var script: String?
@@ -118,11 +124,20 @@ extension GenerateCommand {
         @Option(help: "The narration's voice (default en).") var voice: String?
         @Option(help: "Seed of the first scene (default: random, recorded).") var seed: Int?
         @Option(help: "Model (default local).") var model: String?
+        @Option(help: "An image asset's id: the video starts from it (image-to-video).") var image: String?
+        @Option(help: "A text template's id: its script becomes the scenes and the narration.") var template: String?
+        @Option(name: .customLong("var"), help: "NAME=VALUE for the template's placeholders; repeat for several.") var variables: [String] = []
         @Option(help: "Title of the asset.") var title: String?
         @Flag(help: "Run now and wait for the asset.") var wait = false
 
+        func validate() throws {
+            guard prompt != nil || template != nil else { throw ValidationError("Give a PROMPT or --template.") }
+        }
+
         func run() async throws {
             var request = GenerationRequest(kind: .video, prompt: prompt)
+            (request.imageAssetId, request.templateId) = (image, template)
+            if !variables.isEmpty { request.variables = try parseVariables(variables) }
             (request.seconds, request.narration, request.voice, request.model, request.title) = (seconds, narration, voice, model, title)
             request.seed = seed
             (request.width, request.height) = try parseSize(size)
@@ -250,15 +265,20 @@ struct ContentCommand: AsyncParsableCommand {
         @Flag(help: "Queue the job instead of running it now.") var queue = false
 
         func run() async throws {
-            var values: [String: JSONValue] = [:]
-            for pair in variables {
-                guard let eq = pair.firstIndex(of: "=") else { throw ValidationError("--var takes NAME=VALUE, not \(pair).") }
-                values[String(pair[..<eq])] = .string(String(pair[pair.index(after: eq)...]))
-            }
-            let (content, user, id, wait, variables) = (try generators(global).1, global.userId, templateId, !queue, values)
+            let (content, user, id, wait, variables) = (try generators(global).1, global.userId, templateId, !queue, try parseVariables(variables))
             try emit(
                 try await cancellingOnInterrupt { try await content.createFromTemplate(userId: user, templateId: id, variables: variables, wait: wait) },
                 json: global.json)
         }
     }
+}
+
+/// `--var NAME=VALUE` options as template variables.
+func parseVariables(_ pairs: [String]) throws -> [String: JSONValue] {
+    var values: [String: JSONValue] = [:]
+    for pair in pairs {
+        guard let eq = pair.firstIndex(of: "=") else { throw ValidationError("--var takes NAME=VALUE, not \(pair).") }
+        values[String(pair[..<eq])] = .string(String(pair[pair.index(after: eq)...]))
+    }
+    return values
 }

@@ -93,6 +93,31 @@ struct LocalSpeechTests {
         #expect(wav.url == "audio.wav" && abs((wav.duration ?? 0) - 3) < 0.1, "\(String(describing: wav.duration))")
     }
 
+    @Test func gpt4oMiniTTSTakesInstructionsAndTheOlderModelsRefuseThem() async throws {
+        let mp3 = try LocalSpeech.speak("Calm.", format: .mp3)
+        let server = try FakeProviderServer { _, _ in FakeProviderServer.Response(status: 200, headers: ["Content-Type": "audio/mpeg"], body: mp3) }
+        let lib = try TempLibrary()
+        let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: ProviderTests.env(server), retryPolicy: ProviderTests.fast)
+        let generation = Generation(library: lib.library, runner: runner)
+        var request = GenerationRequest(kind: .audio, prompt: "Welcome back.")
+        (request.model, request.instructions) = ("gpt-4o-mini-tts", "Speak softly, like a late-night radio host.")
+        let made = try #require(try await generation.generate(request, userId: "alice", wait: true).assetId)
+        #expect(server.requests.first?.json?["instructions"] as? String == "Speak softly, like a late-night radio host.")
+        #expect(try lib.assets.getAsset(made, userId: "alice")?.parameters?["instructions"] == .string("Speak softly, like a late-night radio host."))
+
+        request.model = "tts-1"
+        let refused = await expectError(.invalidInput) { _ = try await generation.generate(request, userId: "alice", wait: true) }
+        #expect(refused?.message.contains("tts-1 does not take instructions") == true && server.requests.count == 1)
+        // Without instructions nothing extra is sent.
+        request.instructions = nil
+        _ = try await generation.generate(request, userId: "alice", wait: true)
+        #expect(server.requests.last?.json?.keys.contains("instructions") == false)
+        // The kind refuses them elsewhere: a video has no instructions.
+        var video = GenerationRequest(kind: .video, prompt: "x")
+        video.instructions = "loud"
+        #expect(throws: CreativeError.self) { try video.validate() }
+    }
+
     @Test func elevenLabsFindsTheVoiceByNameAndSpeaksItsProtocol() async throws {
         let tone = (0..<24_000).map { Int16(6000 * sin(Double($0) * 2 * .pi * 330 / 24_000)) }
         let pcm = tone.withUnsafeBufferPointer { Data(buffer: $0) }

@@ -83,6 +83,7 @@ struct SchemaContractTests {
         (request.steps, request.guidance, request.sampler, request.quality, request.style) = (20, 7, "Euler a", "hd", "vivid")
         (request.voice, request.speed, request.format) = ("en", 1.25, "opus")
         (request.seconds, request.script, request.narration) = (6, ["a", "b"], "n")
+        (request.instructions, request.imageAssetId) = ("calmly", "01KMDEFAVT0000000000000001")
         (request.contentType, request.tone, request.length, request.audience, request.language) = ("email", "bold", "short", "makers", "en")
         (request.original, request.goal, request.topic, request.count, request.templateId) = ("o", "clearer", "t", 3, id)
         (request.variables, request.title, request.tags, request.category, request.isPublic, request.priority) = (["x": .string("y")], "t", ["a"], "c", true, 5)

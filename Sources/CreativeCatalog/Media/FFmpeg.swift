@@ -59,7 +59,11 @@ public enum FFmpeg {
 
     /// Runs a tool and returns its standard output; nil when it fails, runs past `timeout`
     /// seconds (a hostile file may make a decoder spin) or writes more than `limit` bytes.
-    public static func run(_ tool: String, _ arguments: [String], timeout: Double = 30, limit: Int = 32 << 20) -> Data? {
+    /// - Parameter onLine: gets each line of standard output as it comes (ffmpeg's `-progress
+    ///   pipe:1`); returning false stops the tool (the run then answers nil).
+    public static func run(
+        _ tool: String, _ arguments: [String], timeout: Double = 30, limit: Int = 32 << 20, onLine: ((Substring) -> Bool)? = nil
+    ) -> Data? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
@@ -70,6 +74,7 @@ public enum FFmpeg {
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         defer { watchdog.cancel() }
         var data = Data()
+        var (lineStart, stopped) = (0, false)
         let reader = out.fileHandleForReading
         while let chunk = try? reader.read(upToCount: 64 << 10), !chunk.isEmpty {
             data.append(chunk)
@@ -77,9 +82,19 @@ public enum FFmpeg {
                 process.terminate()
                 break
             }
+            guard let onLine, !stopped else { continue }
+            while let newline = data[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: data[lineStart..<newline], as: UTF8.self)
+                lineStart = newline + 1
+                if !onLine(Substring(line)) {
+                    stopped = true
+                    process.terminate()
+                    break
+                }
+            }
         }
         process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0, data.count <= limit else { return nil }
+        guard !stopped, process.terminationReason == .exit, process.terminationStatus == 0, data.count <= limit else { return nil }
         return data
     }
 }

@@ -39,10 +39,14 @@ public struct GenerationRequest: Request, Equatable {
     public var voice: String?
     public var speed: Double?
     public var format: String?
+    /// Speech: how to speak it (OpenAI gpt-4o-mini-tts).
+    public var instructions: String?
     /// Video: total seconds, one prompt per scene, text spoken over it.
     public var seconds: Double?
     public var script: [String]?
     public var narration: String?
+    /// Video: the user's image asset to start from (image-to-video).
+    public var imageAssetId: String?
     /// The seed's generateContent `type`: blog-post, social-post, ad-copy, email, …
     public var contentType: String?
     public var tone: String?
@@ -63,7 +67,7 @@ public struct GenerationRequest: Request, Equatable {
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, prompt, negativePrompt, model, provider, width, height, seed, steps, guidance, sampler, quality, style
-        case voice, speed, format, seconds, script, narration
+        case voice, speed, format, instructions, seconds, script, narration, imageAssetId
         case contentType, tone, length, audience, language, original, goal, topic, count, templateId, variables
         case title, tags, category, isPublic, priority
     }
@@ -77,8 +81,10 @@ public struct GenerationRequest: Request, Equatable {
         .content: ["prompt", "contentType", "tone", "length", "audience", "language"],
         .improve: ["original", "goal"],
         .ideas: ["topic", "count"],
-        .audio: ["prompt", "voice", "speed", "format"],
-        .video: ["prompt", "negativePrompt", "width", "height", "seed", "seconds", "script", "narration", "voice"],
+        .audio: ["prompt", "voice", "speed", "format", "instructions"],
+        .video: [
+            "prompt", "negativePrompt", "width", "height", "seed", "seconds", "script", "narration", "voice", "imageAssetId", "templateId", "variables",
+        ],
         .fromTemplate: [
             "templateId", "variables", "negativePrompt", "width", "height", "seed", "steps", "guidance", "sampler",
             "tone", "length", "audience", "language",
@@ -135,8 +141,18 @@ public struct GenerationRequest: Request, Equatable {
                 throw .invalid("format", "format must be one of \(Self.audioFormats.joined(separator: ", ")).")
             }
             _ = try Validation.optional(voice, field: "voice", max: 64)
+            _ = try Validation.optional(instructions, field: "instructions", max: 1000)
+            if instructions != nil, let model, model.lowercased().hasPrefix("tts-1") {
+                throw .invalid("instructions", "\(model) does not take instructions; use gpt-4o-mini-tts for them.")
+            }
         case .video:
-            _ = try Validation.required(prompt ?? "", field: "prompt", max: Validation.maxPrompt)
+            if let templateId {
+                _ = try Validation.id(templateId, field: "templateId")
+                _ = try Validation.optional(prompt, field: "prompt", max: Validation.maxPrompt)
+            } else {
+                _ = try Validation.required(prompt ?? "", field: "prompt", max: Validation.maxPrompt)
+            }
+            if let imageAssetId { _ = try Validation.id(imageAssetId, field: "imageAssetId") }
             if let seconds, !(seconds.isFinite && (1...120).contains(seconds)) { throw .invalid("seconds", "seconds must be between 1 and 120.") }
             if let script {
                 guard (1...20).contains(script.count) else { throw .invalid("script", "script must hold 1 to 20 scenes.") }

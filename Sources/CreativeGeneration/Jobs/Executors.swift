@@ -1,5 +1,6 @@
 import CreativeCatalog
 import Foundation
+import Synchronization
 
 /// What a provider made for a job.
 struct GenerationOutput {
@@ -66,16 +67,43 @@ struct LocalSpeechExecutor: JobExecutor {
 
 /// The built-in offline video provider: scenes from the local image provider, moved and
 /// crossfaded by ffmpeg, narrated by the local speech provider.
-struct LocalVideoExecutor: JobExecutor {
+struct LocalVideoExecutor: ImageToVideoExecutor {
     let provider = "local"
 
     func run(
         _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
     ) async throws(CreativeError) -> GenerationOutput {
+        try await make(job, request, image: nil, progress: progress)
+    }
+
+    /// The image is the first scene, moved like a painted one.
+    func run(
+        _ job: GenerationJob, _ request: GenerationRequest, image: Data, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput {
+        try await make(job, request, image: image, progress: progress)
+    }
+
+    private func make(
+        _ job: GenerationJob, _ request: GenerationRequest, image: Data?, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput {
         let input = LocalVideo.Request(
             scenes: request.script ?? [job.prompt], negativePrompt: job.negativePrompt, width: request.width ?? 640, height: request.height ?? 360,
-            seed: request.seed ?? 0, seconds: request.seconds, narration: request.narration, voice: request.voice ?? "en")
-        let video = try await BlockingPool.media.run { () throws(CreativeError) in try LocalVideo.make(input, progress: progress) }
+            seed: request.seed ?? 0, seconds: request.seconds, narration: request.narration, voice: request.voice ?? "en", startImage: image)
+        // ffmpeg may run for minutes: a cancelled job stops it.
+        let cancelled = Atomic(false)
+        let made: Result<Data, CreativeError> = await withTaskCancellationHandler {
+            do throws(CreativeError) {
+                return .success(
+                    try await BlockingPool.media.run { () throws(CreativeError) in
+                        try LocalVideo.make(input, progress: progress) { cancelled.load(ordering: .relaxed) }
+                    })
+            } catch {
+                return .failure(error)
+            }
+        } onCancel: {
+            cancelled.store(true, ordering: .relaxed)
+        }
+        let video = try made.get()
         var parameters: [String: JSONValue] = ["scenes": .int(input.scenes.count), "seconds": .double(input.seconds)]
         if let narration = input.narration { parameters["narration"] = .string(narration) }
         return GenerationOutput(data: video, fileName: "video.mp4", cost: 0, parameters: parameters)

@@ -172,7 +172,7 @@ extension JobRunner {
         let choice = try Router.choose(job, request, environment, retryPolicy)
         let executor = choice.executor
         try await BlockingPool.io.run { [self] () throws(CreativeError) in try checkBudget(job, provider: executor.provider) }
-        let output = try await executor.run(job, request, progress: progress)
+        let output = try await call(executor, job, request, progress: progress)
         if job.type == .image && Self.rasterFormat(output.data) == nil {
             throw CreativeError(
                 .providerError,
@@ -240,7 +240,7 @@ extension JobRunner {
             parameters["providerNote"] = .string(note)
             input.model = "local"
         }
-        for key in ["width", "height", "contentType", "tone", "length", "audience", "goal", "topic", "count", "kind"] {
+        for key in ["width", "height", "contentType", "tone", "length", "audience", "goal", "topic", "count", "kind", "instructions"] {
             if let value = job.parameters?[key] { parameters[key] = value }
         }
         input.parameters = parameters
@@ -266,7 +266,7 @@ extension JobRunner {
         try checkBudget(job, provider: choice.executor.provider)
     }
 
-    private func checkBudget(_ job: GenerationJob, provider: String) throws(CreativeError) {
+    func checkBudget(_ job: GenerationJob, provider: String) throws(CreativeError) {
         guard Self.paidProviders.contains(provider), let budget = try library.store.settings().budget(for: job.userId) else { return }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = .gmt

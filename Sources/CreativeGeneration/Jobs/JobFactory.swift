@@ -32,18 +32,43 @@ package enum JobFactory {
                 if case .int(let h)? = rendered.template.parameters?["height"] { request.height = request.height ?? h }
             } else {
                 request.contentType = contentType(forCategory: rendered.template.category)
-                // A text template's prompt instructs a chat model; the offline writer needs the
-                // subject itself: the first placeholder's value.
-                if let first = TemplateSyntax.variables(rendered.template.prompt).first, let value = request.variables?[first]?.stringValue {
-                    subject = value
-                }
+                subject = Self.subject(of: rendered.template, request.variables)
             }
             request.prompt = prompt
             request.title = request.title ?? rendered.template.name
             kind = type == .image ? .image : .content
         }
-        let now = Timestamp.now()
         let defaults = (try library.store.settings()).defaults
+        var parent: String?
+        var scriptModel: String?
+        if kind == .video {
+            if let templateId = request.templateId {
+                // A text template (such as Short video script) whose answer becomes the scenes
+                // and the narration when the job runs.
+                let rendered = try library.templates.render(templateId, userId: userId, variables: request.variables ?? [:])
+                guard rendered.template.type == .text else {
+                    throw .invalid(
+                        "templateId",
+                        "A video is made from a text template (such as Short video script); \(rendered.template.name) is \(rendered.template.type.rawValue).")
+                }
+                _ = try library.templates.useTemplate(templateId, userId: userId)
+                prompt = rendered.prompt
+                subject = Self.subject(of: rendered.template, request.variables)
+                scriptModel = rendered.template.model ?? defaults?.textModel ?? defaultModel
+                request.title = request.title ?? [rendered.template.name, subject].compactMap { $0 }.joined(separator: ": ")
+                if request.seconds == nil, case .string(let text)? = request.variables?["seconds"], let seconds = Double(text) {
+                    request.seconds = min(120, max(1, seconds))
+                }
+            }
+            if let imageId = request.imageAssetId {
+                guard let image = try library.assets.getAsset(imageId, userId: userId), image.userId == userId else {
+                    throw CreativeError(.notFound, "imageAssetId \(imageId) is not an asset of yours.", field: "imageAssetId")
+                }
+                guard image.type == .image else { throw .invalid("imageAssetId", "imageAssetId \(imageId) is a \(image.type.rawValue), not an image.") }
+                parent = imageId
+            }
+        }
+        let now = Timestamp.now()
         var job = GenerationJob(id: id, userId: userId, type: type, prompt: prompt, createdAt: now)
         job.negativePrompt = request.negativePrompt
         job.model = request.model ?? (type == .image ? defaults?.imageModel : type == .text ? defaults?.textModel : nil) ?? defaultModel
@@ -62,11 +87,12 @@ package enum JobFactory {
             // Measured: the local provider renders 512×512×20 in well under a second.
             job.estimatedTime = Double(request.steps ?? 20) * Double((request.width ?? 512) * (request.height ?? 512)) / 262_144 * 0.01
         } else if type == .video {
-            let scenes = Double(request.script?.count ?? 1)
+            // A template's scenes are known only when its script is written.
+            let scenes = Double(request.script?.count ?? (request.templateId == nil ? 1 : 5))
             (request.width, request.height) = (request.width ?? 640, request.height ?? 360)
             request.seed = request.seed ?? Int.random(in: 0..<4_294_967_296)
-            request.seconds = request.seconds ?? 4 * scenes
-            job.totalSteps = Int(scenes) + 1
+            if request.templateId == nil { request.seconds = request.seconds ?? 4 * scenes }
+            job.totalSteps = Int(scenes) + LocalVideo.encodeSteps
             // Measured here: about a second per scene to paint, and encoding near real time at 640×360.
             job.estimatedTime = scenes + (request.seconds ?? 4) * Double((request.width ?? 640) * (request.height ?? 360)) / 230_400
         } else if type == .audio {
@@ -84,6 +110,8 @@ package enum JobFactory {
         if let source { parameters["source"] = .string(source) }
         parameters["attempts"] = .int(0)
         if let subject { parameters["subject"] = .string(subject) }
+        if let parent { parameters["parentAssetId"] = .string(parent) }
+        if let scriptModel { parameters["scriptModel"] = .string(scriptModel) }
         job.parameters = parameters
         return job
     }
@@ -95,6 +123,14 @@ package enum JobFactory {
         var request = (try? JSONCoding.decoder().decode(GenerationRequest.self, from: data)) ?? GenerationRequest()
         request.prompt = request.prompt ?? job.prompt
         return request
+    }
+
+    /// A text template's prompt instructs a chat model; the offline writer needs the subject
+    /// itself: the value given for `topic`, else for the first placeholder given a value.
+    static func subject(of template: CreativeTemplate, _ variables: [String: JSONValue]?) -> String? {
+        let given = TemplateSyntax.variables(template.prompt).filter { variables?[$0]?.stringValue != nil }
+        let name = given.contains("topic") ? "topic" : given.first
+        return name.flatMap { variables?[$0]?.stringValue }
     }
 
     static func contentType(forCategory category: String?) -> String {

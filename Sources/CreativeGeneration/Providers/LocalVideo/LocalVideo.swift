@@ -1,3 +1,4 @@
+import CVips
 import CreativeCatalog
 import Foundation
 
@@ -15,12 +16,15 @@ public enum LocalVideo {
         public var seconds: Double
         public var narration: String?
         public var voice: String
+        /// An image (PNG, JPEG, WebP, GIF) shown as the first scene instead of painting it.
+        public var startImage: Data?
 
         public init(
             scenes: [String], negativePrompt: String? = nil, width: Int = 640, height: Int = 360, seed: Int = 0, seconds: Double? = nil,
-            narration: String? = nil, voice: String = "en"
+            narration: String? = nil, voice: String = "en", startImage: Data? = nil
         ) {
             (self.scenes, self.negativePrompt, self.seed, self.narration, self.voice) = (scenes, negativePrompt, seed, narration, voice)
+            self.startImage = startImage
             // H.264 in yuv420p wants even sides.
             (self.width, self.height) = (min(2048, max(64, width)) & ~1, min(2048, max(64, height)) & ~1)
             self.seconds = seconds ?? Double(4 * max(1, scenes.count))
@@ -36,16 +40,23 @@ public enum LocalVideo {
 
     static let fps = 25
 
+    /// Steps of the encode in `progress`: tenths of the video written.
+    static let encodeSteps = 10
+
     /// The MP4's bytes. Blocking: libvips, eSpeak NG and ffmpeg. `progress(step, total)` counts
-    /// the scenes painted, then the encode.
-    public static func make(_ request: Request, progress: (Int, Int) -> Void = { _, _ in }) throws(CreativeError) -> Data {
+    /// the scenes painted, then tenths of the encode (ffmpeg's `-progress`); `isCancelled` is
+    /// asked between scenes and while ffmpeg runs, which it stops.
+    public static func make(
+        _ request: Request, progress: @escaping (Int, Int) -> Void = { _, _ in }, isCancelled: @escaping () -> Bool = { false }
+    ) throws(CreativeError) -> Data {
         guard FFmpeg.available else {
             throw CreativeError(
                 .providerUnavailable, "ffmpeg is not installed (Debian package ffmpeg; scripts/install-deps.sh installs it); the local video provider needs it."
             )
         }
         let scenes = request.scenes.isEmpty ? ["a quiet landscape"] : request.scenes
-        let total = scenes.count + 1
+        let total = scenes.count + encodeSteps
+        let cancelled = CreativeError(.cancelled, "The job was cancelled.")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("creative-video-\(UUID().uuidString)").path
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
@@ -55,6 +66,14 @@ public enum LocalVideo {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (paintWidth, paintHeight) = request.paintSize
         for (n, scene) in scenes.enumerated() {
+            if isCancelled() { throw cancelled }
+            if n == 0, let start = request.startImage {
+                guard FileManager.default.createFile(atPath: "\(dir)/scene0.png", contents: try cover(start, paintWidth, paintHeight)) else {
+                    throw CreativeError(.storage, "Could not write the first scene for ffmpeg.")
+                }
+                progress(1, total)
+                continue
+            }
             let image = LocalImageRequest(
                 prompt: scene, negativePrompt: request.negativePrompt, width: paintWidth, height: paintHeight, seed: request.seed + n, steps: 8)
             do {
@@ -76,11 +95,42 @@ public enum LocalVideo {
         }
         let output = "\(dir)/video.mp4"
         let arguments = ffmpegArguments(request, scenes: scenes.count, in: dir, audio: audioInput, output: output)
-        guard FFmpeg.run(FFmpeg.ffmpeg, arguments, timeout: 600) != nil, let video = FileManager.default.contents(atPath: output), !video.isEmpty else {
+        let composed = FFmpeg.run(FFmpeg.ffmpeg, ["-progress", "pipe:1", "-nostats"] + arguments, timeout: 600) { line in
+            if line.hasPrefix("out_time_us="), let micros = Double(line.dropFirst(12)) {
+                let done = min(1, max(0, micros / 1_000_000 / request.seconds))
+                progress(scenes.count + Int(done * Double(encodeSteps - 1)), total)
+            }
+            return !isCancelled()
+        }
+        if isCancelled() { throw cancelled }
+        guard composed != nil, let video = FileManager.default.contents(atPath: output), !video.isEmpty else {
             throw CreativeError(.providerError, "ffmpeg could not compose the video.")
         }
         progress(total, total)
         return video
+    }
+
+    /// `image` scaled to cover the frame and cropped to its middle, as a PNG. Blocking: libvips.
+    static func cover(_ image: Data, _ width: Int, _ height: Int) throws(CreativeError) -> Data {
+        let png: Data? = image.withUnsafeBytes { raw -> Data? in
+            // vips is lazy: the encode runs while the input bytes are still borrowed.
+            guard let base = raw.baseAddress else { return nil }
+            var scaled: UnsafeMutablePointer<VipsImage>?
+            guard cv_thumbnail_cover(UnsafeMutableRawPointer(mutating: base), raw.count, &scaled, Int32(width), Int32(height)) == 0, let scaled else {
+                return nil
+            }
+            defer { cv_unref(scaled) }
+            var buffer: UnsafeMutableRawPointer?
+            var length = 0
+            guard cv_pngsave_buffer(scaled, &buffer, &length, 1) == 0, let buffer else { return nil }
+            defer { cv_free(buffer) }
+            return Data(bytes: buffer, count: length)
+        }
+        guard let png else {
+            vips_error_clear()
+            throw CreativeError(.unsupportedMedia, "The start image could not be read as an image.", field: "imageAssetId")
+        }
+        return png
     }
 
     /// The ffmpeg command that composes `scene0.png`… in `dir` with the sound input (the

@@ -17,8 +17,9 @@ public struct OpenAISpeech: Sendable {
 
     /// - Throws: `provider_auth` without OPENAI_API_KEY or with a bad one; the provider's refusal
     ///   or failure as for images; `invalid_input` for a speed outside 0.25–4.
+    /// - Parameter instructions: how to speak (gpt-4o-mini-tts; tts-1 and tts-1-hd refuse them).
     public func speak(
-        _ text: String, model: String, voice: String, format: LocalSpeech.Format, speed: Double
+        _ text: String, model: String, voice: String, format: LocalSpeech.Format, speed: Double, instructions: String? = nil
     ) async throws(CreativeError) -> (
         audio: Data, cost: Double
     ) {
@@ -26,21 +27,26 @@ public struct OpenAISpeech: Sendable {
             throw CreativeError(.providerAuth, "OPENAI_API_KEY is not set; set it to use \(model), or use model local.")
         }
         guard speed.isFinite, (0.25...4).contains(speed) else { throw .invalid("speed", "speed must be between 0.25 and 4.") }
+        if instructions != nil && model.hasPrefix("tts-1") {
+            throw .invalid("instructions", "\(model) does not take instructions; use gpt-4o-mini-tts for them.")
+        }
         let parts = Self.split(text)
         let cost = PriceTable.speech(model: model, characters: text.count)
         if parts.count == 1 {
-            return (try await call(parts[0], model: model, voice: voice, format: format.rawValue, speed: speed, key: key), cost)
+            return (try await call(parts[0], model: model, voice: voice, format: format.rawValue, speed: speed, instructions: instructions, key: key), cost)
         }
         var pcm = Data()
-        for part in parts { pcm.append(try await call(part, model: model, voice: voice, format: "pcm", speed: speed, key: key)) }
+        for part in parts { pcm.append(try await call(part, model: model, voice: voice, format: "pcm", speed: speed, instructions: instructions, key: key)) }
         guard format != .pcm else { return (pcm, cost) }
         let joined = pcm
         let encoded = try await BlockingPool.media.run { () throws(CreativeError) in try LocalSpeech.encode(joined, rate: Self.pcmRate, as: format) }
         return (encoded, cost)
     }
 
-    private func call(_ input: String, model: String, voice: String, format: String, speed: Double, key: String) async throws(CreativeError) -> Data {
-        let body = Wire.Request(model: model, input: input, voice: voice, responseFormat: format, speed: speed)
+    private func call(
+        _ input: String, model: String, voice: String, format: String, speed: Double, instructions: String?, key: String
+    ) async throws(CreativeError) -> Data {
+        let body = Wire.Request(model: model, input: input, voice: voice, responseFormat: format, speed: speed, instructions: instructions)
         var request = HTTPRequest(
             url: "\(environment.openAIBaseURL)/audio/speech",
             headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")],
@@ -76,8 +82,9 @@ public struct OpenAISpeech: Sendable {
             var voice: String
             var responseFormat: String
             var speed: Double
+            var instructions: String?
             enum CodingKeys: String, CodingKey {
-                case model, input, voice, speed
+                case model, input, voice, speed, instructions
                 case responseFormat = "response_format"
             }
         }
@@ -94,7 +101,8 @@ struct OpenAISpeechExecutor: JobExecutor {
         let format = request.format.flatMap(LocalSpeech.Format.init(rawValue:)) ?? .mp3
         // OpenAI's voices; the local default "en" is an eSpeak NG language, not one of them.
         let voice = request.voice.flatMap { $0 == "en" ? nil : $0 } ?? "alloy"
-        let (audio, cost) = try await speech.speak(job.prompt, model: job.model ?? "tts-1", voice: voice, format: format, speed: request.speed ?? 1)
+        let (audio, cost) = try await speech.speak(
+            job.prompt, model: job.model ?? "tts-1", voice: voice, format: format, speed: request.speed ?? 1, instructions: request.instructions)
         progress(1, 1)
         return GenerationOutput(
             data: audio, fileName: "speech.\(format.fileExtension)", cost: cost,

@@ -13,19 +13,31 @@ public struct RunwayVideo: Sendable {
     /// Seconds for one API call (the video download has its own 300).
     public var timeout = 60.0
     static let version = "2024-11-06"
+    /// A data URI may be 5 MB: the image before base64.
+    static let maxImageBytes = 3_750_000
 
     public init(environment: ProviderEnvironment, policy: RetryPolicy = RetryPolicy()) {
         (self.environment, self.policy) = (environment, policy)
     }
 
+    /// - Parameter image: the first frame, sent as a data URI to `/v1/image_to_video`; nil for
+    ///   `/v1/text_to_video`.
     public func generate(
-        prompt: String, model: String, width: Int, height: Int, seconds: Double, progress: @escaping @Sendable (Int, Int) -> Void
+        prompt: String, model: String, width: Int, height: Int, seconds: Double, image: Data? = nil,
+        progress: @escaping @Sendable (Int, Int) -> Void
     ) async throws(CreativeError) -> (video: Data, taskId: String) {
         guard let key = environment.runwayKey else {
             throw CreativeError(.providerAuth, "RUNWAYML_API_SECRET is not set; set it to use \(model), or use model local.")
         }
-        let body = Wire.Create(model: model, promptText: prompt, ratio: width >= height ? "1280:720" : "720:1280", duration: seconds > 7 ? 10 : 5)
-        let created: Wire.Task = try await call("POST", "/v1/text_to_video", body: try ProviderJSON.encode(body), key: key)
+        var body = Wire.Create(model: model, promptText: prompt, ratio: width >= height ? "1280:720" : "720:1280", duration: seconds > 7 ? 10 : 5)
+        if let image {
+            guard image.count <= Self.maxImageBytes else {
+                throw .invalid("imageAssetId", "Runway takes start images up to 3.75 MB (5 MB as a data URI); this one is \(image.count / 1_048_576) MiB.")
+            }
+            body.promptImage = "data:\(JobRunner.rasterFormat(image).map { "image/\($0)" } ?? "image/png");base64,\(image.base64EncodedString())"
+        }
+        let path = image == nil ? "/v1/text_to_video" : "/v1/image_to_video"
+        let created: Wire.Task = try await call("POST", path, body: try ProviderJSON.encode(body), key: key)
         let start = Date()
         while true {
             let task: Wire.Task = try await call("GET", "/v1/tasks/\(created.id)", body: nil, key: key)
@@ -67,6 +79,7 @@ public struct RunwayVideo: Sendable {
             var promptText: String
             var ratio: String
             var duration: Int
+            var promptImage: String?
         }
 
         struct Task: Decodable {
@@ -90,16 +103,28 @@ public struct RunwayVideo: Sendable {
     }
 }
 
-struct RunwayVideoExecutor: JobExecutor {
+struct RunwayVideoExecutor: ImageToVideoExecutor {
     let provider = "runway"
     let runway: RunwayVideo
 
     func run(
         _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
     ) async throws(CreativeError) -> GenerationOutput {
+        try await make(job, request, image: nil, progress: progress)
+    }
+
+    func run(
+        _ job: GenerationJob, _ request: GenerationRequest, image: Data, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput {
+        try await make(job, request, image: image, progress: progress)
+    }
+
+    private func make(
+        _ job: GenerationJob, _ request: GenerationRequest, image: Data?, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput {
         let (video, taskId) = try await runway.generate(
             prompt: job.prompt, model: job.model ?? "gen4_turbo", width: request.width ?? 1280, height: request.height ?? 720,
-            seconds: request.seconds ?? 5, progress: progress)
+            seconds: request.seconds ?? 5, image: image, progress: progress)
         return GenerationOutput(
             data: video, fileName: "video.mp4", cost: PriceTable.video(model: job.model ?? "", seconds: request.seconds ?? 5),
             parameters: ["taskId": .string(taskId)])

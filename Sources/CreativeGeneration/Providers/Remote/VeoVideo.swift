@@ -16,15 +16,24 @@ public struct VeoVideo: Sendable {
         (self.environment, self.policy) = (environment, policy)
     }
 
+    /// - Parameter image: the first frame (PNG, JPEG or WebP), or nil for text-to-video.
     public func generate(
-        prompt: String, negativePrompt: String?, model: String, width: Int, height: Int, progress: @escaping @Sendable (Int, Int) -> Void
+        prompt: String, negativePrompt: String?, model: String, width: Int, height: Int, image: Data? = nil,
+        progress: @escaping @Sendable (Int, Int) -> Void
     ) async throws(CreativeError) -> (video: Data, operation: String) {
         guard let key = environment.geminiKey else {
             throw CreativeError(.providerAuth, "GEMINI_API_KEY (or GOOGLE_API_KEY) is not set; set it to use \(model), or use model local.")
         }
         var parameters: [String: JSONValue] = ["aspectRatio": .string(width >= height ? "16:9" : "9:16")]
         if let negativePrompt { parameters["negativePrompt"] = .string(negativePrompt) }
-        let body: JSONValue = .object(["instances": .array([.object(["prompt": .string(prompt)])]), "parameters": .object(parameters)])
+        var instance: [String: JSONValue] = ["prompt": .string(prompt)]
+        if let image {
+            instance["image"] = .object([
+                "bytesBase64Encoded": .string(image.base64EncodedString()),
+                "mimeType": .string(JobRunner.rasterFormat(image).map { "image/\($0)" } ?? "image/png"),
+            ])
+        }
+        let body: JSONValue = .object(["instances": .array([.object(instance)]), "parameters": .object(parameters)])
         let started = try await call(
             "POST", "\(environment.geminiBaseURL)/v1beta/models/\(model):predictLongRunning", body: try ProviderJSON.encode(body), key: key)
         guard case .string(let name)? = started["name"], name.hasPrefix("models/") || name.hasPrefix("operations/"), !name.contains("..") else {
@@ -82,17 +91,29 @@ public struct VeoVideo: Sendable {
     }
 }
 
-struct VeoVideoExecutor: JobExecutor {
+struct VeoVideoExecutor: ImageToVideoExecutor {
     let provider = "google"
     let veo: VeoVideo
 
     func run(
         _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
     ) async throws(CreativeError) -> GenerationOutput {
+        try await make(job, request, image: nil, progress: progress)
+    }
+
+    func run(
+        _ job: GenerationJob, _ request: GenerationRequest, image: Data, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput {
+        try await make(job, request, image: image, progress: progress)
+    }
+
+    private func make(
+        _ job: GenerationJob, _ request: GenerationRequest, image: Data?, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput {
         let model = job.model ?? "veo-3.0-generate-001"
         let (video, operation) = try await veo.generate(
             prompt: job.prompt, negativePrompt: job.negativePrompt, model: model, width: request.width ?? 1280, height: request.height ?? 720,
-            progress: progress)
+            image: image, progress: progress)
         return GenerationOutput(
             data: video, fileName: "video.mp4", cost: PriceTable.video(model: model, seconds: 8), parameters: ["operation": .string(operation)])
     }
