@@ -34,11 +34,7 @@ extension BenchCommand {
             try FileManager.default.createDirectory(atPath: "\(dir)/scenes", withIntermediateDirectories: true)
             let prompts = (0..<scenes).map { "scene \($0 + 1): a harbour at dawn, boats, gulls" }
             let request = LocalVideo.Request(scenes: prompts, width: width ?? 1280, height: height ?? 720, seed: 7, seconds: seconds)
-            for (n, prompt) in prompts.enumerated() {
-                let image = LocalImageRequest(
-                    prompt: prompt, width: request.paintSize.width, height: request.paintSize.height, seed: request.seed + n, steps: 8)
-                try LocalImage.generate(image).write(to: URL(fileURLWithPath: "\(dir)/scenes/scene\(n).png"))
-            }
+            try LocalVideo.paint(request, scenes: prompts, in: "\(dir)/scenes")
             let script = "\(dir)/script.txt"
             try prompts.joined(separator: "\n").write(toFile: script, atomically: true, encoding: .utf8)
             let bare = LocalVideo.ffmpegArguments(

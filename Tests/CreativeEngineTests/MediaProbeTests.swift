@@ -50,6 +50,12 @@ struct MediaProbeTests {
         let wave = try Data(contentsOf: URL(fileURLWithPath: try lib.folder(of: audioId) + "/thumbnail.webp"))
         #expect(Self.webpSize(wave).map { $0 == (512, 128) } == true, "\(String(describing: Self.webpSize(wave)))")
 
+        // Shorter than the second the poster is first looked for at: its first frame instead.
+        let blink = try Self.make(
+            "blink.mp4", ["-f", "lavfi", "-i", "testsrc=size=96x64:rate=10:duration=0.5", "-c:v", "libx264", "-pix_fmt", "yuv420p"], in: dir)
+        let blinkId = try lib.assets.saveAsset(userId: "alice", asset: AssetInput(media: .bytes(blink, fileName: "blink.mp4"))).assetId
+        #expect(try lib.assets.getAsset(blinkId, userId: "alice")?.thumbnailUrl == "thumbnail.webp")
+
         // Bytes that only claim to be a video: kept as given, nothing measured, no thumbnail.
         let fake = try lib.assets.saveAsset(userId: "alice", asset: AssetInput(media: .bytes(Data("not a video".utf8), fileName: "fake.mp4"))).assetId
         let f = try #require(try lib.assets.getAsset(fake, userId: "alice"))

@@ -100,6 +100,8 @@ public enum FFmpeg {
 }
 
 extension MediaProbe {
+    static let videoExtensions: Set<String> = ["mp4", "m4v", "mov", "webm", "mkv", "avi"]
+
     /// Length, size and a WebP thumbnail (a poster frame for video, the waveform for audio) of
     /// audio or video bytes, measured by ffprobe and ffmpeg; nil when they are not installed or
     /// cannot read the bytes. The bytes go to a private temp file (MP4 needs seeking).
@@ -108,11 +110,18 @@ extension MediaProbe {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("creative-probe-\(UUID().uuidString).\(fileExtension)").path
         guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else { return nil }
         defer { try? FileManager.default.removeItem(atPath: path) }
-        guard let probe = FFmpeg.probe(path) else { return nil }
-        let picture =
-            probe.hasVideo
-            ? FFmpeg.poster(path, at: min(1, (probe.duration ?? 0) / 10), size: 512)
-            : FFmpeg.waveform(path, width: 512, height: 128)
+        // For a video file the poster frame (one second in) is taken while ffprobe runs.
+        let guess = videoExtensions.contains(fileExtension.lowercased())
+        let both = [0, 1].concurrentMap(threads: guess ? 2 : 1) { step -> (FFmpeg.Probe?, Data?) in
+            step == 0 ? (FFmpeg.probe(path), nil) : (nil, guess ? FFmpeg.poster(path, at: 1, size: 512) : nil)
+        }
+        guard let probe = both[0].0 else { return nil }
+        var picture = both[1].1
+        if probe.hasVideo && picture?.isEmpty != false {
+            picture = FFmpeg.poster(path, at: min(1, (probe.duration ?? 0) / 10), size: 512)
+        } else if !probe.hasVideo {
+            picture = FFmpeg.waveform(path, width: 512, height: 128)
+        }
         return (probe.duration, probe.hasVideo ? probe.width : nil, probe.hasVideo ? probe.height : nil, picture.flatMap { thumbnail($0) })
     }
 }

@@ -14,14 +14,19 @@ public enum LocalImage {
     /// `progress(step, totalSteps)` once per step (1...steps), in order, on the calling thread.
     /// Throws `invalid_input` for out-of-range fields and `unsupported_media` if libvips fails.
     public static func generate(_ request: LocalImageRequest, progress: (Int, Int) -> Void = { _, _ in }) throws -> Data {
+        let rgb = try pixels(request, progress: progress)
+        return try encodePNG(rgb, width: request.width, height: request.height, parameters: parametersText(request))
+    }
+
+    /// The picture as 8-bit RGB, row by row, unencoded (a video's scenes go to ffmpeg so).
+    public static func pixels(_ request: LocalImageRequest, progress: (Int, Int) -> Void = { _, _ in }) throws -> [UInt8] {
         try request.validate()
         var renderer = Renderer(request)
         for step in 1...request.steps {
             renderer.layer(step)
             progress(step, request.steps)
         }
-        let rgb = renderer.finish(guidance: request.guidance, sampler: request.sampler)
-        return try encodePNG(rgb, width: request.width, height: request.height, parameters: parametersText(request))
+        return renderer.finish(guidance: request.guidance, sampler: request.sampler)
     }
 
     /// The PNG keyword A1111 reads its "PNG Info" from.

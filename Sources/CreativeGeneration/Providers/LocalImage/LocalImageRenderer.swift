@@ -44,7 +44,7 @@ extension LocalImage {
             let corners = [Float(0), dx * Float(w), dy * Float(h), dx * Float(w) + dy * Float(h)]
             let low = corners.min() ?? 0, span = max((corners.max() ?? 1) - low, 1)
             pixels.withUnsafeMutableBufferPointer { p in
-                for y in 0..<h {
+                Self.rows(0..<h, width: w) { y in
                     for x in 0..<w {
                         var t = (Float(x) * dx + Float(y) * dy - low) / span
                         t = t * t * (3 - 2 * t)
@@ -103,7 +103,7 @@ extension LocalImage {
             guard x0 <= x1, y0 <= y1 else { return }
             let inv = 1 / (radius * radius), w = width
             pixels.withUnsafeMutableBufferPointer { p in
-                for y in y0...y1 {
+                Self.rows(y0..<y1 + 1, width: x1 - x0 + 1) { y in
                     let ry = (Float(y) - cy) * (Float(y) - cy) * inv
                     for x in x0...x1 {
                         let q = (Float(x) - cx) * (Float(x) - cx) * inv + ry
@@ -137,7 +137,7 @@ extension LocalImage {
             let color = random.pick(accents), strength = random.range(0.3, 0.55)
             let (w, h) = (width, height)
             pixels.withUnsafeMutableBufferPointer { p in
-                for y in 0..<h {
+                Self.rows(0..<h, width: w) { y in
                     for x in 0..<w {
                         let along = Float(y) * nx - Float(x) * ny
                         let d = (Float(x) * nx + Float(y) * ny - offset + amplitude * sin(frequency * along + phase)) / halfWidth
@@ -169,7 +169,7 @@ extension LocalImage {
             var out = [UInt8](repeating: 0, count: w * h * 3)
             pixels.withUnsafeBufferPointer { p in
                 out.withUnsafeMutableBufferPointer { o in
-                    for y in 0..<h {
+                    Self.rows(0..<h, width: w) { y in
                         let vy = (Float(y) / Float(h) - 0.5) * 2
                         for x in 0..<w {
                             let vx = (Float(x) / Float(w) - 0.5) * 2
@@ -190,6 +190,23 @@ extension LocalImage {
                 }
             }
             return out
+        }
+
+        /// Runs `body` for every row, rows spread over the cores for a large picture (each row
+        /// touches only its own pixels, so the result is the same as in order).
+        private static func rows(_ ys: Range<Int>, width w: Int, _ body: (Int) -> Void) {
+            guard w * ys.count >= 256 * 256 else {
+                for y in ys { body(y) }
+                return
+            }
+            let bands = ProcessInfo.processInfo.activeProcessorCount * 4
+            withoutActuallyEscaping(body) { body in
+                // The rows write disjoint parts of one buffer: safe to share across threads.
+                nonisolated(unsafe) let row = body
+                DispatchQueue.concurrentPerform(iterations: bands) { band in
+                    for y in stride(from: ys.lowerBound + band, to: ys.upperBound, by: bands) { row(y) }
+                }
+            }
         }
 
         @inline(__always)

@@ -1,6 +1,7 @@
 import CVips
 import CreativeCatalog
 import Foundation
+import Synchronization
 
 /// The built-in offline video provider: the built-in image provider paints each scene at twice
 /// the video's size, ffmpeg moves slowly into it (a Ken Burns zoom with `zoompan`), crossfades
@@ -47,7 +48,7 @@ public enum LocalVideo {
     /// the scenes painted, then tenths of the encode (ffmpeg's `-progress`); `isCancelled` is
     /// asked between scenes and while ffmpeg runs, which it stops.
     public static func make(
-        _ request: Request, progress: @escaping (Int, Int) -> Void = { _, _ in }, isCancelled: @escaping () -> Bool = { false }
+        _ request: Request, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }, isCancelled: @escaping @Sendable () -> Bool = { false }
     ) throws(CreativeError) -> Data {
         guard FFmpeg.available else {
             throw CreativeError(
@@ -64,27 +65,7 @@ public enum LocalVideo {
             throw CreativeError(.storage, "Could not make a temporary folder for ffmpeg.")
         }
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (paintWidth, paintHeight) = request.paintSize
-        for (n, scene) in scenes.enumerated() {
-            if isCancelled() { throw cancelled }
-            if n == 0, let start = request.startImage {
-                guard FileManager.default.createFile(atPath: "\(dir)/scene0.png", contents: try cover(start, paintWidth, paintHeight)) else {
-                    throw CreativeError(.storage, "Could not write the first scene for ffmpeg.")
-                }
-                progress(1, total)
-                continue
-            }
-            let image = LocalImageRequest(
-                prompt: scene, negativePrompt: request.negativePrompt, width: paintWidth, height: paintHeight, seed: request.seed + n, steps: 8)
-            do {
-                try LocalImage.generate(image).write(to: URL(fileURLWithPath: "\(dir)/scene\(n).png"))
-            } catch let error as CreativeError {
-                throw error
-            } catch {
-                throw CreativeError(.storage, "Could not paint scene \(n + 1): \(error).")
-            }
-            progress(n + 1, total)
-        }
+        try paint(request, scenes: scenes, in: dir, progress: { progress($0, total) }, isCancelled: isCancelled)
         var audioInput = ["-f", "lavfi", "-i", "anullsrc=r=22050:cl=mono"]
         if let narration = request.narration?.trimmingCharacters(in: .whitespacesAndNewlines), !narration.isEmpty {
             let speech = try LocalSpeech.speak(narration, voice: request.voice, format: .wav)
@@ -110,6 +91,49 @@ public enum LocalVideo {
         return video
     }
 
+    /// A scene's file: raw RGB (nothing to compress or decode; ffmpeg reads it as one frame),
+    /// or a PNG for the start image.
+    static func sceneFile(_ n: Int, _ request: Request) -> String {
+        n == 0 && request.startImage != nil ? "scene0.png" : "scene\(n).rgb"
+    }
+
+    /// Paints `scenes` as `scene0.rgb`… in `dir`, on every core (or the start image for the
+    /// first); `progress(n)` counts the scenes done. The benchmark prepares its inputs with it too.
+    public static func paint(
+        _ request: Request, scenes: [String], in dir: String, progress: @escaping @Sendable (Int) -> Void = { _ in },
+        isCancelled: @escaping @Sendable () -> Bool = { false }
+    ) throws(CreativeError) {
+        let (width, height) = request.paintSize
+        let done = Mutex(0)
+        let failures = Array(scenes.enumerated()).concurrentMap(threads: ProcessInfo.processInfo.activeProcessorCount) { (n, scene) -> CreativeError? in
+            guard !isCancelled() else { return CreativeError(.cancelled, "The job was cancelled.") }
+            let frame: Data
+            do {
+                if n == 0, let start = request.startImage {
+                    frame = try cover(start, width, height)
+                } else {
+                    let image = LocalImageRequest(
+                        prompt: scene, negativePrompt: request.negativePrompt, width: width, height: height, seed: request.seed + n, steps: 8)
+                    frame = Data(try LocalImage.pixels(image))
+                }
+            } catch let error as CreativeError {
+                return error
+            } catch {
+                return CreativeError(.storage, "Could not paint scene \(n + 1): \(error).")
+            }
+            guard FileManager.default.createFile(atPath: "\(dir)/\(sceneFile(n, request))", contents: frame) else {
+                return CreativeError(.storage, "Could not write scene \(n + 1) for ffmpeg.")
+            }
+            progress(
+                done.withLock { count -> Int in
+                    count += 1
+                    return count
+                })
+            return nil
+        }
+        if let failure = failures.compactMap({ $0 }).first { throw failure }
+    }
+
     /// `image` scaled to cover the frame and cropped to its middle, as a PNG. Blocking: libvips.
     static func cover(_ image: Data, _ width: Int, _ height: Int) throws(CreativeError) -> Data {
         let png: Data? = image.withUnsafeBytes { raw -> Data? in
@@ -133,10 +157,13 @@ public enum LocalVideo {
         return png
     }
 
-    /// The ffmpeg command that composes `scene0.png`… in `dir` with the sound input (the
+    /// The ffmpeg command that composes the scene files in `dir` with the sound input (the
     /// benchmark runs the same command by itself).
     public static func ffmpegArguments(_ request: Request, scenes: Int, in dir: String, audio: [String], output: String) -> [String] {
-        ["-v", "error", "-nostdin", "-y"] + (0..<scenes).flatMap { ["-i", "\(dir)/scene\($0).png"] } + audio
+        let (width, height) = request.paintSize
+        let raw = ["-f", "rawvideo", "-pixel_format", "rgb24", "-video_size", "\(width)x\(height)"]
+        return ["-v", "error", "-nostdin", "-y"]
+            + (0..<scenes).flatMap { n in (sceneFile(n, request).hasSuffix(".rgb") ? raw : []) + ["-i", "\(dir)/\(sceneFile(n, request))"] } + audio
             + ["-filter_complex", filter(request, scenes: scenes), "-map", "[video]", "-map", "[audio]"]
             + ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k"]
             + ["-movflags", "+faststart", "-t", String(format: "%.3f", request.seconds), output]
