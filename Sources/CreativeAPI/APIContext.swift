@@ -76,18 +76,27 @@ public struct APIConfiguration: Sendable {
     }
 }
 
-/// Maps a bearer token to its user; in zero-config loopback mode accepts only loopback Host
-/// names, so a web page cannot reach the API through DNS rebinding.
+/// Maps a bearer token (or, for the gallery, a session cookie) to its user; in zero-config
+/// loopback mode accepts only loopback Host names, so a web page cannot reach the API through DNS
+/// rebinding. A write whose Origin is another site is refused in every mode.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = APIContext
     let configuration: APIConfiguration
+    let sessions: Sessions
+
+    /// Liveness, the API's own documentation, the sign-in page and what it needs. /metrics (job
+    /// counts, costs, routes) is guarded like the API itself.
+    static func isPublic(_ path: String) -> Bool {
+        ["/healthz", "/openapi.json", "/favicon.ico", "/signin"].contains(path) || path.hasPrefix("/schemas/") || path.hasPrefix("/static/")
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        // Public: liveness and the API's own documentation. /metrics (job counts, costs, routes)
-        // is guarded like the API itself.
         let path = request.uri.path
-        if ["/healthz", "/openapi.json"].contains(path) || path.hasPrefix("/schemas/") { return try await next(request, context) }
+        if ![.get, .head].contains(request.method), let origin = request.headers[.origin], !Self.sameOrigin(origin, request.head.authority) {
+            return APIError.response(CreativeError(.invalidInput, "A write from another site (Origin \(origin)) is refused."), status: .forbidden)
+        }
+        if Self.isPublic(path) { return try await next(request, context) }
         if !configuration.requiresTokens {
             let host = (request.head.authority ?? "").lowercased()
             let name = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }.dropFirst()) : String(host.split(separator: ":").first ?? "")
@@ -99,11 +108,23 @@ struct AuthMiddleware: RouterMiddleware {
             context.userId = "local"
         } else {
             let header = request.headers[.authorization] ?? ""
-            guard header.hasPrefix("Bearer "), let user = configuration.user(for: String(header.dropFirst(7))) else {
+            if header.hasPrefix("Bearer "), let user = configuration.user(for: String(header.dropFirst(7))) {
+                context.userId = user
+            } else if header.isEmpty, let session = Sessions.id(in: request), let user = sessions.user(session) {
+                context.userId = user
+            } else if request.method == .get && !path.hasPrefix("/api/") && path != "/metrics" {
+                // A gallery page: the browser signs in first.
+                return Response(status: .seeOther, headers: [.location: "/signin"])
+            } else {
                 return APIError.response(CreativeError(.invalidInput, "A valid bearer token is required (Authorization: Bearer …)."), status: .unauthorized)
             }
-            context.userId = user
         }
         return try await next(request, context)
+    }
+
+    /// Whether an Origin header (`http://host:port`) names the host the request was sent to.
+    static func sameOrigin(_ origin: String, _ authority: String?) -> Bool {
+        guard let authority, let range = origin.range(of: "://") else { return false }
+        return origin[range.upperBound...].lowercased() == authority.lowercased()
     }
 }

@@ -24,10 +24,12 @@ public func buildApplication(
 public func buildRouter(library: CreativeLibrary, configuration: APIConfiguration, runner: JobRunner? = nil) -> Router<APIContext> {
     let router = Router(context: APIContext.self)
     let metrics = APIMetrics(library: library)
+    let sessions = Sessions()
     router.add(middleware: MetricsMiddleware(metrics: metrics))
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
-    router.add(middleware: AuthMiddleware(configuration: configuration))
+    router.add(middleware: AuthMiddleware(configuration: configuration, sessions: sessions))
     // Live as soon as it answers; `ready` once the engine's start-up pass is done.
     router.get("/healthz") { _, _ in Health(ready: configuration.isReady()) }
     router.get("/openapi.json") { _, _ in OpenAPI.response() }
@@ -47,6 +49,8 @@ public func buildRouter(library: CreativeLibrary, configuration: APIConfiguratio
     let responses = AssetResponses()
     AssetController(assets: AssetManager(library: library), responses: responses).add(to: api)
     MediaController(library: library).add(to: api)
+    EventsController(library: library).add(to: api)
+    JobController(generation: generation).add(to: api)
     TemplateController(templates: TemplateManager(library: library)).add(to: api)
     let generating = api.group()
     if let perMinute = configuration.generationsPerMinute { generating.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perMinute: perMinute))) }
@@ -54,6 +58,15 @@ public func buildRouter(library: CreativeLibrary, configuration: APIConfiguratio
         images: ImageGenerator(generation: generation), content: ContentCreator(generation: generation),
         responses: responses
     ).add(to: generating)
+    do {
+        GalleryController(
+            library: library, assets: AssetManager(library: library), pages: try GalleryPages.load(), sessions: sessions, configuration: configuration,
+            collections: CollectionCache(events: library.index.events)
+        ).add(to: router)
+    } catch {
+        // A build without the gallery's resources still serves the API, and says what is wrong at `/`.
+        router.get("/") { _, _ -> Response in throw error }
+    }
     return router
 }
 

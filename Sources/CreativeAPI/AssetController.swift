@@ -3,7 +3,8 @@ import CreativeLibraries
 import Foundation
 import Hummingbird
 
-/// Assets: GET|PATCH|DELETE /asset/:id, GET /assets, POST /asset/:id/favorite, POST /asset/:id/tags.
+/// Assets: GET|PATCH|DELETE /asset/:id, GET /assets, POST /asset/:id/favorite, POST /asset/:id/tags,
+/// GET /trash, POST /asset/:id/restore.
 struct AssetController {
     let assets: AssetManager
     let responses: AssetResponses
@@ -28,6 +29,12 @@ struct AssetController {
         }
         group.post("asset/:id/favorite") { _, context in
             try await assets.toggleFavorite(try context.parameters.require("id"), userId: context.userId)
+        }
+        group.get("trash") { _, context in
+            responses.page(Page(items: try await assets.listTrash(userId: context.userId), nextCursor: nil))
+        }
+        group.post("asset/:id/restore") { _, context in
+            try await assets.restoreAsset(try context.parameters.require("id"), userId: context.userId)
         }
         group.post("asset/:id/tags") { request, context in
             let body = try await request.decode(as: TagsRequest.self, context: context)

@@ -52,7 +52,7 @@ enum OpenAPI {
         Route(
             method: "POST", path: "/api/creative/video/generate", summary: "Make a video (scenes, crossfades, narration); 202 with Location, or ?wait=true",
             body: "generation-request", success: 202,
-            kind: .video, requires: ["prompt"], nonBlank: ["prompt"], links: ("jobId", jobOperations)),
+            kind: .video, nonBlank: ["prompt"], links: ("jobId", jobOperations)),
         Route(
             method: "POST", path: "/api/creative/image/{id}/regenerate", summary: "A new image from an asset with modifications (regenerateImage)",
             body: "image-modifications", success: 202,
@@ -84,8 +84,31 @@ enum OpenAPI {
         Route(method: "DELETE", path: "/api/creative/asset/{id}", summary: "Move an asset to the trash (deleteAsset)"),
         Route(method: "POST", path: "/api/creative/asset/{id}/favorite", summary: "Toggle favorite (toggleFavorite)"),
         Route(method: "POST", path: "/api/creative/asset/{id}/tags", summary: "Add tags (addTags)", body: "tags-request"),
+        Route(method: "POST", path: "/api/creative/asset/{id}/restore", summary: "Bring a deleted asset back from the trash (restoreAsset)"),
+        Route(method: "GET", path: "/api/creative/trash", summary: "The user's deleted assets, most recently changed first"),
+        Route(method: "GET", path: "/api/creative/jobs", summary: "The user's jobs, newest first (?status=&limit=&cursor=)"),
+        Route(method: "POST", path: "/api/creative/job/{id}/cancel", summary: "Cancel a queued or running job"),
+        Route(
+            method: "GET", path: "/api/creative/events",
+            summary:
+                "Server-Sent Events (text/event-stream) of the user's changes: `event: asset` or `template` with data {id, change: stored|removed}; `event: job` with the job as the status route answers it; a `: ping` comment every 15 s"
+        ),
         Route(method: "GET", path: "/api/creative/asset/{id}/file", summary: "The asset's media (ETag, Range)"),
         Route(method: "GET", path: "/api/creative/asset/{id}/thumbnail", summary: "The asset's thumbnail (ETag, Range)"),
+        Route(
+            method: "GET", path: "/",
+            summary: "Gallery (HTML): the grid of the user's assets, filtered by the asset-filters names; ?fragment=cards for more cards"),
+        Route(method: "GET", path: "/cards/{id}", summary: "Gallery (HTML): one asset's card, for live updates"),
+        Route(method: "GET", path: "/assets/{id}", summary: "Gallery (HTML): one asset with its player, details, lineage and edit forms"),
+        Route(method: "GET", path: "/trash", summary: "Gallery (HTML): deleted assets, with restore"),
+        Route(method: "GET", path: "/jobs", summary: "Gallery (HTML): jobs with live progress and cancel"),
+        Route(method: "GET", path: "/templates", summary: "Gallery (HTML): templates, a form to create one and a form to use each"),
+        Route(method: "GET", path: "/generate", summary: "Gallery (HTML): the generate form with live progress"),
+        Route(method: "GET", path: "/signin", summary: "Gallery (HTML): sign in with a token (token mode)"),
+        Route(method: "POST", path: "/signin", summary: "Exchange a token (form field `token`) for an HttpOnly, SameSite=Strict session cookie; 303 to /"),
+        Route(method: "POST", path: "/signout", summary: "End the session; 303 to /signin"),
+        Route(method: "GET", path: "/static/{file}", summary: "The gallery's script, style sheet and icon (ETag)"),
+        Route(method: "GET", path: "/favicon.ico", summary: "The gallery's icon (SVG)"),
         Route(method: "GET", path: "/healthz", summary: "Liveness: {status: ok, ready}; ready once the engine's start-up pass is done"),
         Route(method: "GET", path: "/openapi.json", summary: "This document"),
         Route(method: "GET", path: "/schemas/{file}", summary: "A JSON Schema file of the contract (docs/SCHEMA.md)"),
@@ -143,7 +166,10 @@ enum OpenAPI {
             if route.path.contains("{file}") {
                 parameters.append([
                     "name": "file", "in": "path", "required": true,
-                    "schema": ["type": "string", "enum": SchemaFiles.names.map { $0 + ".schema.json" }],
+                    "schema": [
+                        "type": "string",
+                        "enum": route.path.hasPrefix("/static/") ? ["gallery.js", "gallery.css", "icon.svg"] : SchemaFiles.names.map { $0 + ".schema.json" },
+                    ],
                 ])
             }
             if route.path.contains("{id}") {

@@ -58,23 +58,13 @@ struct JobCommand: AsyncParsableCommand {
         }
     }
 
-    struct Cancel: ParsableCommand, JSONOutput {
+    struct Cancel: AsyncParsableCommand, JSONOutput {
         static let configuration = CommandConfiguration(abstract: "Cancel a queued or running job.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The job id.") var id: String
 
-        func run() throws {
-            let library = try global.open()
-            let updated = try library.store.update(GenerationJob.self, id: id) { (job: inout GenerationJob) throws(CreativeError) in
-                guard job.userId == global.userId else { throw .notFound("job", id) }
-                guard job.status == .queued || job.status == .running else {
-                    throw CreativeError(.conflict, "Job \(id) already \(job.status.rawValue); only queued or running jobs can be cancelled.")
-                }
-                job.status = .cancelled
-                job.completedAt = Timestamp.now()
-                job.updatedAt = Timestamp.now()
-            }
-            guard updated != nil else { throw CreativeError.notFound("job", id) }
+        func run() async throws {
+            _ = try await Generation(library: try global.open()).cancel(id, userId: global.userId)
             Output.emit(SuccessResult(), json: global.json) { "cancelled job \(id)" }
         }
     }

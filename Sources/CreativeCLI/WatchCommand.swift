@@ -76,7 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var engine: EngineOptions
     @Option(help: "Address to bind.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Port to listen on (0: any free port, named in the log).") var port = 8080
     @Option(name: .customLong("rate-limit"), help: "Generation requests per minute per user (others answer 429 with Retry-After); default: no limit.")
     var rateLimit: Int?
 
@@ -94,7 +94,12 @@ struct ServeCommand: AsyncParsableCommand {
         api.tokenFile = try TokenFile(path: TokenFile.defaultPath(), library: library.store.root)
         let service = engine.engine(library)
         api.isReady = { [readiness = service.readiness] in readiness.isReady }
-        let app = try buildApplication(library: library, configuration: api, runner: service.runner)
+        let logger = Logger(label: "creative.api")
+        let address = host.contains(":") ? "[\(host)]" : host
+        let app = try buildApplication(library: library, configuration: api, runner: service.runner, logger: logger) { port in
+            // With --port 0 the kernel picks one: this line says which (scripts and tests read it).
+            logger.notice("serving http://\(address):\(port)/ (the gallery at /, the API under /api/creative)")
+        }
         try await ServiceGroup(
             configuration: .init(
                 services: [

@@ -64,6 +64,11 @@ public struct AssetManager: Sendable {
         try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.restoreAsset(assetId, userId: userId) }
     }
 
+    /// The user's assets in the trash, most recently changed first.
+    public func listTrash(userId: String) async throws(CreativeError) -> [CreativeAsset] {
+        try await BlockingPool.io.run { [catalog] () throws(CreativeError) in try catalog.listTrash(userId: userId) }
+    }
+
     /// Flips `isFavorite` and returns the new value.
     /// - Throws: `not_found`.
     public func toggleFavorite(_ assetId: String, userId: String) async throws(CreativeError) -> FavoriteResult {

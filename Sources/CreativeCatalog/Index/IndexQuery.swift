@@ -35,6 +35,17 @@ extension LibraryIndex {
         return try pageOf(q, sort: sort, order: f.order, limit: f.limit, cursor: f.cursor, as: CreativeAsset.self)
     }
 
+    /// The folders a user's assets are in (`assets/<collection>/…`) with how many each holds.
+    /// Reads every one of the user's rows: callers keep the answer until the library changes.
+    public func collections(userId: String) throws(CreativeError) -> [(name: String, count: Int)] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT collection, COUNT(*) AS n FROM item WHERE kind = 'asset' AND userId = ? GROUP BY collection ORDER BY collection",
+                arguments: [userId]
+            ).map { (name: ($0["collection"] as String?) ?? "", count: $0["n"] as Int) }
+        }
+    }
+
     /// Templates a user can see (their own, public ones, defaults).
     public func listTemplates(userId: String, filters f: TemplateFilters) throws(CreativeError) -> Page<CreativeTemplate> {
         var q = Query(kind: .template)

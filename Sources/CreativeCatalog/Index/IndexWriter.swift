@@ -97,18 +97,24 @@ enum IndexWriter {
         try insert(row, db)
     }
 
-    static func delete(kind: EntityKind, id: String, _ db: Database) throws {
-        let rows = try Row.fetchAll(db, sql: "SELECT rowid, path, sidecar FROM item WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id])
+    /// - Returns: the owner of the removed row, nil when there was none.
+    @discardableResult
+    static func delete(kind: EntityKind, id: String, _ db: Database) throws -> String? {
+        let rows = try Row.fetchAll(db, sql: "SELECT rowid, path, sidecar, userId FROM item WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id])
         for old in rows { try remove(old, kind: kind, db) }
+        return rows.first?["userId"]
     }
 
     /// Deletes a row by rowid; with `ifAt`, only while the row is still that folder's (a rowid
     /// freed earlier in a pass may have been given to another folder's new row).
-    static func delete(rowid: Int64, ifAt path: String? = nil, _ db: Database) throws {
-        guard let old = try Row.fetchOne(db, sql: "SELECT rowid, kind, path, sidecar FROM item WHERE rowid = ?", arguments: [rowid]),
+    /// - Returns: what was removed, nil when nothing was.
+    @discardableResult
+    static func delete(rowid: Int64, ifAt path: String? = nil, _ db: Database) throws -> LibraryEvent? {
+        guard let old = try Row.fetchOne(db, sql: "SELECT rowid, kind, id, userId, path, sidecar FROM item WHERE rowid = ?", arguments: [rowid]),
             let kind = EntityKind(rawValue: old["kind"]), path == nil || old["path"] == path
-        else { return }
+        else { return nil }
         try remove(old, kind: kind, db)
+        return LibraryEvent(kind: kind, id: old["id"], userId: old["userId"] ?? "", removed: true)
     }
 
     /// Removes a row, its tags and its FTS entry. A contentless FTS5 table forgets a document

@@ -26,6 +26,8 @@ public final class LibraryIndex: Sendable {
     public let builtAtOpen = Mutex<IndexReport?>(nil)
     /// What the last full reconcile or sweep pass saw of the sidecars (see `SidecarSweep`).
     public let sweep = SidecarSweep()
+    /// Every change the index takes in, for live views.
+    public let events = LibraryEvents()
 
     struct Generation: Sendable {
         var name: String
@@ -181,6 +183,7 @@ extension LibraryIndex: StoreObserver {
         do {
             let row = try IndexRow.make(kind, sidecar: sidecar, stat: stat)
             try write { db in try IndexWriter.upsert(row, db) }
+            events.publish([LibraryEvent(kind: kind, id: id, userId: row.userId, removed: false)])
         } catch {
             logger.warning("the index missed a change to \(stat.path) (\(error)); `creative index rebuild` repairs it")
         }
@@ -198,6 +201,7 @@ extension LibraryIndex: StoreObserver {
         }
         do {
             try write { db in for row in rows { try IndexWriter.upsert(row, db) } }
+            events.publish(rows.map { LibraryEvent(kind: $0.kind, id: $0.id, userId: $0.userId, removed: false) })
         } catch {
             logger.warning("the index missed \(rows.count) new entries (\(error)); `creative index rebuild` repairs it")
         }
@@ -206,7 +210,9 @@ extension LibraryIndex: StoreObserver {
     public func removed(_ kind: EntityKind, id: String) {
         memo.forget(kind, id: id)
         do {
-            try write { db in try IndexWriter.delete(kind: kind, id: id, db) }
+            if let owner = try write({ db in try IndexWriter.delete(kind: kind, id: id, db) }) {
+                events.publish([LibraryEvent(kind: kind, id: id, userId: owner, removed: true)])
+            }
         } catch {
             logger.warning("the index missed the removal of \(kind.rawValue) \(id) (\(error))")
         }

@@ -183,9 +183,10 @@ extension LibraryIndex {
         skippedCopies.withLock { $0 = [:] }
         let changedPaths = Set(changed.map(\.1.path))
         var processed = Set<String>()
+        var seen: [LibraryEvent] = []
         try write { db in
             for rowid in gone {
-                try IndexWriter.delete(rowid: rowid, db)
+                if let event = try IndexWriter.delete(rowid: rowid, db) { seen.append(event) }
                 report.removed += 1
             }
             try Self.decodeInParallel(changed, store: store, progress: progress) { rows, problems in
@@ -208,17 +209,21 @@ extension LibraryIndex {
                     if let previous { try IndexWriter.delete(rowid: previous.rowid, ifAt: row.stat.path, db) }
                     memo.forget(row.kind, id: row.id)
                     try IndexWriter.upsert(row, db)
+                    seen.append(LibraryEvent(kind: row.kind, id: row.id, userId: row.userId, removed: false))
                     processed.insert(row.stat.path)
                     if previous != nil || indexedAt != nil { report.updated += 1 } else { report.added += 1 }
                 }
                 for problem in problems {
                     // The folder's sidecar is broken now: what the index had for it is no longer true.
                     let folder = String(problem.path.split(separator: "/").dropLast().joined(separator: "/"))
-                    if let previous = known(folder) { try IndexWriter.delete(rowid: previous.rowid, ifAt: folder, db) }
+                    if let previous = known(folder), let event = try IndexWriter.delete(rowid: previous.rowid, ifAt: folder, db) { seen.append(event) }
                 }
                 report.problems += problems
             }
         }
+        // A folder moved within the library is gone at one path and stored at another: it stays.
+        let stored = Set(seen.filter { !$0.removed }.map(\.id))
+        events.publish(seen.filter { !$0.removed || !stored.contains($0.id) })
         report.problems.sort { $0.path < $1.path }
         return report
     }

@@ -151,6 +151,12 @@ public struct AssetCatalog: Sendable {
         return SuccessResult()
     }
 
+    /// The user's assets in the trash, most recently changed first.
+    public func listTrash(userId: String) throws(CreativeError) -> [CreativeAsset] {
+        let userId = try Validation.userId(userId)
+        return store.trashed(CreativeAsset.self).filter { $0.userId == userId }.sorted { $0.updatedAt > $1.updatedAt }
+    }
+
     /// Flips isFavorite under the asset's lock, so concurrent toggles never lose one.
     public func toggleFavorite(_ assetId: String, userId: String) throws(CreativeError) -> FavoriteResult {
         let asset = try mutate(assetId, userId: userId) { (asset: inout CreativeAsset) throws(CreativeError) in

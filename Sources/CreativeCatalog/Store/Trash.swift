@@ -26,6 +26,28 @@ extension LibraryStore {
         return (try readSidecar(T.self, in: dir, path: location.path).0, location)
     }
 
+    /// Entities of a kind in `.trash/` (at most `limit` folders read, two levels deep as the
+    /// library keeps them); unreadable sidecars are skipped.
+    public func trashed<T: Sidecar>(_ type: T.Type, limit: Int = 2000) -> [T] {
+        guard let top = try? POSIX.openPath(rootDir, "\(Self.trashFolder)/\(T.kind.folder)") else { return [] }
+        var found: [T] = []
+        var read = 0
+        func walk(_ dir: Descriptor, _ path: String, depth: Int) {
+            for entry in POSIX.entries(dir) where read < limit && entry.isDirectory && !entry.name.hasPrefix(".") {
+                guard let sub = try? POSIX.openDirectory(dir, entry.name) else { continue }
+                let child = "\(path)/\(entry.name)"
+                if POSIX.info(sub, T.kind.sidecarName)?.isRegular == true {
+                    read += 1
+                    if let (entity, _, _) = try? readSidecar(T.self, in: sub, path: child) { found.append(entity) }
+                } else if depth < 3 {
+                    walk(sub, child, depth: depth + 1)
+                }
+            }
+        }
+        walk(top, "\(Self.trashFolder)/\(T.kind.folder)", depth: 0)
+        return found
+    }
+
     /// Moves an entity back from `.trash/` to where it was.
     /// - Throws: `not_found` when it is not in the trash, `conflict` when its old place is taken.
     @discardableResult

@@ -33,6 +33,27 @@ public struct Generation: Sendable {
         return job
     }
 
+    /// Cancels a queued or running job of the user's; a worker running it stops its provider
+    /// call when it sees the sidecar change.
+    /// - Throws: `not_found` for an unknown or foreign job, `conflict` for one that has ended.
+    public func cancel(_ jobId: String, userId: String) async throws(CreativeError) -> GenerationJob {
+        let store = library.store
+        return try await BlockingPool.io.run { () throws(CreativeError) -> GenerationJob in
+            _ = try Validation.id(jobId)
+            let updated = try store.update(GenerationJob.self, id: jobId) { (job: inout GenerationJob) throws(CreativeError) in
+                guard job.userId == userId else { throw .notFound("job", jobId) }
+                guard job.status == .queued || job.status == .running else {
+                    throw CreativeError(.conflict, "Job \(jobId) already \(job.status.rawValue); only queued or running jobs can be cancelled.")
+                }
+                job.status = .cancelled
+                job.completedAt = Timestamp.now()
+                job.updatedAt = Timestamp.now()
+            }
+            guard let updated else { throw CreativeError.notFound("job", jobId) }
+            return updated
+        }
+    }
+
     private func write(_ request: GenerationRequest, userId: String, extra: [String: JSONValue]) async throws(CreativeError) -> GenerationJob {
         let (library, runner) = (library, runner)
         return try await BlockingPool.io.run { () throws(CreativeError) in
