@@ -1,6 +1,7 @@
 import CreativeCatalog
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 
 /// `GET /events`: Server-Sent Events of the acting user's changes, as the index sees them —
 /// this server's writes, the watcher's intake and whatever a file manager or rsync did.
@@ -41,14 +42,19 @@ struct EventsController {
                     beat.cancel()
                 }
                 try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
-                for await item in items {
-                    switch item {
-                    case .ping:
-                        try await writer.write(ByteBuffer(string: ": ping\n\n"))
-                    case .change(let event):
-                        guard let text = try await Self.message(event, library: library) else { continue }
-                        try await writer.write(ByteBuffer(string: text))
+                // The stream never ends by itself: a server shutting down ends it.
+                try await withGracefulShutdownHandler {
+                    for await item in items {
+                        switch item {
+                        case .ping:
+                            try await writer.write(ByteBuffer(string: ": ping\n\n"))
+                        case .change(let event):
+                            guard let text = try await Self.message(event, library: library) else { continue }
+                            try await writer.write(ByteBuffer(string: text))
+                        }
                     }
+                } onGracefulShutdown: {
+                    feed.finish()
                 }
                 try await writer.finish(nil)
             }
