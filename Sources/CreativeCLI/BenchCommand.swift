@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the engine on this machine (results go in BENCHMARKS.md).",
-        subcommands: [Store.self, Index.self, Inbox.self, Import.self, Video.self]
+        subcommands: [Store.self, Index.self, Inbox.self, Import.self, Video.self, Gallery.self]
     )
 
     struct Store: ParsableCommand, JSONOutput {

@@ -98,6 +98,8 @@ class Browser:
         options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+        self.driver.set_page_load_timeout(60)
+        self.driver.set_script_timeout(30)
         self.engine = engine
         self.pages = []
 
@@ -298,6 +300,9 @@ def run(binary):
                 errors = alice.errors()
                 assert errors == [], (path, errors)
 
+        only = os.environ.get("GALLERY_ONLY")
+        if only:
+            results[:] = [(name, body) for name, body in results if only in name]
         failed = 0
         for name, body in results:
             try:

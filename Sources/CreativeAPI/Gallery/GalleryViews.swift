@@ -1,5 +1,6 @@
 import CreativeCatalog
 import Foundation
+import Mustache
 
 /// What the gallery's Mustache pages show, in plain values (Mustache escapes each one).
 enum GalleryView {
@@ -168,5 +169,24 @@ enum GalleryView {
         Job(
             id: j.id, kind: j.type.rawValue, prompt: String(j.prompt.prefix(160)), status: j.status.rawValue, progress: j.progress,
             active: j.status == .queued || j.status == .running, error: j.errorMessage, assetId: j.resultAssetId, created: Timestamp.format(j.createdAt))
+    }
+}
+
+/// A page holds up to 48 cards: their fields are looked up by name, not through Mirror
+/// (reflection was most of a page's time).
+extension GalleryView.Card: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "title": title
+        case "type": type
+        // false, not nil: a missing name is looked up in the page around the card.
+        case "thumb": thumb ?? false
+        case "alt": alt
+        case "isFavorite": isFavorite
+        case "favoriteLabel": favoriteLabel
+        case "detail": detail
+        default: nil
+        }
     }
 }
