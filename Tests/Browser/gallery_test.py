@@ -104,8 +104,11 @@ class Browser:
         self.pages = []
 
     def get(self, path):
+        start = time.time()
         self.driver.get(self.engine.base + path)
         self.pages.append(path)
+        if time.time() - start > 2:
+            print(f"  (slow page load: {path} took {time.time() - start:.1f} s)")
 
     def wait(self, condition, timeout=30, what="the condition"):
         return WebDriverWait(self.driver, timeout).until(lambda _: condition(), message=f"waited {timeout} s for {what}")

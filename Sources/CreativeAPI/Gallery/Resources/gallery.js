@@ -39,9 +39,10 @@
 
   // Live: the event stream of this user's changes.
   const jobWatchers = new Set();
+  let events = null;
   function listen() {
-    if (!window.EventSource || page === 'signin') return;
-    const events = new EventSource('/api/creative/events');
+    if (!window.EventSource || page === 'signin' || events) return;
+    events = new EventSource('/api/creative/events');
     events.addEventListener('asset', (event) => assetChanged(JSON.parse(event.data)));
     events.addEventListener('job', (event) => {
       const job = JSON.parse(event.data);
@@ -292,6 +293,14 @@
       $('[data-action="favorite"]', current).click();
     }
   });
+
+  // A page kept in the back-forward cache would hold its stream open, and a browser allows six
+  // connections to a host: close it when the page is hidden, open it again when it comes back.
+  window.addEventListener('pagehide', () => {
+    if (events) events.close();
+    events = null;
+  });
+  window.addEventListener('pageshow', (event) => { if (event.persisted) listen(); });
 
   showKindFields();
   scrolling();
