@@ -4,10 +4,12 @@ import Foundation
 import Hummingbird
 
 /// Assets: GET|PATCH|DELETE /asset/:id, GET /assets, POST /asset/:id/favorite, POST /asset/:id/tags,
-/// GET /trash, POST /asset/:id/restore.
+/// GET /trash, POST /asset/:id/restore, POST /asset/upload.
 struct AssetController {
     let assets: AssetManager
     let responses: AssetResponses
+    /// Uploads are held in memory while they are measured and stored.
+    static let maxUpload = 64 << 20
 
     func add(to group: RouterGroup<APIContext>) {
         group.get("asset/:id") { _, context in
@@ -29,6 +31,21 @@ struct AssetController {
         }
         group.post("asset/:id/favorite") { _, context in
             try await assets.toggleFavorite(try context.parameters.require("id"), userId: context.userId)
+        }
+        group.post("asset/upload") { request, context in
+            guard let name = request.uri.queryParameters["name"].map(String.init), !name.isEmpty, name.count <= 255, !name.contains("/") else {
+                throw CreativeError.invalid("name", "name must be the file's name (?name=fox.png), without a folder.")
+            }
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: Self.maxUpload)
+            } catch {
+                throw CreativeError(.tooLarge, "An upload may be \(Self.maxUpload >> 20) MiB at most; import larger files with `creative import`.")
+            }
+            var input = AssetInput(media: .bytes(Data(buffer: body), fileName: name))
+            input.title = (name as NSString).deletingPathExtension
+            let saved = try await assets.saveAsset(userId: context.userId, asset: input)
+            return EditedResponse(status: .created, response: saved)
         }
         group.get("trash") { _, context in
             responses.page(Page(items: try await assets.listTrash(userId: context.userId), nextCursor: nil))

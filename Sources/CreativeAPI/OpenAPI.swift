@@ -85,6 +85,10 @@ enum OpenAPI {
         Route(method: "POST", path: "/api/creative/asset/{id}/favorite", summary: "Toggle favorite (toggleFavorite)"),
         Route(method: "POST", path: "/api/creative/asset/{id}/tags", summary: "Add tags (addTags)", body: "tags-request"),
         Route(method: "POST", path: "/api/creative/asset/{id}/restore", summary: "Bring a deleted asset back from the trash (restoreAsset)"),
+        Route(
+            method: "POST", path: "/api/creative/asset/upload",
+            summary: "Store a file as an asset (source uploaded): the raw bytes as the body, ?name=FILE.EXT; at most 64 MiB", success: 201,
+            links: ("assetId", assetOperations)),
         Route(method: "GET", path: "/api/creative/trash", summary: "The user's deleted assets, most recently changed first"),
         Route(method: "GET", path: "/api/creative/jobs", summary: "The user's jobs, newest first (?status=&limit=&cursor=)"),
         Route(method: "POST", path: "/api/creative/job/{id}/cancel", summary: "Cancel a queued or running job"),

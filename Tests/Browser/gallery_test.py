@@ -8,6 +8,7 @@ users. Run by scripts/test.sh after the Swift tests:
 Every page is checked for browser console errors. GALLERY_SCREENSHOT=docs/gallery.png writes
 the README's screenshot.
 """
+import base64
 import glob
 import json
 import os
@@ -30,6 +31,9 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 ALICE = "alice-token-0123456789abcdef"
 BOB = "bob-token-0123456789abcdef012"
+# A 48×32 black PNG (`vips black b.png 48 32 --bands 3`).
+BLACK_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAADAAAAAgCAIAAADbtmxLAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAGklEQVRYhe3BAQEAAACCIP+vbkhAAQAAAPBsEiAAAcwKt6EAAAAASUVORK5CYII=")
 
 
 class Engine:
@@ -188,6 +192,26 @@ def run(binary):
                 f.write("a violet lighthouse at dusk\n")
             alice.wait(lambda: any("violet lighthouse" in t.text for t in alice.all("#grid .card .title")), timeout=60, what="the inbox asset")
             assert alice.driver.execute_script("return window.notReloaded === true")
+
+        @test("upload: a file chosen (or dropped) becomes an asset in the open grid")
+        def _upload():
+            alice.get("/")
+            alice.wait(lambda: len(alice.card_ids()) >= 5, what="the cards")
+            path = os.path.join(engine.root, "night-sky.png")
+            with open(path, "wb") as f:
+                f.write(BLACK_PNG)
+            alice.find("input[type=file][name=files]").send_keys(path)
+            alice.wait(lambda: any(t.text == "night-sky" for t in alice.all("#grid .card .title")), what="the uploaded card")
+            card = [c for c in alice.all("#grid .card") if "night-sky" in c.text][0]
+            assert engine.sidecar(card.get_attribute("data-asset-id"))["source"] == "uploaded"
+            # A drop on the page goes the same way.
+            alice.driver.execute_script(
+                "const bytes = new TextEncoder().encode('# Dropped note\\n\\nHello.');"
+                "const file = new File([bytes], 'dropped-note.md', {type: 'text/markdown'});"
+                "const data = new DataTransfer(); data.items.add(file);"
+                "document.dispatchEvent(new DragEvent('dragenter', {dataTransfer: data}));"
+                "document.dispatchEvent(new DragEvent('drop', {dataTransfer: data, cancelable: true}));")
+            alice.wait(lambda: any(t.text == "dropped-note" for t in alice.all("#grid .card .title")), what="the dropped card")
 
         @test("favorite and tags reach the sidecar")
         def _favorite_tags():

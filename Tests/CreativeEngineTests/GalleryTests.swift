@@ -117,6 +117,19 @@ struct GalleryTests {
             #expect(await api.call("POST", "/api/creative/asset/\(id)/restore").status == 404)
             #expect((await api.call("GET", "/api/creative/trash").json["items"] as? [Any])?.isEmpty == true)
 
+            // The gallery's upload: raw bytes and a name.
+            let uploaded = await api.call("POST", "/api/creative/asset/upload?name=black%20square.png", json: "", contentType: "image/png")
+            #expect(uploaded.code == "invalid_media" || uploaded.status == 400)
+            var request = HTTPRequest(method: "POST", url: base + "/api/creative/asset/upload?name=black%20square.png", body: Fixtures.png)
+            request.headers.append(("Content-Type", "image/png"))
+            guard case .success(let response) = await HTTPClient.perform(request) else { Issue.record("upload failed"); return }
+            let saved = try #require(try JSONSerialization.jsonObject(with: response.body) as? [String: Any])
+            let newId = try #require(saved["assetId"] as? String)
+            let asset = try #require(try lib.assets.getAsset(newId, userId: "local"))
+            #expect(response.status == 201 && asset.source == .uploaded && asset.title == "black square" && asset.width == 48)
+            #expect(await api.call("POST", "/api/creative/asset/upload", json: "x", contentType: "text/plain").code == "invalid_input")
+            #expect(await api.call("POST", "/api/creative/asset/upload?name=..%2Fx.png", json: "x", contentType: "text/plain").code == "invalid_input")
+
             // Queued (no worker runs here), cancelled once, then a conflict.
             let queued = await api.call("POST", "/api/creative/image/generate", json: #"{"prompt": "a kite"}"#)
             let jobId = try #require(queued.json["jobId"] as? String)

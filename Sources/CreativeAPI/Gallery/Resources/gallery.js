@@ -14,7 +14,10 @@
   /** Calls the API; resolves to the JSON answer, rejects with the engine's error sentence. */
   async function api(method, path, body) {
     const options = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
-    if (body !== undefined) {
+    if (body instanceof Blob) {
+      options.headers['Content-Type'] = body.type || 'application/octet-stream';
+      options.body = body;
+    } else if (body !== undefined) {
       options.headers['Content-Type'] = 'application/json';
       options.body = JSON.stringify(body);
     }
@@ -222,6 +225,55 @@
       if (submit) submit.disabled = false;
     }
   });
+
+  // Upload: files chosen in the form or dropped on the library page become assets (the event
+  // stream then adds their cards).
+  async function upload(files) {
+    let done = 0;
+    for (const file of files) {
+      say(`Uploading ${file.name}…`);
+      await api('POST', `/api/creative/asset/upload?name=${encodeURIComponent(file.name)}`, file);
+      done += 1;
+    }
+    say(`Uploaded ${done} file${done === 1 ? '' : 's'}.`);
+  }
+
+  async function uploadSafely(files) {
+    try {
+      await upload(files);
+    } catch (error) {
+      say(error.message);
+    }
+  }
+
+  document.addEventListener('change', (event) => {
+    if (event.target.name === 'files' && event.target.files.length) {
+      uploadSafely(Array.from(event.target.files)).then(() => { event.target.value = ''; });
+    }
+  });
+
+  if (page === 'library') {
+    const drop = $('#drop');
+    let depth = 0;
+    const hasFiles = (event) => event.dataTransfer && Array.from(event.dataTransfer.types).includes('Files');
+    document.addEventListener('dragenter', (event) => {
+      if (!hasFiles(event)) return;
+      depth += 1;
+      drop.hidden = false;
+    });
+    document.addEventListener('dragleave', () => {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) drop.hidden = true;
+    });
+    document.addEventListener('dragover', (event) => { if (hasFiles(event)) event.preventDefault(); });
+    document.addEventListener('drop', (event) => {
+      if (!hasFiles(event)) return;
+      event.preventDefault();
+      depth = 0;
+      drop.hidden = true;
+      uploadSafely(Array.from(event.dataTransfer.files));
+    });
+  }
 
   // The generate form shows the fields of the chosen kind.
   function showKindFields() {
