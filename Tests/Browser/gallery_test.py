@@ -130,6 +130,7 @@ class Browser:
     def sign_in(self, token):
         self.get("/")
         assert self.driver.current_url.endswith("/signin"), self.driver.current_url
+        assert self.errors() == [], "console errors on the sign-in page"
         self.find("input[name=token]").send_keys(token + Keys.ENTER)
         self.wait(lambda: self.driver.current_url == self.engine.base + "/", what="the library after signing in")
 
@@ -291,6 +292,32 @@ def run(binary):
             target = second.get_attribute("data-asset-id")
             focused.send_keys(Keys.ENTER)
             alice.wait(lambda: alice.driver.current_url.endswith("/assets/" + target), what="the second card's page")
+
+        @test("templates: create with a live preview of its placeholders, edit it, use it")
+        def _templates():
+            alice.get("/templates")
+            alice.find("details.new-template summary").click()
+            form = alice.find("form[data-action=create-template]")
+            form.find_element(By.NAME, "name").send_keys("Poster")
+            form.find_element(By.NAME, "prompt").send_keys("A poster for {{event}} in {{city}}")
+            alice.wait(lambda: form.find_element(By.CSS_SELECTOR, "[data-preview]").text == "event, city", what="the placeholders preview")
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            alice.wait(lambda: any(h.text.startswith("Poster") for h in alice.all(".template h2")), what="the new template")
+            item = [t for t in alice.all(".template") if t.find_element(By.TAG_NAME, "h2").text.startswith("Poster")][0]
+            template_id = item.get_attribute("data-template-id")
+            item.find_element(By.CSS_SELECTOR, "details.edit-template summary").click()
+            prompt = item.find_element(By.CSS_SELECTOR, "form[data-action=edit-template] textarea[name=prompt]")
+            prompt.clear()
+            prompt.send_keys("A festival poster for {{event}}")
+            item.find_element(By.CSS_SELECTOR, "form[data-action=edit-template] button[type=submit]").click()
+            alice.wait(lambda: "festival poster" in alice.find(f'.template[data-template-id="{template_id}"] .prompt').text, what="the edited prompt")
+            item = alice.find(f'.template[data-template-id="{template_id}"]')
+            item.find_element(By.CSS_SELECTOR, "form[data-action=use-template] input[name=event]").send_keys("Jazz Night")
+            item.find_element(By.CSS_SELECTOR, "form[data-action=use-template] button[type=submit]").click()
+            alice.wait(lambda: item.find_elements(By.CSS_SELECTOR, ".result a"), timeout=60, what="the template's result")
+            # Defaults are not editable.
+            default = alice.find('.template[data-template-id="01KMDEFAVT0000000000000001"]')
+            assert not default.find_elements(By.CSS_SELECTOR, "form[data-action=edit-template]")
 
         @test("another user's private asset is never shown")
         def _privacy():

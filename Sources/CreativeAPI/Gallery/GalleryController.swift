@@ -190,11 +190,12 @@ struct GalleryController {
             let defaults = t.parameters?["defaults"]?.objectValue ?? [:]
             let names = TemplateSyntax.variables(t.prompt) + TemplateSyntax.variables(t.negativePrompt ?? "")
             var seen = Set<String>()
+            let unique = names.filter { seen.insert($0).inserted }
             return GalleryView.Template(
                 id: t.id, name: t.name, type: t.type.rawValue, description: t.description.flatMap { $0.isEmpty ? nil : $0 }, prompt: t.prompt,
-                variables: names.filter { seen.insert($0).inserted }.map {
-                    GalleryView.Variable(name: $0, value: defaults[$0]?.stringValue ?? "", field: "var-\(t.id)-\($0)")
-                }, usageCount: t.usageCount)
+                variables: unique.map { GalleryView.Variable(name: $0, value: defaults[$0]?.stringValue ?? "", field: "var-\(t.id)-\($0)") },
+                placeholders: unique.isEmpty ? "none" : unique.joined(separator: ", "), usageCount: t.usageCount,
+                editable: t.userId == user && !t.isDefault)
         }
         return pages.html("templates", GalleryView.Templates(chrome: chrome("Templates", "templates", context), templates: templates))
     }

@@ -142,7 +142,10 @@ enum GalleryView {
         var description: String?
         var prompt: String
         var variables: [Variable]
+        var placeholders: String
         var usageCount: Int
+        /// The user's own template (defaults and others' public ones are not theirs to change).
+        var editable: Bool
     }
 
     struct Variable {

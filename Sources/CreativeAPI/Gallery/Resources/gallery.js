@@ -196,6 +196,12 @@
       await api('POST', '/api/creative/template', body);
       window.location.reload();
     },
+    async 'edit-template'(form) {
+      const id = form.closest('[data-template-id]').dataset.templateId;
+      const body = { name: form.elements.name.value, description: form.elements.description.value, prompt: form.elements.prompt.value };
+      await api('PATCH', `/api/creative/template/${id}`, body);
+      window.location.reload();
+    },
     async 'use-template'(form) {
       const id = form.closest('[data-template-id]').dataset.templateId;
       const variables = {};
@@ -286,7 +292,7 @@
 
   // A new template's placeholders, as typed.
   document.addEventListener('input', (event) => {
-    const form = event.target.closest('form[data-action="create-template"]');
+    const form = event.target.closest('form[data-action="create-template"], form[data-action="edit-template"]');
     if (!form || event.target.name !== 'prompt') return;
     const names = [...new Set([...event.target.value.matchAll(/\{\{\s*([A-Za-z_][\w.]*)\s*\}\}/g)].map((m) => m[1]))];
     $('[data-preview]', form).textContent = names.length ? names.join(', ') : 'none';
