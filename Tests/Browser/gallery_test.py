@@ -24,6 +24,7 @@ import urllib.request
 
 os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium look for a driver online
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -115,7 +116,9 @@ class Browser:
             print(f"  (slow page load: {path} took {time.time() - start:.1f} s)")
 
     def wait(self, condition, timeout=30, what="the condition"):
-        return WebDriverWait(self.driver, timeout).until(lambda _: condition(), message=f"waited {timeout} s for {what}")
+        # A page that reloads under the condition leaves stale elements: look again.
+        return WebDriverWait(self.driver, timeout, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda _: condition(), message=f"waited {timeout} s for {what}")
 
     def find(self, css):
         return self.driver.find_element(By.CSS_SELECTOR, css)
