@@ -247,6 +247,24 @@ def run(binary):
             assert "teal kite" in alice.find("h1").text
             assert engine.sidecar(made)["prompt"] == "a teal kite over dunes"
 
+        @test("the generate form also improves copy and lists ideas")
+        def _copy_kinds():
+            alice.get("/generate")
+            alice.find("input[name=kind][value=ideas]").click()
+            assert not alice.find("textarea[name=prompt]").is_displayed() and alice.find("input[name=topic]").is_displayed()
+            alice.find("input[name=topic]").send_keys("home coffee roasting")
+            count = alice.find("input[name=count]")
+            count.clear()
+            count.send_keys("4")
+            alice.find("form[data-action=generate] button[type=submit]").click()
+            alice.wait(lambda: alice.find("#gen-text").is_displayed(), what="the ideas")
+            lines = alice.find("#gen-text").text.splitlines()
+            assert len(lines) == 4 and lines[0].startswith("1. "), lines
+            alice.find("input[name=kind][value=improve]").click()
+            alice.find("textarea[name=original]").send_keys("In order to really make sure that you get the best results, it is very important to read this.")
+            alice.find("form[data-action=generate] button[type=submit]").click()
+            alice.wait(lambda: "•" in alice.find("#gen-text").text, what="the improved copy")
+
         @test("audio plays and video seeks")
         def _media():
             alice.get(f"/assets/{ids['speech']}")

@@ -149,8 +149,23 @@
     },
     async generate(form) {
       const kind = form.elements.kind.value;
-      const body = { prompt: form.elements.prompt.value };
-      if (form.elements.model.value.trim()) body.model = form.elements.model.value.trim();
+      const model = form.elements.model.value.trim() || undefined;
+      const text = $('#gen-text');
+      text.hidden = true;
+      if (kind === 'improve' || kind === 'ideas') {
+        // Answered at once, as text (textContent: never parsed as HTML).
+        const body = kind === 'improve'
+          ? { original: form.elements.original.value, goal: form.elements.goal.value, model }
+          : { topic: form.elements.topic.value, count: Number(form.elements.count.value), model };
+        const answer = await api('POST', `/api/creative/content/${kind}`, body);
+        text.textContent = kind === 'improve'
+          ? `${answer.improved}\n\n${answer.suggestions.map((s) => `• ${s}`).join('\n')}`
+          : answer.ideas.map((idea, n) => `${n + 1}. ${idea}`).join('\n');
+        text.hidden = false;
+        $('#gen-state').textContent = 'Done.';
+        return;
+      }
+      const body = { prompt: form.elements.prompt.value, model };
       if (kind === 'image' || kind === 'video') {
         const [width, height] = form.elements.size.value.split('x').map(Number);
         Object.assign(body, { width, height });
