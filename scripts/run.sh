@@ -44,5 +44,5 @@ curl -s "$api/templates?limit=2" | head -c 400; echo
 say "curl -s '$api/assets?text=lighthouse&limit=1'              # AssetManager"
 curl -s "$api/assets?text=lighthouse&limit=1" | head -c 400; echo
 
-printf '\nThe engine keeps running: drop .txt, .md or .json requests into %s/inbox/, open %s/assets/ in a file manager, or call http://127.0.0.1:%s (README.md lists every endpoint). Ctrl-C stops it.\n' "$CREATIVE_LIBRARY" "$CREATIVE_LIBRARY" "$port"
+printf '\nThe engine keeps running: open the gallery at http://127.0.0.1:%s/ in a browser, drop .txt, .md or .json requests into %s/inbox/, open %s/assets/ in a file manager, or call the API under http://127.0.0.1:%s/api/creative (README.md lists every endpoint). Ctrl-C stops it.\n' "$port" "$CREATIVE_LIBRARY" "$CREATIVE_LIBRARY" "$port"
 wait $engine
