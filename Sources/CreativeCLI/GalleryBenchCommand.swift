@@ -42,6 +42,8 @@ extension BenchCommand {
         func run() async throws {
             try seed()
             let library = try CreativeLibrary.open(dir)
+            // Seeding writes sidecars behind the index's back: take them in, as `creative serve` does at start.
+            _ = try library.index.reconcile()
             var configuration = APIConfiguration()
             configuration.port = 0
             var logger = Logger(label: "creative.api")
@@ -93,13 +95,17 @@ extension BenchCommand {
                 return all
             }
             let cold = try await get("/")
+            let cards = String(decoding: cold.body, as: UTF8.self).components(separatedBy: "data-asset-id=").count - 1
+            // The gallery shows 48 cards a page: a page without them would measure nothing.
+            guard cards == min(48, count) else { throw CreativeError(.storage, "The first page shows \(cards) cards.") }
             let page = try await times { _ in "/" }
             let api = try await times { _ in "/api/creative/assets?limit=\(48)" }
             let words = SyntheticAssets.searchWords
             let search = try await times { "/?text=\(words[$0 % words.count])" }
-            let listed = try JSONSerialization.jsonObject(with: try await get("/api/creative/assets?limit=200").body) as? [String: Any]
-            let ids = (listed?["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
-            guard !ids.isEmpty else { throw CreativeError(.storage, "The library at \(dir) lists no assets of the user local.") }
+            var first = AssetFilters()
+            first.limit = 200
+            let ids = try library.assets.listAssets(userId: "local", filters: first).items.map(\.id)
+            guard ids.count == min(200, count) else { throw CreativeError(.storage, "The library at \(dir) lists \(ids.count) assets of the user local.") }
             let assetPages = try await times { "/assets/\(ids[$0 % ids.count])" }
             // A change to the user's assets empties the sidebar's cache: the next first page counts the collections again.
             var afterChange: [Double] = []
