@@ -6,10 +6,6 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 extension BenchCommand {
     struct Gallery: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -40,7 +36,7 @@ extension BenchCommand {
         }
 
         func run() async throws {
-            try seed()
+            try SyntheticAssets.seed(dir, count: count, owner: "local", json: json)
             let library = try CreativeLibrary.open(dir)
             // Seeding writes sidecars behind the index's back: take them in, as `creative serve` does at start.
             _ = try library.index.reconcile()
@@ -121,31 +117,6 @@ extension BenchCommand {
                 jsonPageP50Ms: Measure.median(api), jsonPageP99Ms: Measure.percentile(api, 0.99), pageOverJSON: Measure.median(page) / Measure.median(api),
                 searchPageP50Ms: Measure.median(search), assetPageP50Ms: Measure.median(assetPages), firstPageAfterChangeP50Ms: Measure.median(afterChange),
                 coldFirstPageMs: cold.ms, htmlBytes: cold.body.count, pageWeightBytes: weight)
-        }
-
-        /// COUNT synthetic assets, all the user `local`'s (the gallery's zero-config user).
-        func seed() throws {
-            let marker = "\(dir)/.bench-\(count)"
-            if FileManager.default.fileExists(atPath: marker) { return }
-            try? FileManager.default.removeItem(atPath: dir)
-            _ = try CreativeLibrary.initialize(dir)
-            let encoder = JSONCoding.encoder()
-            let base = Timestamp.parse("2025-06-01T00:00:00.000Z") ?? Date()
-            let bar = ProgressBar("seeding", json: json)
-            var made = Set<String>()
-            for n in 0..<count {
-                var asset = SyntheticAssets.asset(n, base: base)
-                asset.userId = "local"
-                let month = String(Timestamp.format(asset.createdAt).prefix(7))
-                let parent = n % 10 == 0 ? "\(dir)/assets/campaigns/board-\(n % 7)" : "\(dir)/assets/\(month)"
-                let folder = "\(parent)/asset--\(asset.id)"
-                if made.insert(parent).inserted { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
-                guard mkdir(folder, 0o755) == 0 else { throw CreativeError(.storage, "Could not create \(folder).") }
-                try encoder.encode(asset).write(to: URL(fileURLWithPath: "\(folder)/asset.json"))
-                if n % 1000 == 0 { bar.update(n, count) }
-            }
-            bar.finish()
-            _ = FileManager.default.createFile(atPath: marker, contents: nil)
         }
     }
 }

@@ -170,29 +170,8 @@ extension BenchCommand {
             report.handEditP99Ms = Measure.percentile(latencies, 0.99) * 1000
         }
 
-        /// Writes the synthetic library once (plain writes: this is set-up, not the thing measured).
         func seed() throws {
-            let marker = "\(dir)/.bench-\(count)"
-            if FileManager.default.fileExists(atPath: marker) { return }
-            try? FileManager.default.removeItem(atPath: dir)
-            _ = try CreativeLibrary.initialize(dir)
-            let encoder = JSONCoding.encoder()
-            let base = Timestamp.parse("2025-06-01T00:00:00.000Z") ?? Date()
-            let bar = ProgressBar("seeding", json: json)
-            var made = Set<String>()
-            for n in 0..<count {
-                let asset = SyntheticAssets.asset(n, base: base)
-                let month = String(Timestamp.format(asset.createdAt).prefix(7))
-                let parent = n % 10 == 0 ? "\(dir)/assets/campaigns/board-\(n % 7)" : "\(dir)/assets/\(month)"
-                let slug = asset.title.lowercased().split { !$0.isLetter && !$0.isNumber }.joined(separator: "-")
-                let folder = "\(parent)/\(slug)--\(asset.id)"
-                if made.insert(parent).inserted { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
-                guard mkdir(folder, 0o755) == 0 else { throw CreativeError(.storage, "Could not create \(folder).") }
-                try encoder.encode(asset).write(to: URL(fileURLWithPath: "\(folder)/asset.json"))
-                if n % 1000 == 0 { bar.update(n, count) }
-            }
-            bar.finish()
-            _ = FileManager.default.createFile(atPath: marker, contents: nil)
+            try SyntheticAssets.seed(dir, count: count, json: json)
         }
 
         func shell(_ command: String) {

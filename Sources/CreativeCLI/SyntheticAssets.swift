@@ -2,6 +2,10 @@ import CreativeCatalog
 import CreativeLibraries
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Realistic synthetic asset sidecars for benchmarks: prompts, tags and parameters like the ones
 /// people write, about 1 KB each, spread over users, months and collections. Deterministic.
 enum SyntheticAssets {
@@ -73,5 +77,33 @@ enum SyntheticAssets {
         }
         asset.cost = asset.provider == "openai" ? 0.04 : 0
         return asset
+    }
+
+    /// Writes COUNT synthetic asset folders into a new library at `dir`, once (a marker file says
+    /// it is done; plain writes, behind the index's back: this is set-up, not the thing measured).
+    /// - Parameter owner: gives every asset to one user instead of spreading them over `users`.
+    static func seed(_ dir: String, count: Int, owner: String? = nil, json: Bool) throws {
+        let marker = "\(dir)/.bench-\(count)" + (owner.map { "-\($0)" } ?? "")
+        if FileManager.default.fileExists(atPath: marker) { return }
+        try? FileManager.default.removeItem(atPath: dir)
+        _ = try CreativeLibrary.initialize(dir)
+        let encoder = JSONCoding.encoder()
+        let base = Timestamp.parse("2025-06-01T00:00:00.000Z") ?? Date()
+        let bar = ProgressBar("seeding", json: json)
+        var made = Set<String>()
+        for n in 0..<count {
+            var asset = asset(n, base: base)
+            if let owner { asset.userId = owner }
+            let month = String(Timestamp.format(asset.createdAt).prefix(7))
+            let parent = n % 10 == 0 ? "\(dir)/assets/campaigns/board-\(n % 7)" : "\(dir)/assets/\(month)"
+            let slug = asset.title.lowercased().split { !$0.isLetter && !$0.isNumber }.joined(separator: "-")
+            let folder = "\(parent)/\(slug)--\(asset.id)"
+            if made.insert(parent).inserted { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+            guard mkdir(folder, 0o755) == 0 else { throw CreativeError(.storage, "Could not create \(folder).") }
+            try encoder.encode(asset).write(to: URL(fileURLWithPath: "\(folder)/asset.json"))
+            if n % 1000 == 0 { bar.update(n, count) }
+        }
+        bar.finish()
+        _ = FileManager.default.createFile(atPath: marker, contents: nil)
     }
 }

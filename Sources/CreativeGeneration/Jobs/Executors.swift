@@ -70,20 +70,8 @@ struct LocalSpeechExecutor: JobExecutor {
 struct LocalVideoExecutor: ImageToVideoExecutor {
     let provider = "local"
 
+    /// A start image is the first scene, moved like a painted one.
     func run(
-        _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
-    ) async throws(CreativeError) -> GenerationOutput {
-        try await make(job, request, image: nil, progress: progress)
-    }
-
-    /// The image is the first scene, moved like a painted one.
-    func run(
-        _ job: GenerationJob, _ request: GenerationRequest, image: Data, progress: @escaping @Sendable (Int, Int) -> Void
-    ) async throws(CreativeError) -> GenerationOutput {
-        try await make(job, request, image: image, progress: progress)
-    }
-
-    private func make(
         _ job: GenerationJob, _ request: GenerationRequest, image: Data?, progress: @escaping @Sendable (Int, Int) -> Void
     ) async throws(CreativeError) -> GenerationOutput {
         let input = LocalVideo.Request(

@@ -3,9 +3,18 @@ import Foundation
 
 /// A video provider that can start from one of the user's images (image-to-video).
 protocol ImageToVideoExecutor: JobExecutor {
+    /// - Parameter image: the first frame, or nil for a video from the prompt alone.
     func run(
-        _ job: GenerationJob, _ request: GenerationRequest, image: Data, progress: @escaping @Sendable (Int, Int) -> Void
+        _ job: GenerationJob, _ request: GenerationRequest, image: Data?, progress: @escaping @Sendable (Int, Int) -> Void
     ) async throws(CreativeError) -> GenerationOutput
+}
+
+extension ImageToVideoExecutor {
+    func run(
+        _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CreativeError) -> GenerationOutput {
+        try await run(job, request, image: nil, progress: progress)
+    }
 }
 
 extension JobRunner {

@@ -108,18 +108,6 @@ struct RunwayVideoExecutor: ImageToVideoExecutor {
     let runway: RunwayVideo
 
     func run(
-        _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
-    ) async throws(CreativeError) -> GenerationOutput {
-        try await make(job, request, image: nil, progress: progress)
-    }
-
-    func run(
-        _ job: GenerationJob, _ request: GenerationRequest, image: Data, progress: @escaping @Sendable (Int, Int) -> Void
-    ) async throws(CreativeError) -> GenerationOutput {
-        try await make(job, request, image: image, progress: progress)
-    }
-
-    private func make(
         _ job: GenerationJob, _ request: GenerationRequest, image: Data?, progress: @escaping @Sendable (Int, Int) -> Void
     ) async throws(CreativeError) -> GenerationOutput {
         let (video, taskId) = try await runway.generate(

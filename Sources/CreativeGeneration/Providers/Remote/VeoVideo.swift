@@ -96,18 +96,6 @@ struct VeoVideoExecutor: ImageToVideoExecutor {
     let veo: VeoVideo
 
     func run(
-        _ job: GenerationJob, _ request: GenerationRequest, progress: @escaping @Sendable (Int, Int) -> Void
-    ) async throws(CreativeError) -> GenerationOutput {
-        try await make(job, request, image: nil, progress: progress)
-    }
-
-    func run(
-        _ job: GenerationJob, _ request: GenerationRequest, image: Data, progress: @escaping @Sendable (Int, Int) -> Void
-    ) async throws(CreativeError) -> GenerationOutput {
-        try await make(job, request, image: image, progress: progress)
-    }
-
-    private func make(
         _ job: GenerationJob, _ request: GenerationRequest, image: Data?, progress: @escaping @Sendable (Int, Int) -> Void
     ) async throws(CreativeError) -> GenerationOutput {
         let model = job.model ?? "veo-3.0-generate-001"
