@@ -45,8 +45,8 @@ struct GalleryController {
         }
         router.post("/signin") { request, context in
             guard configuration.requiresTokens else { return Response(status: .seeOther, headers: [.location: "/"]) }
-            let form = try await Self.form(request, context)
-            guard let token = form["token"], let user = configuration.user(for: token) else {
+            let form = try? URLEncodedFormDecoder().decode(SignInForm.self, from: String(buffer: try await request.body.collect(upTo: 64 * 1024)))
+            guard let token = form?.token, let user = configuration.user(for: token) else {
                 return pages.html(
                     "signin", GalleryView.SignIn(chrome: chrome("Sign in", "signin", context, signedIn: false), problem: "That token is not valid."),
                     status: .unauthorized)
@@ -199,19 +199,11 @@ struct GalleryController {
         }
         return pages.html("templates", GalleryView.Templates(chrome: chrome("Templates", "templates", context), templates: templates))
     }
+}
 
-    /// An `application/x-www-form-urlencoded` body.
-    static func form(_ request: Request, _ context: APIContext) async throws -> [String: String] {
-        let buffer = try await request.body.collect(upTo: 64 * 1024)
-        var fields: [String: String] = [:]
-        for pair in String(buffer: buffer).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map {
-                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            }
-            if parts.count == 2 { fields[parts[0]] = parts[1] }
-        }
-        return fields
-    }
+/// The sign-in page's form.
+struct SignInForm: Decodable {
+    var token: String
 }
 
 /// The sidebar's collections per user. Counting them reads every one of the user's index rows
