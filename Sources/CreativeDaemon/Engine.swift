@@ -79,18 +79,25 @@ public struct Engine: Service {
             group.addTask { await work.run() }
             group.addTask { [options] in await Self.every(options.rescanInterval) { work.rescan() } }
             // Both walk every folder: after the start-up pass, not competing with it for the disk.
+            // An engine stopped before it was ready never starts them (nor waits for a ready
+            // that its stopped work queue will not bring).
             group.addTask { [options, readiness] in
-                await readiness.wait()
-                await work.sweep(every: options.sweepInterval)
+                try? await cancelWhenGracefulShutdown {
+                    await readiness.wait()
+                    await work.sweep(every: options.sweepInterval)
+                }
             }
             group.addTask { [options, logger, readiness] in
                 let janitor = { @Sendable () async throws in
                     let removed = try await BlockingPool.io.run { store.removeStrayTempFiles() }
                     if !removed.isEmpty { logger.notice("janitor: removed \(removed.count) temp files left by processes that died") }
                 }
-                await readiness.wait()
-                try? await janitor()
-                await Self.every(options.janitorInterval, janitor)
+                try? await cancelWhenGracefulShutdown {
+                    await readiness.wait()
+                    guard !Task.isCancelled else { return }
+                    try? await janitor()
+                    await Self.every(options.janitorInterval, janitor)
+                }
             }
             await withGracefulShutdownHandler {
                 for await event in watcher.events {

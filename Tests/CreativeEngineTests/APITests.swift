@@ -6,6 +6,7 @@ import CreativeLibraries
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// The REST API over real HTTP on 127.0.0.1 (port 0, read when the server runs), built by the
@@ -193,7 +194,7 @@ struct APITests {
             tasks.addTask { try await engine.run() }
             try await Task.sleep(for: .milliseconds(300))
             try Data("half a sidecar".utf8).write(to: URL(fileURLWithPath: stray))
-            #expect(await ServerConcurrencyTests.eventually(20) { !FileManager.default.fileExists(atPath: stray) })
+            #expect(await eventually { !FileManager.default.fileExists(atPath: stray) })
             await engine.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
@@ -214,16 +215,33 @@ struct APITests {
                     logger: Logger(label: "test")))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await engine.run() }
-                var ready = false
-                for _ in 0..<100 where !ready {
-                    ready = await api.call("GET", "/healthz").json["ready"] as? Bool == true
-                    if !ready { try await Task.sleep(for: .milliseconds(100)) }
-                }
-                #expect(ready)
+                #expect(await eventually { await api.call("GET", "/healthz").json["ready"] as? Bool == true })
                 await engine.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
         }
+    }
+
+    @Test func anEngineStoppedBeforeItIsReadyStillStops() async throws {
+        let lib = try TempLibrary()
+        let readiness = Readiness()
+        var options = Engine.Options()
+        (options.pollInterval, options.workers) = (0.2, 1)
+        let engine = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: Engine(library: lib.library, options: options, readiness: readiness))],
+                logger: Logger(label: "test")))
+        // SIGTERM as it starts: asked for before it runs, so its start-up pass cannot end first.
+        await engine.triggerGracefulShutdown()
+        let ended = Mutex(false)
+        let running = Task {
+            try? await engine.run()
+            ended.withLock { $0 = true }
+        }
+        #expect(await eventually { ended.withLock { $0 } }, "the engine did not stop")
+        running.cancel()  // a run that ignored its shutdown is not left behind
+        await running.value
+        #expect(!readiness.isReady)
     }
 
     @Test func mediaIsServedWithTypesETagsAndRanges() async throws {

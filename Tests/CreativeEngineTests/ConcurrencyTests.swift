@@ -12,7 +12,7 @@ struct ConcurrencyTests {
         let id = DefaultTemplates.all[1].id
         let before = try #require(try lib.templates.getTemplate(id, userId: "alice")).usageCount
         let processes = try (0..<100).map { _ in try CLI.start(["template", "use", id], library: lib.path) }
-        for p in processes { p.waitUntilExit() }
+        for p in processes { await p.exited() }
         #expect(processes.allSatisfy { $0.terminationStatus == 0 })
         #expect(try lib.templates.getTemplate(id, userId: "alice")?.usageCount == before + 100)
     }
@@ -21,11 +21,11 @@ struct ConcurrencyTests {
         let lib = try TempLibrary()
         let id = try lib.savePNG()
         let processes = try (0..<100).map { _ in try CLI.start(["asset", "favorite", id], library: lib.path) }
-        for p in processes { p.waitUntilExit() }
+        for p in processes { await p.exited() }
         #expect(processes.allSatisfy { $0.terminationStatus == 0 })
         #expect(try lib.assets.getAsset(id, userId: "alice")?.isFavorite == false)
         // One more makes it odd: the count really moved 101 times.
-        #expect(try CLI.run(["asset", "favorite", id], library: lib.path).status == 0)
+        #expect(try await CLI.run(["asset", "favorite", id], library: lib.path).status == 0)
         #expect(try lib.assets.getAsset(id, userId: "alice")?.isFavorite == true)
     }
 
@@ -33,26 +33,31 @@ struct ConcurrencyTests {
         let lib = try TempLibrary()
         let id = try lib.savePNG()
         let sidecar = try lib.folder(of: id) + "/asset.json"
+        func title() -> String? {
+            let data = try? Data(contentsOf: URL(fileURLWithPath: sidecar))
+            return data.flatMap { try? JSONCoding.decoder().decode(CreativeAsset.self, from: $0) }?.title
+        }
         var killedMidLoop = 0
-        // Whether some killed writer got its updates in (a round killed before its first update,
-        // when the machine is busy, proves nothing either way).
-        var updated = 0
         for round in 0..<40 {
+            var reset = AssetUpdates()
+            reset.title = "round \(round)"
+            _ = try lib.assets.updateAsset(id, userId: "alice", updates: reset)
             let p = try CLI.start(["bench", "store", "--asset", id, "--count", "1000000", "--no-baseline"], library: lib.path)
-            // Long enough for a start-up on a loaded machine (other suites run beside this one), short of the million updates.
-            try await Task.sleep(for: .seconds(Double.random(in: 0.05...0.35)))
+            // Killed once its updates are under way (however long a loaded machine takes to start
+            // it), at a random point of the writes.
+            let writing = await eventually { !p.isRunning || title()?.hasPrefix("bench update") == true }
+            #expect(writing, "round \(round): no update in time")
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...30)))
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
                 killedMidLoop += 1
             }
-            p.waitUntilExit()
+            await p.exited()
             let data = try Data(contentsOf: URL(fileURLWithPath: sidecar))
             let asset = try JSONCoding.decoder().decode(CreativeAsset.self, from: data)
-            #expect(asset.id == id, "round \(round)")
-            if asset.title.hasPrefix("bench update") { updated += 1 }
+            #expect(asset.id == id && asset.title.hasPrefix("bench update"), "round \(round): \(asset.title)")
         }
         #expect(killedMidLoop >= 35)
-        #expect(updated > 0)
         // The next start-up removes what the killed writers left; the sidecar is still whole.
         let (_, report) = try CreativeLibrary.initialize(lib.path)
         #expect(report.strayFilesRemoved.allSatisfy { $0.hasSuffix(".tmp") })

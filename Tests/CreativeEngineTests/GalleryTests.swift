@@ -23,17 +23,17 @@ struct GalleryTests {
             let stream = Task { await HTTPClient.perform(request) }
             defer { stream.cancel() }
             func text() -> String { received.withLock { String(decoding: $0, as: UTF8.self) } }
-            #expect(await InboxTests.wait(10) { text().contains(": connected") })
+            #expect(await eventually { text().contains(": connected") })
 
             let bobs = try lib.savePNG(user: "bob", title: "Bob's")
             let mine = try lib.savePNG(title: "Mine")
-            #expect(await InboxTests.wait(10) { text().contains(mine) }, "\(text())")
+            #expect(await eventually { text().contains(mine) }, "\(text())")
             #expect(text().contains("event: asset\ndata: {\"change\":\"stored\",\"id\":\"\(mine)\"}"))
             _ = try lib.assets.deleteAsset(mine, userId: "alice")
-            #expect(await InboxTests.wait(10) { text().contains("{\"change\":\"removed\",\"id\":\"\(mine)\"}") })
+            #expect(await eventually { text().contains("{\"change\":\"removed\",\"id\":\"\(mine)\"}") })
             // A job's progress comes as the job itself.
             let queued = try await Generation(library: lib.library).submit(GenerationRequest(kind: .image, prompt: "a kite"), userId: "alice")
-            #expect(await InboxTests.wait(10) { text().contains("event: job\ndata: {") && text().contains(queued.id) })
+            #expect(await eventually { text().contains("event: job\ndata: {") && text().contains(queued.id) })
             #expect(!text().contains(bobs))
             // Without a token there is no stream.
             let anonymous = await Client(base: base).call("GET", "/api/creative/events")

@@ -109,7 +109,7 @@ struct HostileInboxTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: inbox).contains { $0.hasPrefix(".fresh.txt.") })
     }
 
-    @Test func indexCheckReportsLinksAndFIFOsElsewhereInTheLibrary() throws {
+    @Test func indexCheckReportsLinksAndFIFOsElsewhereInTheLibrary() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG(title: "Fox")
         let folder = try #require(try lib.library.store.locate(.asset, id: id)).path
@@ -119,7 +119,7 @@ struct HostileInboxTests {
         let report = try lib.library.index.check()
         #expect(report.notRegular.map(\.path) == ["\(folder)/pipe.png", "templates/passwd"])
         #expect(report.notRegular.first?.reason.contains("a FIFO") == true)
-        let check = try CLI.run(["index", "check"], library: lib.path)
+        let check = try await CLI.run(["index", "check"], library: lib.path)
         #expect(check.status == 1 && check.stdout.contains("not a regular file:     templates/passwd: a symbolic link"), "\(check.stdout)")
         // The asset itself still reads (its sidecar and image are regular files).
         #expect(try lib.assets.getAsset(id, userId: "alice") != nil)

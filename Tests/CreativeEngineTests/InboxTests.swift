@@ -16,20 +16,9 @@ struct InboxTests {
         try CLI.start(["watch", "--lease", "2", "--rescan", "2", "--workers", "2"] + extra, library: lib.path, user: "local")
     }
 
-    static func stop(_ process: Process) {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-    }
-
-    /// Polls until `condition` holds or `seconds` pass, sleeping without holding a thread of the
-    /// cooperative pool (two on a 2-core machine, shared by every suite running in parallel).
-    static func wait(_ seconds: Double = 20, _ condition: () throws -> Bool) async rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return try condition()
+    /// SIGTERM, then reaped; synchronous for `defer` (see ``Process/stop(within:sourceLocation:)``).
+    static func stop(_ process: Process, sourceLocation: SourceLocation = #_sourceLocation) {
+        process.stop(sourceLocation: sourceLocation)
     }
 
     /// Starts `engine` with its log in a file beside the library. - Returns: the file (the caller
@@ -66,7 +55,7 @@ struct InboxTests {
         try FileManager.default.createDirectory(atPath: lib.path + "/inbox/alice", withIntermediateDirectories: true)
         try Self.drop(lib, "alice/post.json", #"{"kind": "content", "prompt": "our spring sale", "contentType": "social-post", "tone": "playful"}"#)
 
-        #expect(await Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 5 })
+        #expect(await eventually { Self.jobs(lib).filter { $0.status == .succeeded }.count == 5 })
         let jobs = Self.jobs(lib)
         #expect(jobs.allSatisfy { $0.status == .succeeded && $0.resultAssetId == $0.id && $0.progress == 100 }, "\(jobs.map { ($0.status, $0.errorMessage) })")
         let remaining = try FileManager.default.contentsOfDirectory(atPath: lib.path + "/inbox").filter {
@@ -96,7 +85,7 @@ struct InboxTests {
         #expect(post.userId == "alice")
         #expect(try lib.assets.getAsset(post.id, userId: "alice")?.type == .text)
         // The sidecars the engine wrote validate against the schemas.
-        #expect(try SchemaContractTests.python(["scripts/validate-sidecars.py", lib.path]).status == 0)
+        #expect(try await SchemaContractTests.python(["scripts/validate-sidecars.py", lib.path]).status == 0)
     }
 
     @Test func imagesDroppedIntoTheInboxAreImportedOnce() async throws {
@@ -106,7 +95,7 @@ struct InboxTests {
         let text = "a lighthouse at dusk\nNegative prompt: fog\nSteps: 12, Sampler: Euler a, CFG scale: 6, Seed: 99, Size: 48x32, Model: sdxl"
         let png = try PNGText.inserting(keyword: "parameters", text: text, into: Fixtures.png)
         try png.write(to: lib.url("inbox/shot.png"))
-        #expect(await Self.wait { Self.jobs(lib).contains { $0.status == .succeeded } })
+        #expect(await eventually { Self.jobs(lib).contains { $0.status == .succeeded } })
         let first = try #require(Self.jobs(lib).first)
         let assetId = try #require(first.resultAssetId)
         let asset = try #require(try lib.assets.getAsset(assetId, userId: "local"))
@@ -116,7 +105,7 @@ struct InboxTests {
 
         // The same bytes again, under another name: consumed, and the job names the asset there is.
         try png.write(to: lib.url("inbox/again.png"))
-        #expect(await Self.wait { Self.jobs(lib).count == 2 && Self.jobs(lib).allSatisfy { $0.status == .succeeded } })
+        #expect(await eventually { Self.jobs(lib).count == 2 && Self.jobs(lib).allSatisfy { $0.status == .succeeded } })
         let second = try #require(Self.jobs(lib).first { $0.id != first.id })
         #expect(second.resultAssetId == asset.id && second.parameters?["duplicate"] == .bool(true))
         #expect(try lib.assets.listAssets(userId: "local").items.count == 1)
@@ -137,7 +126,7 @@ struct InboxTests {
         try Self.drop(
             lib, "shot.json",
             #"{"kind": "from-template", "templateId": "\#(product.id)", "variables": {"product": "a ceramic mug"}, "width": 128, "height": 128, "steps": 3}"#)
-        #expect(await Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 2 })
+        #expect(await eventually { Self.jobs(lib).filter { $0.status == .succeeded }.count == 2 })
         try await Task.sleep(for: .seconds(2.5))  // a safety rescan passes; nothing runs twice
         #expect(Self.jobs(lib).count == 2)
         let shot = try #require(Self.jobs(lib).first { $0.templateId == product.id })
@@ -147,7 +136,7 @@ struct InboxTests {
         #expect(asset.templateId == product.id && asset.templateVariables != nil && asset.width == 128)
         // SIGTERM: a clean exit, nothing left running.
         engine.terminate()
-        engine.waitUntilExit()
+        await engine.exited()
         #expect(engine.terminationStatus == 0)
         #expect(Self.jobs(lib).allSatisfy { $0.status == .succeeded })
     }
@@ -157,9 +146,9 @@ struct InboxTests {
         try Self.drop(lib, "early.txt", "a castle on a cliff")
         let engine = try Self.watch(lib, ["--poll", "0.2"])
         defer { Self.stop(engine) }
-        #expect(await Self.wait { Self.jobs(lib).first?.status == .succeeded })
+        #expect(await eventually { Self.jobs(lib).first?.status == .succeeded })
         try Self.drop(lib, "late.json", #"{"prompt": "a late request", "width": 64, "height": 64, "steps": 2}"#)
-        #expect(await Self.wait { Self.jobs(lib).filter { $0.status == .succeeded }.count == 2 })
+        #expect(await eventually { Self.jobs(lib).filter { $0.status == .succeeded }.count == 2 })
     }
 
     @Test func badRequestsLandInFailedWithOneSentence() async throws {
@@ -181,7 +170,12 @@ struct InboxTests {
         ]
         for (name, data, _) in cases { try data.write(to: URL(fileURLWithPath: "\(lib.path)/inbox/\(name)")) }
         let failed = lib.path + "/inbox/failed"
-        #expect(await Self.wait { (try? FileManager.default.contentsOfDirectory(atPath: failed).count) == cases.count * 2 })
+        #expect(
+            await eventually {
+                cases.allSatisfy {
+                    FileManager.default.fileExists(atPath: "\(failed)/\($0.0).error.txt") && FileManager.default.fileExists(atPath: "\(failed)/\($0.0)")
+                }
+            })
         for (name, data, phrase) in cases {
             let error = try String(contentsOfFile: "\(failed)/\(name).error.txt", encoding: .utf8)
             #expect(error.contains(phrase), "\(name): \(error)")
@@ -235,7 +229,7 @@ struct InboxTests {
         for n in 0..<500 {
             try Self.drop(lib, "r\(n).json", #"{"prompt": "tiny request \#(n)", "width": 64, "height": 64, "steps": 1}"#)
         }
-        #expect(await Self.wait(120) { Self.jobs(lib).filter { $0.status == .succeeded }.count >= 500 })
+        #expect(await eventually { Self.jobs(lib).filter { $0.status == .succeeded }.count >= 500 })
         let jobs = Self.jobs(lib)
         #expect(jobs.count == 500)
         #expect(Set(jobs.compactMap { $0.parameters?["source"]?.stringValue }).count == 500)
@@ -256,7 +250,7 @@ struct InboxTests {
                 kill(engine.processIdentifier, SIGKILL)
                 kills += 1
             }
-            engine.waitUntilExit()
+            await engine.exited()
         }
         let engine = try Self.watch(lib, ["--lease", "1"])
         defer { Self.stop(engine) }
@@ -264,7 +258,7 @@ struct InboxTests {
         // might be what killed the engine); every other one runs, and each exactly once.
         let failed = lib.path + "/inbox/failed"
         func halfTaken() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: failed)) ?? []).filter { !$0.hasSuffix(".error.txt") } }
-        #expect(await Self.wait(120) { Self.jobs(lib).filter { $0.status == .succeeded }.count + halfTaken().count >= 200 })
+        #expect(await eventually { Self.jobs(lib).filter { $0.status == .succeeded }.count + halfTaken().count >= 200 })
         #expect(kills >= 3)
         #expect(halfTaken().count <= kills)
         for name in halfTaken() {
@@ -297,18 +291,18 @@ struct InboxTests {
             Self.stop(engine)
             try? FileManager.default.removeItem(atPath: log)
         }
-        #expect(await Self.wait(30) { text().contains("ready:") }, "\(text())")
+        #expect(await eventually { text().contains("ready:") }, "\(text())")
         #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "said once")
         #expect(text().contains("sudo sysctl fs.inotify.max_user_watches=") && text().contains("watching 12 folders"))
         // The inbox is watched: a drop still becomes an asset (whose new folder finds no budget).
         try Self.drop(lib, "fox.txt", "a fox in the snow")
-        #expect(await Self.wait(30) { Self.jobs(lib).contains { $0.status == .succeeded } })
+        #expect(await eventually { Self.jobs(lib).contains { $0.status == .succeeded } })
         // A hand edit deep in an unwatched asset folder is seen by the rescan.
         let first = try #require(lib.library.store.readAll(CreativeAsset.self).entities.first { $0.0.title == "Fox 0" })
         let sidecar = lib.url("\(first.1.path)/asset.json").path
         let edited = try String(contentsOfFile: sidecar, encoding: .utf8).replacingOccurrences(of: "\"Fox 0\"", with: "\"Fox zero\"")
         try edited.write(toFile: sidecar, atomically: true, encoding: .utf8)
-        #expect(await Self.wait(30) { (try? lib.library.index.check().isClean) == true })
+        #expect(await eventually { (try? lib.library.index.check().isClean) == true })
         #expect(engine.isRunning)
         #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "still said once")
     }
@@ -342,7 +336,7 @@ struct InboxTests {
             Self.stop(engine)
             try? FileManager.default.removeItem(atPath: log)
         }
-        #expect(await Self.wait(30) { text().contains("ready:") }, "\(text())")
+        #expect(await eventually { text().contains("ready:") }, "\(text())")
         let folder = try lib.folder(of: ids[2], user: "local")
         let watched = Self.watchedInodes(engine.processIdentifier)
         #expect(watched.contains(try Self.inode((folder as NSString).deletingLastPathComponent)), "the month folder is watched")
@@ -357,7 +351,7 @@ struct InboxTests {
         try handle.close()
         var filters = AssetFilters()
         filters.text = "zanzibar"
-        #expect(await Self.wait(20) { (try? lib.assets.listAssets(userId: "local", filters: filters).items.map(\.id)) == [ids[2]] })
+        #expect(await eventually { (try? lib.assets.listAssets(userId: "local", filters: filters).items.map(\.id)) == [ids[2]] })
         #expect(engine.isRunning)
     }
 
@@ -392,9 +386,9 @@ struct InboxTests {
             Self.stop(engine)
             try? FileManager.default.removeItem(atPath: log)
         }
-        #expect(await Self.wait(30) { text().contains("ready:") }, "\(text())")
+        #expect(await eventually { text().contains("ready:") }, "\(text())")
         #expect(text().contains("is on FUSE: inotify misses other machines' writes there, so the engine polls inbox/ every 2 s"), "\(text())")
         try Data("a fox on a fuse".utf8).write(to: URL(fileURLWithPath: mount + "/inbox/fox.txt"))
-        #expect(await Self.wait(30) { Self.jobs(lib).contains { $0.status == .succeeded } })
+        #expect(await eventually { Self.jobs(lib).contains { $0.status == .succeeded } })
     }
 }

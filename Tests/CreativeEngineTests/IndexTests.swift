@@ -380,7 +380,7 @@ struct IndexTests {
         try await Task.sleep(for: .milliseconds(100))
         #expect(returned.load(ordering: .acquiring) == 0)
         pipe.close()
-        #expect(await ServerConcurrencyTests.eventually(5) { returned.load(ordering: .acquiring) == 1 })
+        #expect(await eventually { returned.load(ordering: .acquiring) == 1 })
         #expect(pipe.nextChunk() == nil && pipe.take() == nil)
     }
 
@@ -412,10 +412,10 @@ struct IndexTests {
     @Test func anotherProcessesWritesAndRebuildsAreSeen() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG(title: "Shared")
-        #expect(try CLI.run(["asset", "update", id, "--title", "Changed elsewhere"], library: lib.path).status == 0)
+        #expect(try await CLI.run(["asset", "update", id, "--title", "Changed elsewhere"], library: lib.path).status == 0)
         #expect(try lib.assets.listAssets(userId: "alice").items.first?.title == "Changed elsewhere")
         let before = try String(contentsOfFile: lib.path + "/.index/current", encoding: .utf8)
-        let rebuild = try CLI.run(["index", "rebuild", "--json"], library: lib.path)
+        let rebuild = try await CLI.run(["index", "rebuild", "--json"], library: lib.path)
         #expect(rebuild.status == 0, "\(rebuild.stderr)")
         #expect(try String(contentsOfFile: lib.path + "/.index/current", encoding: .utf8) != before)
         // Our open index follows the pointer to the new generation.
@@ -423,7 +423,7 @@ struct IndexTests {
         var favorites = AssetFilters()
         favorites.isFavorite = true
         #expect(try lib.assets.listAssets(userId: "alice", filters: favorites).items.map(\.id) == [id])
-        let check = try CLI.run(["index", "check"], library: lib.path)
+        let check = try await CLI.run(["index", "check"], library: lib.path)
         #expect(check.status == 0 && check.stdout.contains("index and disk agree"))
     }
 }
@@ -461,7 +461,7 @@ struct RebuildReadTests {
             try #require(wd >= 0)
             sidecarOf[wd] = "\(path)/\(kind.sidecarName)"
         }
-        let rebuild = try CLI.run(["index", "rebuild", "--json"], library: lib.path)
+        let rebuild = try await CLI.run(["index", "rebuild", "--json"], library: lib.path)
         #expect(rebuild.status == 0, "\(rebuild.stderr)")
         var opens: [String: Int] = [:]
         var buffer = [UInt8](repeating: 0, count: 65536)

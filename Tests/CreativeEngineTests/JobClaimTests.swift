@@ -145,7 +145,7 @@ struct JobClaimTests {
         defer { workers.cancel() }
         let job = try await Self.queue(lib)
         runner.wake()
-        #expect(await ServerConcurrencyTests.eventually { server.delayedNow == 1 })
+        #expect(await eventually { server.delayedNow == 1 })
         let store = lib.library.store
         // Another host took the job over (as after this process was paused past its lease).
         let held = try #require(store.jobClaim(job.id))
@@ -153,7 +153,7 @@ struct JobClaimTests {
         let other = try Self.claim(lib, pid: 7, host: "elsewhere")
         try Self.plant(other, on: job, lib)
         let before = try #require(try store.read(GenerationJob.self, id: job.id)).0
-        #expect(await ServerConcurrencyTests.eventually { server.hangUps.count == 1 }, "the provider call is cancelled")
+        #expect(await eventually { server.hangUps.count == 1 }, "the provider call is cancelled")
         try await Task.sleep(for: .milliseconds(500))
         let after = try #require(try store.read(GenerationJob.self, id: job.id)).0
         #expect(after == before, "the job sidecar is the new holder's: \(after.status) \(after.errorMessage ?? "")")
@@ -181,7 +181,7 @@ struct JobClaimTests {
         rsync.executableURL = URL(fileURLWithPath: "/usr/bin/rsync")
         rsync.arguments = ["-aF", lib.path + "/", copy + "/"]
         try rsync.run()
-        rsync.waitUntilExit()
+        await rsync.exited()
         #expect(rsync.terminationStatus == 0)
         let reopened = try CreativeLibrary.open(copy)
         #expect(Set(try reopened.index.runnableJobs(limit: 16).map(\.id)) == [job.id, queued.id])
@@ -192,17 +192,17 @@ struct JobClaimTests {
         workers.cancel()
         _ = try? await workers.value
         #expect(server.requests.isEmpty, "the copy ran a job the original holds")
-        let list = try CLI.run(["job", "list"], library: copy)
+        let list = try await CLI.run(["job", "list"], library: copy)
         let owner = try #require(lib.library.store.jobClaim(job.id)).owner
         #expect(list.stdout.contains("held by another copy of this library (\(owner))"), "\(list.stdout)")
         #expect(list.stdout.contains("held by another copy of this library (queued there)"), "\(list.stdout)")
         // On purpose: `job retry` takes it over and runs it here.
         let env = ["OPENAI_API_KEY": ProviderTests.key, "OPENAI_BASE_URL": server.baseURL + "/v1"]
-        let retry = try CLI.run(["job", "retry", job.id], library: copy, env: env)
+        let retry = try await CLI.run(["job", "retry", job.id], library: copy, env: env)
         #expect(retry.status == 0, "\(retry.stdout) \(retry.stderr)")
         #expect(server.requests.count == 1)
         #expect(try reopened.store.read(GenerationJob.self, id: job.id)?.0.status == .succeeded)
-        let adopted = try CLI.run(["job", "retry", queued.id], library: copy, env: env)
+        let adopted = try await CLI.run(["job", "retry", queued.id], library: copy, env: env)
         #expect(adopted.status == 0, "\(adopted.stdout) \(adopted.stderr)")
         #expect(server.requests.count == 2)
         #expect(try reopened.store.read(GenerationJob.self, id: queued.id)?.0.libraryId == reopened.store.libraryId)
@@ -219,7 +219,7 @@ struct JobClaimTests {
         rsync.arguments = ["-aF", "--delete", stale.path + "/", lib.path + "/"]
         rsync.standardError = FileHandle.nullDevice
         try rsync.run()
-        rsync.waitUntilExit()
+        await rsync.exited()
         #expect(rsync.terminationStatus == 0)
         #expect(try lib.library.store.read(GenerationJob.self, id: job.id) != nil, "--delete removed a job")
         let trash = try FileManager.default.contentsOfDirectory(atPath: lib.url(".trash").path)

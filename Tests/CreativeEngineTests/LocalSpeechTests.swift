@@ -31,14 +31,14 @@ struct LocalSpeechTests {
 
     @Test func speechIsAKindOfRequestForTheCLIAndTheInbox() async throws {
         let lib = try TempLibrary()
-        let made = try CLI.run(
+        let made = try await CLI.run(
             ["generate", "audio", "Good morning from the library.", "--format", "wav", "--speed", "1.5", "--wait", "--json"], library: lib.path)
         #expect(made.status == 0, "\(made.stderr)")
         let id = try #require((try JSONSerialization.jsonObject(with: Data(made.stdout.utf8)) as? [String: Any])?["assetId"] as? String)
         let asset = try #require(try lib.assets.getAsset(id, userId: "alice"))
         #expect(asset.type == .audio && asset.url == "audio.wav" && (asset.duration ?? 0) > 0.5 && asset.provider == "local" && asset.source == .generated)
         #expect(asset.parameters?["speed"] == .double(1.5) && asset.thumbnailUrl == "thumbnail.webp")
-        let refused = try CLI.run(["generate", "audio", "x", "--format", "aiff", "--wait"], library: lib.path)
+        let refused = try await CLI.run(["generate", "audio", "x", "--format", "aiff", "--wait"], library: lib.path)
         #expect(refused.status == 1 && refused.stderr.contains("format must be one of"))
         // An image field in a speech request is refused by name.
         var wrong = GenerationRequest(kind: .audio, prompt: "x")
@@ -48,7 +48,7 @@ struct LocalSpeechTests {
         let engine = try InboxTests.watch(lib)
         defer { InboxTests.stop(engine) }
         try InboxTests.drop(lib, "hello.json", #"{"kind": "audio", "prompt": "A request dropped into the inbox.", "format": "opus"}"#)
-        #expect(await InboxTests.wait { InboxTests.jobs(lib).contains { $0.type == .audio && $0.status == .succeeded && $0.parameters?["source"] != nil } })
+        #expect(await eventually { InboxTests.jobs(lib).contains { $0.type == .audio && $0.status == .succeeded && $0.parameters?["source"] != nil } })
         let job = try #require(InboxTests.jobs(lib).first { $0.parameters?["source"] == .string("inbox/hello.json") })
         let spoken = try #require(try lib.assets.getAsset(job.id, userId: "local"))
         #expect(spoken.url == "audio.opus" && (spoken.duration ?? 0) > 0.5)

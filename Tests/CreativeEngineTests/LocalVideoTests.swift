@@ -8,24 +8,17 @@ import Testing
 /// The offline video provider: scenes, crossfades, narration, an H.264/AAC MP4 that streams.
 @Suite("Offline video")
 struct LocalVideoTests {
-    static func ffprobe(_ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffprobe")
-        process.arguments = ["-v", "error", "-show_entries", "stream=codec_type,codec_name", "-of", "csv=p=0", path]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    static func ffprobe(_ path: String) async throws -> String {
+        let arguments = ["-v", "error", "-show_entries", "stream=codec_type,codec_name", "-of", "csv=p=0", path]
+        return String(decoding: try await Child.run("/usr/bin/ffprobe", arguments).stdout, as: UTF8.self)
     }
 
-    @Test func aScriptBecomesANarratedVideo() throws {
+    @Test func aScriptBecomesANarratedVideo() async throws {
         let lib = try TempLibrary()
         let script = lib.path + "-script.txt"
         defer { try? FileManager.default.removeItem(atPath: script) }
         try "a red fox in deep snow\n\nneon city street at night\na quiet harbour at dawn\n".write(toFile: script, atomically: true, encoding: .utf8)
-        let made = try CLI.run(
+        let made = try await CLI.run(
             [
                 "generate", "video", "Three places", "--script", script, "--seconds", "4.5", "--size", "200x112", "--narration", "A fox, a city, a harbour.",
                 "--wait", "--json",
@@ -37,7 +30,7 @@ struct LocalVideoTests {
         #expect(abs((asset.duration ?? 0) - 4.5) < 0.1 && asset.thumbnailUrl == "thumbnail.webp")
         #expect(asset.parameters?["scenes"] == .int(3) && asset.source == .generated && asset.provider == "local")
         let file = try lib.folder(of: id) + "/video.mp4"
-        let streams = try Self.ffprobe(file)
+        let streams = try await Self.ffprobe(file)
         #expect(streams.contains("h264,video") && streams.contains("aac,audio"), "\(streams)")
         // +faststart: the index (moov) comes before the media data, so a browser can start at once.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -45,7 +38,7 @@ struct LocalVideoTests {
         #expect(moov.lowerBound < mdat.lowerBound)
 
         // A request the video kind does not read is refused by name.
-        let refused = try CLI.run(["generate", "video", "x", "--seconds", "500", "--wait"], library: lib.path)
+        let refused = try await CLI.run(["generate", "video", "x", "--seconds", "500", "--wait"], library: lib.path)
         #expect(refused.status == 1 && refused.stderr.contains("seconds must be between 1 and 120"))
         // The aspect ratio is kept whatever the size: painted larger, never past 2048 pixels.
         #expect(LocalVideo.Request(scenes: ["x"], width: 1280, height: 720).paintSize == (2048, 1152))

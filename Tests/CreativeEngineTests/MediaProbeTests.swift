@@ -7,13 +7,9 @@ import Testing
 @Suite("Audio and video probing")
 struct MediaProbeTests {
     /// Runs ffmpeg to make a test file; returns its bytes.
-    static func make(_ name: String, _ arguments: [String], in dir: String) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-v", "error", "-y"] + arguments + ["\(dir)/\(name)"]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "ffmpeg could not make \(name)")
+    static func make(_ name: String, _ arguments: [String], in dir: String) async throws -> Data {
+        let ended = try await Child.run("/usr/bin/ffmpeg", ["-v", "error", "-y"] + arguments + ["\(dir)/\(name)"])
+        #expect(ended.status == 0, "ffmpeg could not make \(name): \(String(decoding: ended.stderr, as: UTF8.self))")
         return try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(name)"))
     }
 
@@ -23,18 +19,18 @@ struct MediaProbeTests {
         return (width, height)
     }
 
-    @Test func videoAndAudioAreMeasuredAndGetAThumbnail() throws {
+    @Test func videoAndAudioAreMeasuredAndGetAThumbnail() async throws {
         let lib = try TempLibrary()
         let dir = lib.path + "-media"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let video = try Self.make(
+        let video = try await Self.make(
             "clip.mp4",
             [
                 "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=2", "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
                 "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-movflags", "+faststart",
             ], in: dir)
-        let audio = try Self.make("tone.mp3", ["-f", "lavfi", "-i", "sine=frequency=220:duration=1.5", "-c:a", "libmp3lame"], in: dir)
+        let audio = try await Self.make("tone.mp3", ["-f", "lavfi", "-i", "sine=frequency=220:duration=1.5", "-c:a", "libmp3lame"], in: dir)
 
         let videoId = try lib.assets.saveAsset(userId: "alice", asset: AssetInput(media: .bytes(video, fileName: "clip.mp4"))).assetId
         let v = try #require(try lib.assets.getAsset(videoId, userId: "alice"))
@@ -51,7 +47,7 @@ struct MediaProbeTests {
         #expect(Self.webpSize(wave).map { $0 == (512, 128) } == true, "\(String(describing: Self.webpSize(wave)))")
 
         // Shorter than the second the poster is first looked for at: its first frame instead.
-        let blink = try Self.make(
+        let blink = try await Self.make(
             "blink.mp4", ["-f", "lavfi", "-i", "testsrc=size=96x64:rate=10:duration=0.5", "-c:v", "libx264", "-pix_fmt", "yuv420p"], in: dir)
         let blinkId = try lib.assets.saveAsset(userId: "alice", asset: AssetInput(media: .bytes(blink, fileName: "blink.mp4"))).assetId
         #expect(try lib.assets.getAsset(blinkId, userId: "alice")?.thumbnailUrl == "thumbnail.webp")
@@ -62,7 +58,7 @@ struct MediaProbeTests {
         #expect(f.type == .video && f.duration == nil && f.thumbnailUrl == nil)
 
         // Import measures the same way.
-        let other = try Self.make("other.wav", ["-f", "lavfi", "-i", "sine=frequency=330:duration=0.5"], in: dir)
+        let other = try await Self.make("other.wav", ["-f", "lavfi", "-i", "sine=frequency=330:duration=0.5"], in: dir)
         #expect(!other.isEmpty)
         let summary = try lib.assets.importFiles([dir + "/other.wav"], userId: "alice")
         let importedId = try #require(summary.items.first?.assetId)

@@ -18,9 +18,9 @@ struct ProvenanceTests {
         let ignored: [String]
         let broken: [String]
 
-        init() throws {
+        init() async throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("creative-fixtures-\(UUID().uuidString)").path
-            let written = try ProvenanceTests.python(["scripts/provenance-fixtures.py", "write", dir])
+            let written = try await ProvenanceTests.python(["scripts/provenance-fixtures.py", "write", dir])
             #expect(written.status == 0, "\(written.stderr)")
             let all = try JSONCoding.decoder().decode([String: JSONValue].self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/expected.json")))
             expected = all.filter { !$0.key.hasPrefix("__") }.compactMapValues(\.objectValue)
@@ -31,18 +31,9 @@ struct ProvenanceTests {
         func remove() { try? FileManager.default.removeItem(atPath: dir) }
     }
 
-    static func python(_ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        process.currentDirectoryURL = SchemaContractTests.root
-        let out = Pipe(), err = Pipe()
-        (process.standardOutput, process.standardError) = (out, err)
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, stdout, String(decoding: stderr, as: UTF8.self))
+    static func python(_ arguments: [String]) async throws -> (status: Int32, stdout: Data, stderr: String) {
+        let ended = try await Child.run("/usr/bin/env", ["python3"] + arguments, in: SchemaContractTests.root)
+        return (ended.status, ended.stdout, String(decoding: ended.stderr, as: UTF8.self))
     }
 
     /// The asset field a key of expected.json names, as JSON.
@@ -94,8 +85,8 @@ struct ProvenanceTests {
         return assets
     }
 
-    @Test func everyToolsFormatIsReadIntoTheSeedsFields() throws {
-        let fixtures = try Fixtures()
+    @Test func everyToolsFormatIsReadIntoTheSeedsFields() async throws {
+        let fixtures = try await Fixtures()
         defer { fixtures.remove() }
         let lib = try TempLibrary()
         let assets = try Self.importAll(fixtures, into: lib)
@@ -119,8 +110,8 @@ struct ProvenanceTests {
         }
     }
 
-    @Test func exportEmbedsProvenanceThatImportReadsBackFieldForField() throws {
-        let fixtures = try Fixtures()
+    @Test func exportEmbedsProvenanceThatImportReadsBackFieldForField() async throws {
+        let fixtures = try await Fixtures()
         defer { fixtures.remove() }
         let first = try TempLibrary()
         let originals = try Self.importAll(fixtures, into: first)
@@ -149,8 +140,8 @@ struct ProvenanceTests {
         }
     }
 
-    @Test func ourReadingAgreesWithSdParsers() throws {
-        let fixtures = try Fixtures()
+    @Test func ourReadingAgreesWithSdParsers() async throws {
+        let fixtures = try await Fixtures()
         defer { fixtures.remove() }
         let lib = try TempLibrary()
         let assets = try Self.importAll(fixtures, into: lib)
@@ -160,7 +151,7 @@ struct ProvenanceTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let exported = try lib.assets.exportAssets(files.compactMap { assets[$0]?.id }, userId: "alice", to: out)
         let paths = files.map { "\(fixtures.dir)/\($0)" } + exported.items.compactMap(\.path)
-        let run = try Self.python(["scripts/provenance-fixtures.py", "sdparsers"] + paths)
+        let run = try await Self.python(["scripts/provenance-fixtures.py", "sdparsers"] + paths)
         #expect(run.status == 0, "\(run.stderr)")
         let read = try JSONCoding.decoder().decode([String: [String: JSONValue]].self, from: run.stdout)
         let assetOf = Dictionary(
@@ -273,31 +264,31 @@ struct LineageTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
 
-    @Test func lineageIsSetByTheEngineQueryableAndNeverPatched() throws {
+    @Test func lineageIsSetByTheEngineQueryableAndNeverPatched() async throws {
         let lib = try TempLibrary()
-        func run(_ arguments: [String]) throws -> [String: Any] { try Self.json(try CLI.run(arguments + ["--json"], library: lib.path)) }
-        let root = try #require(try run(["generate", "image", "a koi pond", "--size", "64x64", "--steps", "2", "--wait"])["assetId"] as? String)
-        let child = try #require(try run(["regenerate", root, "--seed", "5", "--wait"])["assetId"] as? String)
-        let grandchild = try #require(try run(["regenerate", child, "--seed", "6", "--wait"])["assetId"] as? String)
-        let other = try #require(try run(["regenerate", root, "--seed", "7", "--wait"])["assetId"] as? String)
+        func run(_ arguments: [String]) async throws -> [String: Any] { try Self.json(try await CLI.run(arguments + ["--json"], library: lib.path)) }
+        let root = try #require(try await run(["generate", "image", "a koi pond", "--size", "64x64", "--steps", "2", "--wait"])["assetId"] as? String)
+        let child = try #require(try await run(["regenerate", root, "--seed", "5", "--wait"])["assetId"] as? String)
+        let grandchild = try #require(try await run(["regenerate", child, "--seed", "6", "--wait"])["assetId"] as? String)
+        let other = try #require(try await run(["regenerate", root, "--seed", "7", "--wait"])["assetId"] as? String)
 
         let made = try #require(try lib.assets.getAsset(child, userId: "alice"))
         #expect(made.parentAssetId == root && made.source == .generated && made.parameters?["parentAssetId"] == nil)
-        let children = try #require(try run(["asset", "list", "--parent", root])["items"] as? [[String: Any]])
+        let children = try #require(try await run(["asset", "list", "--parent", root])["items"] as? [[String: Any]])
         #expect(Set(children.compactMap { $0["id"] as? String }) == [child, other])
 
-        let lineage = try run(["asset", "lineage", child])
+        let lineage = try await run(["asset", "lineage", child])
         #expect((lineage["ancestors"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [root])
         let descendants = try #require(lineage["descendants"] as? [[String: Any]])
         #expect(descendants.count == 1 && descendants.first?["depth"] as? Int == 1)
         #expect((descendants.first?["asset"] as? [String: Any])?["id"] as? String == grandchild)
-        let text = try CLI.run(["asset", "lineage", grandchild], library: lib.path)
+        let text = try await CLI.run(["asset", "lineage", grandchild], library: lib.path)
         #expect(text.status == 0 && text.stdout.split(separator: "\n").count == 3 && text.stdout.contains("▶ \(grandchild)"))
 
         // Set by the engine: a PATCH naming lineage is refused; one of parameters leaves it alone.
-        let refused = try CLI.run(["asset", "update", child, "--data", #"{"parentAssetId": "\#(other)"}"#], library: lib.path)
+        let refused = try await CLI.run(["asset", "update", child, "--data", #"{"parentAssetId": "\#(other)"}"#], library: lib.path)
         #expect(refused.status == 1 && refused.stderr.contains("cannot be changed"))
-        #expect(try CLI.run(["asset", "update", child, "--data", #"{"parameters": {"note": "x"}}"#], library: lib.path).status == 0)
+        #expect(try await CLI.run(["asset", "update", child, "--data", #"{"parameters": {"note": "x"}}"#], library: lib.path).status == 0)
         let after = try #require(try lib.assets.getAsset(child, userId: "alice"))
         #expect(after.parentAssetId == root && after.parameters == ["note": .string("x")])
         #expect(

@@ -186,7 +186,7 @@ struct ProviderTests {
     @Test func theCLIUsesOPENAIBaseURLEndToEnd() async throws {
         let lib = try TempLibrary()
         let server = try FakeProviderServer { _, _ in .json(200, Self.imageAnswer) }
-        let result = try CLI.run(
+        let result = try await CLI.run(
             ["generate", "image", "a red fox", "--model", "dall-e-3", "--wait", "--json"], library: lib.path,
             env: ["OPENAI_API_KEY": Self.key, "OPENAI_BASE_URL": server.baseURL + "/v1"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -212,7 +212,7 @@ struct ProviderTests {
                     "usage": ["prompt_tokens": 30, "completion_tokens": 25, "total_tokens": 55],
                 ])
         }
-        let ideas = try CLI.run(
+        let ideas = try await CLI.run(
             ["content", "ideas", "tea", "--count", "3", "--model", "gpt-4o-mini", "--json"], library: lib.path,
             env: ["OPENAI_API_KEY": Self.key, "OPENAI_BASE_URL": chat.baseURL + "/v1"])
         #expect(ideas.status == 0, "\(ideas.stderr)")
@@ -222,7 +222,7 @@ struct ProviderTests {
         #expect(request.path == "/v1/chat/completions" && request.json?["model"] as? String == "gpt-4o-mini")
         let saved = lib.library.store.readAll(CreativeAsset.self).entities.map(\.0).filter { $0.type == .text }
         #expect(saved.count == 1 && saved.first?.provider == "openai" && saved.first?.url == "content.md")
-        #expect(try SchemaContractTests.python(["scripts/validate-sidecars.py", lib.path]).status == 0)
+        #expect(try await SchemaContractTests.python(["scripts/validate-sidecars.py", lib.path]).status == 0)
     }
 }
 

@@ -251,7 +251,7 @@ struct SchemaContractTests {
         _ = try lib.templates.createTemplate(userId: "alice", template: TemplateInput(name: "x", type: .text, prompt: "{{a}}"))
         let job = try #require(Self.contracts.first { $0.schema == "generation-job" }?.full as? GenerationJob)
         try lib.library.store.create(job, in: "jobs")
-        #expect(try Self.python(["scripts/validate-sidecars.py", lib.path]).status == 0)
+        #expect(try await Self.python(["scripts/validate-sidecars.py", lib.path]).status == 0)
 
         // Every full example validates against its schema, too.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("examples-\(UUID().uuidString)")
@@ -271,7 +271,7 @@ struct SchemaContractTests {
             for (name, data) in examples {
                 let file = dir.appendingPathComponent("\(name).json")
                 try data.write(to: file)
-                let result = try Self.python(["scripts/validate-sidecars.py", "--schema", contract.schema, file.path])
+                let result = try await Self.python(["scripts/validate-sidecars.py", "--schema", contract.schema, file.path])
                 #expect(result.status == 0, "\(name): \(result.output)")
             }
         }
@@ -281,21 +281,12 @@ struct SchemaContractTests {
         var object = try Self.encodeObject(try #require(try lib.assets.getAsset(imageId, userId: "alice")))
         object["width"] = .string("wide")
         try JSONCoding.encoder().encode(object).write(to: URL(fileURLWithPath: sidecar))
-        let caught = try Self.python(["scripts/validate-sidecars.py", lib.path])
+        let caught = try await Self.python(["scripts/validate-sidecars.py", lib.path])
         #expect(caught.status == 1 && caught.output.contains("width"))
     }
 
-    static func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        process.currentDirectoryURL = root
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    static func python(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let ended = try await Child.run("/usr/bin/env", ["python3"] + arguments, in: root, mergingErrors: true)
+        return (ended.status, String(decoding: ended.stdout, as: UTF8.self))
     }
 }

@@ -15,16 +15,6 @@ import Glibc
 struct ServerConcurrencyTests {
     typealias Client = APITests.Client
 
-    /// Polls `condition` (a state of a fake or of the library, not a duration being measured).
-    static func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) async rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return try condition()
-    }
-
     @Test func fifosWhereMediaAndSidecarsBelongNeverStallTheServer() async throws {
         let lib = try TempLibrary()
         let media = try lib.savePNG(user: "local", title: "Media is a FIFO")
@@ -80,14 +70,14 @@ struct ServerConcurrencyTests {
             let calls = (0..<8).map { n in
                 Task { await api.call("POST", "/api/creative/content/generate", json: #"{"contentType": "email", "prompt": "sale \#(n)", "model": "gpt-4o"}"#) }
             }
-            #expect(await Self.eventually { server.delayedNow == 8 })
+            #expect(await eventually { server.delayedNow == 8 })
             #expect(await api.call("GET", "/healthz").status == 200)
             #expect(await api.call("GET", "/api/creative/assets").status == 200)
             #expect(await api.call("GET", "/api/creative/templates").status == 200)
             // All eight were still waiting on the provider when those answered.
             #expect(server.delayedNow == 8)
             for call in calls { call.cancel() }
-            #expect(await Self.eventually { server.hangUps.count == 8 })
+            #expect(await eventually { server.hangUps.count == 8 })
         }
     }
 
@@ -104,10 +94,10 @@ struct ServerConcurrencyTests {
             let call = Task {
                 await api.call("POST", "/api/creative/content/generate", json: #"{"contentType": "email", "prompt": "spring sale", "model": "gpt-4o"}"#)
             }
-            #expect(await Self.eventually { server.delayedNow == 1 })
+            #expect(await eventually { server.delayedNow == 1 })
             let hungUp = Date()
             call.cancel()
-            #expect(await Self.eventually { !server.hangUps.isEmpty })
+            #expect(await eventually { !server.hangUps.isEmpty })
             let seen = try #require(server.hangUps.first)
             #expect(seen.path.hasSuffix("/chat/completions"))
             // Cut off, not answered: the provider saw the close while its answer was still due (how
@@ -117,7 +107,7 @@ struct ServerConcurrencyTests {
                 "the provider saw its connection close \(seen.at.timeIntervalSince(hungUp)) s after the client hung up")
             // The job records why it ended.
             let store = lib.library.store
-            #expect(await Self.eventually { store.readAll(GenerationJob.self).entities.first?.0.status == .cancelled })
+            #expect(await eventually { store.readAll(GenerationJob.self).entities.first?.0.status == .cancelled })
             #expect(server.requests.count == 1)
         }
     }
@@ -138,12 +128,12 @@ struct JobCancellationTests {
         var request = GenerationRequest(kind: .content)
         (request.contentType, request.prompt, request.model) = ("email", "spring sale", "gpt-4o")
         let job = try await Generation(library: lib.library, runner: runner).submit(request, userId: "alice")
-        #expect(await ServerConcurrencyTests.eventually { server.delayedNow == 1 })
+        #expect(await eventually { server.delayedNow == 1 })
         // The engine stopping without grace, not a caller leaving: the job must run again later.
         workers.cancel()
-        #expect(await ServerConcurrencyTests.eventually { server.hangUps.count == 1 })
+        #expect(await eventually { server.hangUps.count == 1 })
         let store = lib.library.store
-        #expect(await ServerConcurrencyTests.eventually { (try? store.read(GenerationJob.self, id: job.id))??.0.status == .queued })
+        #expect(await eventually { (try? store.read(GenerationJob.self, id: job.id))??.0.status == .queued })
         // Once the runner has returned, its claim is gone: another engine may take the job.
         _ = try? await workers.value
         #expect(store.jobClaim(job.id) == nil)

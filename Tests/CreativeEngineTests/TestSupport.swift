@@ -3,6 +3,10 @@ import CreativeLibraries
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A fresh library in a temp folder, removed when the value goes away.
 final class TempLibrary: @unchecked Sendable {
     let path: String
@@ -94,24 +98,97 @@ enum CLI {
     static func run(
         _ arguments: [String], library: String, user: String = "alice", stdin: String? = nil,
         env extra: [String: String] = [:]
-    ) throws -> Result {
-        let process = process(arguments, library: library, user: user, env: extra)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = input
+    ) async throws -> Result {
+        let ended = try await Child.collect(process(arguments, library: library, user: user, env: extra), stdin: stdin)
+        return Result(
+            status: ended.status, stdout: String(decoding: ended.stdout, as: UTF8.self),
+            stderr: String(decoding: ended.stderr, as: UTF8.self))
+    }
+}
+
+/// Child processes of the tests. A read or `waitUntilExit` blocks its thread, and the cooperative
+/// pool has two on a 2-core machine, shared by every suite running in parallel: reads happen on
+/// threads of their own and ends are awaited by polling. A child still running at its deadline is
+/// killed and fails the test that started it, instead of hanging the whole run.
+enum Child {
+    /// Runs `process` with pipes for its output (stderr into stdout when `mergingErrors`).
+    static func collect(
+        _ process: Process, stdin: String? = nil, mergingErrors: Bool = false, within seconds: Double = 300,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> (status: Int32, stdout: Data, stderr: Data) {
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        (process.standardOutput, process.standardError, process.standardInput) = (out, mergingErrors ? out : err, input)
         try process.run()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        async let stdout = readAll(out.fileHandleForReading)
+        async let stderr = readAll(mergingErrors ? nil : err.fileHandleForReading)
+        let status = await process.exited(within: seconds, sourceLocation: sourceLocation)
+        return (status, await stdout, await stderr)
     }
+
+    /// Runs a program from a path with arguments; see ``collect(_:stdin:mergingErrors:within:sourceLocation:)``.
+    static func run(
+        _ executable: String, _ arguments: [String], in directory: URL? = nil, mergingErrors: Bool = false,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> (status: Int32, stdout: Data, stderr: Data) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        return try await collect(process, mergingErrors: mergingErrors, sourceLocation: sourceLocation)
+    }
+
+    static func readAll(_ handle: FileHandle?) async -> Data {
+        guard let handle else { return Data() }
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: handle.readDataToEndOfFile()) }
+        }
+    }
+}
+
+extension Process {
+    /// Its exit status, awaited without holding a thread; killed (and the test failed) when it
+    /// still runs after `seconds`.
+    @discardableResult
+    func exited(within seconds: Double = 300, sourceLocation: SourceLocation = #_sourceLocation) async -> Int32 {
+        let deadline = Date().addingTimeInterval(seconds)
+        while isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if isRunning {
+            let name = ([executableURL?.lastPathComponent ?? "?"] + (arguments ?? [])).joined(separator: " ")
+            Issue.record("`\(name)` still ran after \(Int(seconds)) s and was killed", sourceLocation: sourceLocation)
+            kill(processIdentifier, SIGKILL)
+        }
+        waitUntilExit()
+        return terminationStatus
+    }
+}
+
+extension Process {
+    /// SIGTERM, then reaped; one still running after `seconds` is killed and fails the test.
+    /// Synchronous, for `defer` blocks: it holds its thread at most that long.
+    func stop(within seconds: Double = 60, sourceLocation: SourceLocation = #_sourceLocation) {
+        if isRunning { terminate() }
+        let deadline = Date().addingTimeInterval(seconds)
+        while isRunning && Date() < deadline { usleep(20_000) }
+        if isRunning {
+            Issue.record("`\(arguments ?? [])` ignored SIGTERM for \(Int(seconds)) s and was killed", sourceLocation: sourceLocation)
+            kill(processIdentifier, SIGKILL)
+        }
+        waitUntilExit()
+    }
+}
+
+/// Polls `condition` until it holds or `seconds` pass. It is a state (of a fake, a file, the
+/// library), never a duration being measured: the bound is generous because a loaded 2-core CI
+/// machine runs every suite at once, and Task.sleep keeps the cooperative pool's threads free.
+func eventually(_ seconds: Double = 120, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
 }
 
 /// Asserts that `body` throws a CreativeError with this code; returns it for further checks.

@@ -68,7 +68,7 @@ struct VideoSourcesTests {
         // The built-in writer's five scenes, narrated by its voice-over column.
         #expect(asset.parameters?["scenes"] == .int(5) && asset.parameters?["scriptProvider"] == .string("local"))
         #expect(asset.parameters?["narration"]?.stringValue?.contains("reusable water bottle") == true)
-        #expect(try LocalVideoTests.ffprobe(try lib.folder(of: id) + "/video.mp4").contains("aac,audio"))
+        #expect(try await LocalVideoTests.ffprobe(try lib.folder(of: id) + "/video.mp4").contains("aac,audio"))
         #expect(asset.templateVariables?["topic"] == .string("a reusable water bottle"))
 
         // An image template is not a script.

@@ -69,6 +69,9 @@ public enum FFmpeg {
         process.arguments = arguments
         let out = Pipe()
         (process.standardOutput, process.standardError, process.standardInput) = (out, FileHandle.nullDevice, FileHandle.nullDevice)
+        // Foundation's waitUntilExit spins on a thread without a run loop; the handler does not.
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         do { try process.run() } catch { return nil }
         let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
@@ -93,7 +96,7 @@ public enum FFmpeg {
                 }
             }
         }
-        process.waitUntilExit()
+        exited.wait()
         guard !stopped, process.terminationReason == .exit, process.terminationStatus == 0, data.count <= limit else { return nil }
         return data
     }
