@@ -32,7 +32,9 @@ public struct AssetManager: Sendable {
     /// The asset, or nil for an unknown id or another user's private asset.
     /// - Throws: `invalid_sidecar` when its sidecar is broken.
     public func getAsset(_ assetId: String, userId: String) async throws(CreativeError) -> CreativeAsset? {
-        try await BlockingPool.db.run { [catalog] () throws(CreativeError) in try catalog.getAsset(assetId, userId: userId) }
+        // An asset whose sidecar was checked moments ago is answered without the hop to a pool thread.
+        if let known = catalog.recentlyCheckedAsset(assetId, userId: userId) { return known }
+        return try await BlockingPool.db.run { [catalog] () throws(CreativeError) in try catalog.getAsset(assetId, userId: userId) }
     }
 
     /// A page of the user's assets and public ones, filtered and sorted as `filters` says.

@@ -122,12 +122,18 @@ struct APITests {
             let first = await api.call("GET", "/api/creative/asset/\(ids[0])")
             #expect(first.json["title"] as? String == "Fox 0")
             #expect(await api.call("GET", "/api/creative/asset/\(ids[0])").body == first.body)
-            // A hand edit that keeps updatedAt: the memoized decode and the cached bytes must not survive it.
+            // A hand edit that keeps updatedAt: the memoized decode and the cached bytes do not
+            // outlive it (by more than the moments a checked sidecar is trusted).
             let sidecar = try lib.folder(of: ids[0], user: "local") + "/asset.json"
             let edited = try String(contentsOfFile: sidecar, encoding: .utf8).replacingOccurrences(of: "\"Fox 0\"", with: "\"Edited by hand\"")
             try edited.write(toFile: sidecar + ".new", atomically: false, encoding: .utf8)
             #expect(rename(sidecar + ".new", sidecar) == 0)
-            #expect(await api.call("GET", "/api/creative/asset/\(ids[0])").json["title"] as? String == "Edited by hand")
+            #expect(await eventually { await api.call("GET", "/api/creative/asset/\(ids[0])").json["title"] as? String == "Edited by hand" })
+            // A change made through the library shows at once.
+            var retitled = AssetUpdates()
+            retitled.title = "Through the library"
+            _ = try lib.assets.updateAsset(ids[0], userId: "local", updates: retitled)
+            #expect(await api.call("GET", "/api/creative/asset/\(ids[0])").json["title"] as? String == "Through the library")
             var renamed = AssetUpdates()
             renamed.title = "Renamed"
             _ = try lib.assets.updateAsset(ids[1], userId: "local", updates: renamed)

@@ -4,8 +4,14 @@ import GRDB
 /// Recently decoded sidecars, each with the stat of the file it was decoded from. Decoding JSON is
 /// most of what serving one asset or a page of them costs; an entry is used only while the stat
 /// it was read with still holds (the same test the index uses to tell a file changed), so the
-/// memo never answers with something the file no longer says.
+/// memo never answers with something the file no longer says — except within ``trusted`` of the
+/// last time that stat was checked (see ``recentlyChecked(_:id:)``).
 final class SidecarMemo: Sendable {
+    /// How long an entry whose stat was just checked is answered without checking it again: what
+    /// a hand edit of a sidecar (or another process's write) may take to show in a get by id.
+    /// This process's own writes drop their entries at once.
+    static let trusted = Duration.milliseconds(250)
+
     private struct Key: Hashable, Sendable {
         var kind: EntityKind
         var id: String
@@ -14,6 +20,8 @@ final class SidecarMemo: Sendable {
     private struct Entry: Sendable {
         var stat: SidecarStat
         var value: any Sidecar
+        /// When `stat` was last found to be the file's.
+        var checked: ContinuousClock.Instant
     }
 
     private let entries: BoundedCache<Key, Entry>
@@ -34,8 +42,24 @@ final class SidecarMemo: Sendable {
         return (entry.stat, value)
     }
 
+    /// The decoded sidecar if its stat was found to hold within ``trusted``: no file is touched,
+    /// so any thread may ask.
+    func recentlyChecked<T: Sidecar>(_ type: T.Type, id: String) -> T? {
+        guard let entry = entries[Key(kind: T.kind, id: id)], ContinuousClock.now - entry.checked < Self.trusted else { return nil }
+        return entry.value as? T
+    }
+
+    /// Notes that `stat` was just found to be the file's (nothing changes if the entry was
+    /// dropped or replaced meanwhile).
+    func checked(_ kind: EntityKind, id: String, stat: SidecarStat) {
+        let now = ContinuousClock.now
+        entries.update(Key(kind: kind, id: id)) { entry in
+            if entry.stat == stat { entry.checked = now }
+        }
+    }
+
     func insert<T: Sidecar>(_ value: T, stat: SidecarStat) {
-        entries.insert(Entry(stat: stat, value: value), for: Key(kind: T.kind, id: value.id))
+        entries.insert(Entry(stat: stat, value: value, checked: .now), for: Key(kind: T.kind, id: value.id))
     }
 
     /// Called whenever this process changes the index's row for an id: the entity may now live in
@@ -56,6 +80,7 @@ extension LibraryIndex {
     /// the id's index row (the engine's reconcile brings other processes' changes here).
     public func current<T: Sidecar>(_ type: T.Type, id: String) throws(CreativeError) -> T? {
         if let (stat, value) = memo.last(T.self, id: id), store.stat(T.kind, path: stat.path) == stat {
+            memo.checked(T.kind, id: id, stat: stat)
             return value
         }
         if let (stat, sidecar) = try? indexedSidecar(T.kind, id: id), store.stat(T.kind, path: stat.path) == stat,
@@ -65,6 +90,13 @@ extension LibraryIndex {
             return value
         }
         return try store.read(T.self, id: id)?.0
+    }
+
+    /// The entity as ``current(_:id:)`` found it at most ``SidecarMemo/trusted`` ago, from
+    /// memory alone (nil when it has not): touches no file and no database, so a caller on an
+    /// async thread may ask before it hops to a pool for ``current(_:id:)``.
+    public func recentlyChecked<T: Sidecar>(_ type: T.Type, id: String) -> T? {
+        memo.recentlyChecked(T.self, id: id)
     }
 
     /// The sidecar bytes the index holds for an entity, with the stat it had when read.

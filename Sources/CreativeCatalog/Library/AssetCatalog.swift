@@ -98,6 +98,13 @@ public struct AssetCatalog: Sendable {
         return asset
     }
 
+    /// ``getAsset(_:userId:)`` answered from memory when its sidecar was checked moments ago
+    /// (see `SidecarMemo.trusted`); nil when it must be looked up. Touches no file.
+    public func recentlyCheckedAsset(_ assetId: String, userId: String) -> CreativeAsset?? {
+        guard let asset = index.recentlyChecked(CreativeAsset.self, id: assetId) else { return nil }
+        return .some(Self.visible(asset, to: userId) ? asset : nil)
+    }
+
     static func visible(_ asset: CreativeAsset, to userId: String) -> Bool {
         asset.userId == userId || asset.isPublic
     }

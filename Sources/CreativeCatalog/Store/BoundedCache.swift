@@ -39,6 +39,16 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Send
         }
     }
 
+    /// Changes the value for `key` in place, if there is one (its place in the ring stays).
+    @inlinable public func update(_ key: Key, _ body: (inout Value) -> Void) {
+        state.withLock { state in
+            if var value = state.entries[key] {
+                body(&value)
+                state.entries[key] = value
+            }
+        }
+    }
+
     /// Forgets `key`. Its slot in the ring stays until its turn comes (evicting it then may drop
     /// the key if it was inserted again meanwhile: an early miss, never more than `capacity`).
     @inlinable public func remove(_ key: Key) {
