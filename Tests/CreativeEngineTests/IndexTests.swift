@@ -297,6 +297,17 @@ struct IndexTests {
         #expect(try search("red fo*") == [other])
         #expect(try search("Red FOX") == [other])
         #expect(try search("lighthouse", sort: .title).first == described)
+        // Page by page, in the same order.
+        var paged: [String] = []
+        var cursor: String?
+        repeat {
+            var f = AssetFilters()
+            (f.text, f.limit, f.cursor) = ("lighthouse", 1, cursor)
+            let page = try lib.assets.listAssets(userId: "alice", filters: f)
+            paged += page.items.map(\.id)
+            cursor = page.nextCursor
+        } while cursor != nil && paged.count < 5
+        #expect(paged == [titled, described])
         await expectError(.invalidInput) { try search("\"unclosed") }
         await expectError(.invalidInput) { try search("colour:red") }
         await expectError(.invalidInput) { try search("owner:bob OR lighthouse") }

@@ -92,9 +92,14 @@ extension LibraryIndex {
             q.where("(\(expression), i.id) \(order == .asc ? ">" : "<") (?, ?)", after.key.databaseValue, after.id)
         }
         let direction = order == .asc ? "ASC" : "DESC"
+        let filtered = "FROM \(q.from) WHERE \(q.conditions.joined(separator: " AND ")) ORDER BY sortKey \(direction), i.id \(direction) LIMIT ?"
+        // A search sorts every match before the limit applies; SQLite would read each match's
+        // sidecar into its sorter, so the page's rows are chosen first and their sidecars read after.
         let sql =
-            "SELECT i.sidecar, i.path, i.size, i.mtime, i.inode, \(expression) AS sortKey, i.id FROM \(q.from) "
-            + "WHERE \(q.conditions.joined(separator: " AND ")) ORDER BY sortKey \(direction), i.id \(direction) LIMIT ?"
+            q.searching
+            ? "SELECT i.sidecar, i.path, i.size, i.mtime, i.inode, p.sortKey, i.id FROM (SELECT i.rowid AS found, \(expression) AS sortKey "
+                + filtered + ") p CROSS JOIN item i ON i.rowid = p.found ORDER BY p.sortKey \(direction), i.id \(direction)"
+            : "SELECT i.sidecar, i.path, i.size, i.mtime, i.inode, \(expression) AS sortKey, i.id " + filtered
         // The limit is bound, not spliced, so each filter combination prepares one cached statement.
         let arguments = q.arguments + [limit + 1]
         let rows: [(sidecar: Data, stat: SidecarStat, sortKey: DatabaseValue, id: String)]
