@@ -162,9 +162,7 @@ extension Process {
         waitUntilExit()
         return terminationStatus
     }
-}
 
-extension Process {
     /// SIGTERM, then reaped; one still running after `seconds` is killed and fails the test.
     /// Synchronous, for `defer` blocks: it holds its thread at most that long.
     func stop(within seconds: Double = 60, sourceLocation: SourceLocation = #_sourceLocation) {
