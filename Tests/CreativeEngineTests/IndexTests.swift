@@ -297,6 +297,10 @@ struct IndexTests {
         #expect(try search("red fo*") == [other])
         #expect(try search("Red FOX") == [other])
         #expect(try search("lighthouse", sort: .title).first == described)
+        // Relevance, not age: a match in a newer title outranks one in an older prompt.
+        let older = try lib.savePNG(title: "Boats") { $0.prompt = "a quiet harbor at dawn" }
+        let newer = try lib.savePNG(title: "Harbor") { $0.prompt = "boats" }
+        #expect(try search("harbor") == [newer, older])
         // Page by page, in the same order.
         var paged: [String] = []
         var cursor: String?

@@ -84,7 +84,7 @@ extension LibraryIndex {
             case .updatedAt: "i.updatedAt"
             case .title, .name: "i.titleKey"
             case .usageCount: "i.usageCount"
-            case .relevance: "bm25(item_fts, 10.0, 2.0, 1.0, 0.5, 5.0, 0.0)"
+            case .relevance: "\(SearchRank.name)(item_fts, 10.0, 2.0, 1.0, 0.5, 5.0, 0.0)"
             }
         var q = query
         if let cursor {

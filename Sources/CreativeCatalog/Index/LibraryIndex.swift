@@ -121,6 +121,7 @@ public final class LibraryIndex: Sendable {
             // Read pages in place: a filtered page visits more rows than SQLite's page cache holds,
             // and copying each 16 KiB page through pread(2) was a third of a listing's time.
             try db.execute(sql: "PRAGMA mmap_size = 1073741824")
+            SearchRank.register(db)
         }
         return config
     }
