@@ -162,17 +162,45 @@ extension Engine {
 
 /// Whether an engine has finished its start-up pass, for readiness checks.
 public final class Readiness: Sendable {
-    private let ready = Atomic<Bool>(false)
+    private struct State {
+        var ready = false
+        var next = 0
+        var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
-    public var isReady: Bool { ready.load(ordering: .acquiring) }
+    public var isReady: Bool { state.withLock { $0.ready } }
 
-    func markReady() { ready.store(true, ordering: .releasing) }
+    func markReady() {
+        let waiting = state.withLock { state in
+            state.ready = true
+            defer { state.waiting = [:] }
+            return Array(state.waiting.values)
+        }
+        for continuation in waiting { continuation.resume() }
+    }
 
-    /// Returns once ready (or cancelled), looking every 200 ms without holding a thread.
+    /// Returns once ready, or once the task is cancelled.
     func wait() async {
-        while !isReady && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(200)) }
+        let ticket = state.withLock { state in
+            state.next += 1
+            return state.next
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.ready || Task.isCancelled { return true }
+                    state.waiting[ticket] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiting.removeValue(forKey: ticket) }?.resume()
+        }
     }
 }
 
