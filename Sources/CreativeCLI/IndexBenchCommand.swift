@@ -174,13 +174,10 @@ extension BenchCommand {
             try SyntheticAssets.seed(dir, count: count, json: json)
         }
 
+        /// Runs `command` in the library folder as the other measured children run: posix_spawn,
+        /// then wait4 (Foundation's waitUntilExit can spin a core off the main thread).
         func shell(_ command: String) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            p.arguments = ["-c", command]
-            p.currentDirectoryURL = URL(fileURLWithPath: dir)
-            try? p.run()
-            p.waitUntilExit()
+            _ = try? Measure.child(["/bin/sh", "-c", "cd '\(dir)' && \(command)"])
         }
     }
 }
