@@ -20,8 +20,9 @@ final class SidecarMemo: Sendable {
     private struct Entry: Sendable {
         var stat: SidecarStat
         var value: any Sidecar
-        /// When `stat` was last found to be the file's.
-        var checked: ContinuousClock.Instant
+        /// When a stat(2) of the file last matched `stat`; nil until one does (an entry from a
+        /// listing carries the index row's stat, one from a write the stat it wrote).
+        var checked: ContinuousClock.Instant?
     }
 
     private let entries: BoundedCache<Key, Entry>
@@ -45,7 +46,9 @@ final class SidecarMemo: Sendable {
     /// The decoded sidecar if its stat was found to hold within ``trusted``: no file is touched,
     /// so any thread may ask.
     func recentlyChecked<T: Sidecar>(_ type: T.Type, id: String) -> T? {
-        guard let entry = entries[Key(kind: T.kind, id: id)], ContinuousClock.now - entry.checked < Self.trusted else { return nil }
+        guard let entry = entries[Key(kind: T.kind, id: id)], let checked = entry.checked, ContinuousClock.now - checked < Self.trusted else {
+            return nil
+        }
         return entry.value as? T
     }
 
@@ -59,7 +62,7 @@ final class SidecarMemo: Sendable {
     }
 
     func insert<T: Sidecar>(_ value: T, stat: SidecarStat) {
-        entries.insert(Entry(stat: stat, value: value, checked: .now), for: Key(kind: T.kind, id: value.id))
+        entries.insert(Entry(stat: stat, value: value, checked: nil), for: Key(kind: T.kind, id: value.id))
     }
 
     /// Called whenever this process changes the index's row for an id: the entity may now live in
@@ -87,6 +90,7 @@ extension LibraryIndex {
             let value = try? JSONCoding.sidecar(T.self, from: sidecar), value.id == id
         {
             memo.insert(value, stat: stat)
+            memo.checked(T.kind, id: id, stat: stat)
             return value
         }
         return try store.read(T.self, id: id)?.0
