@@ -162,46 +162,20 @@ extension Engine {
 
 /// Whether an engine has finished its start-up pass, for readiness checks.
 public final class Readiness: Sendable {
-    private struct State {
-        var ready = false
-        var next = 0
-        var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
-    }
-
-    private let state = Mutex(State())
+    private let ready = Atomic<Bool>(false)
+    private let waiters = Waiters<Bool>()
 
     public init() {}
 
-    public var isReady: Bool { state.withLock { $0.ready } }
+    public var isReady: Bool { ready.load(ordering: .acquiring) }
 
     func markReady() {
-        let waiting = state.withLock { state in
-            state.ready = true
-            defer { state.waiting = [:] }
-            return Array(state.waiting.values)
-        }
-        for continuation in waiting { continuation.resume() }
+        ready.store(true, ordering: .releasing)
+        waiters.latch(true)
     }
 
     /// Returns once ready, or once the task is cancelled.
-    func wait() async {
-        let ticket = state.withLock { state in
-            state.next += 1
-            return state.next
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let now = state.withLock { state -> Bool in
-                    if state.ready || Task.isCancelled { return true }
-                    state.waiting[ticket] = continuation
-                    return false
-                }
-                if now { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.waiting.removeValue(forKey: ticket) }?.resume()
-        }
-    }
+    func wait() async { await waiters.wait(true) }
 }
 
 /// Serialises intake and index refreshes: one consumer task takes work in order and runs it on

@@ -1,21 +1,26 @@
 import Synchronization
 
-/// Tasks suspended until something happens to a key: a job ends, new work arrives.
+/// Tasks suspended until something happens to a key: a job ends, new work arrives, the engine
+/// is ready.
 ///
 /// `signal` resumes every task waiting on the key. A signal nobody waits for is dropped unless it
 /// is `sticky`, in which case the next `wait` on that key returns at once (so a worker that was
-/// busy when work arrived does not sleep through it). A cancelled waiter returns at once.
-final class Waiters<Key: Hashable & Sendable>: Sendable {
+/// busy when work arrived does not sleep through it); after `latch` every wait on the key returns
+/// at once. A cancelled waiter returns at once.
+package final class Waiters<Key: Hashable & Sendable>: Sendable {
     private struct State {
         var next: UInt64 = 0
         var waiting: [Key: [UInt64: CheckedContinuation<Void, Never>]] = [:]
         var pending: Set<Key> = []
+        var latched: Set<Key> = []
     }
 
     private let state = Mutex(State())
 
+    package init() {}
+
     /// Returns when `key` is signalled, or when the task is cancelled.
-    func wait(_ key: Key) async {
+    package func wait(_ key: Key) async {
         let ticket = state.withLock { state in
             state.next += 1
             return state.next
@@ -23,7 +28,7 @@ final class Waiters<Key: Hashable & Sendable>: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.pending.remove(key) != nil || Task.isCancelled { return true }
+                    if state.latched.contains(key) || state.pending.remove(key) != nil || Task.isCancelled { return true }
                     state.waiting[key, default: [:]][ticket] = continuation
                     return false
                 }
@@ -40,7 +45,7 @@ final class Waiters<Key: Hashable & Sendable>: Sendable {
     }
 
     /// Waits for `key`, or at most `timeout`.
-    func wait(_ key: Key, timeout: Duration) async {
+    package func wait(_ key: Key, timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.wait(key) }
             group.addTask { try? await Task.sleep(for: timeout) }
@@ -50,12 +55,18 @@ final class Waiters<Key: Hashable & Sendable>: Sendable {
     }
 
     /// Resumes every task waiting on `key`.
-    func signal(_ key: Key, sticky: Bool = false) {
+    package func signal(_ key: Key, sticky: Bool = false) {
         let resumed = state.withLock { state in
             let waiting = state.waiting.removeValue(forKey: key) ?? [:]
             if waiting.isEmpty && sticky { state.pending.insert(key) }
             return Array(waiting.values)
         }
         for continuation in resumed { continuation.resume() }
+    }
+
+    /// Resumes every task waiting on `key`, and every later one at once.
+    package func latch(_ key: Key) {
+        state.withLock { _ = $0.latched.insert(key) }
+        signal(key)
     }
 }
