@@ -181,6 +181,20 @@ struct APITests {
         #expect(server.requests.isEmpty)
     }
 
+    /// An engine in this process, in a service group: polling (only one inotify watcher may run
+    /// in a process, and suites run in parallel), one worker.
+    static func engine(
+        _ lib: TempLibrary, readiness: Readiness = Readiness(), configure: (inout Engine.Options) -> Void = { _ in }
+    ) -> ServiceGroup {
+        var options = Engine.Options()
+        (options.pollInterval, options.workers) = (0.2, 1)
+        configure(&options)
+        return ServiceGroup(
+            configuration: .init(
+                services: [.init(service: Engine(library: lib.library, options: options, readiness: readiness))],
+                logger: Logger(label: "test")))
+    }
+
     @Test func aRunningEngineSweepsTempFilesOfDeadProcesses() async throws {
         let lib = try TempLibrary()
         // A writer of this host that died mid-write: its pid is gone, its temp file stays.
@@ -192,10 +206,7 @@ struct APITests {
         gethostname(&buffer, 255)
         let host = String(cString: buffer).replacingOccurrences(of: ".", with: "_")
         let stray = "\(lib.path)/assets/.asset.json.\(host).\(gone.processIdentifier).12345.tmp"
-        var options = Engine.Options()
-        (options.pollInterval, options.workers, options.janitorInterval) = (0.2, 1, 0.2)
-        let engine = ServiceGroup(
-            configuration: .init(services: [.init(service: Engine(library: lib.library, options: options))], logger: Logger(label: "test")))
+        let engine = Self.engine(lib) { $0.janitorInterval = 0.2 }
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await engine.run() }
             try await Task.sleep(for: .milliseconds(300))
@@ -213,12 +224,7 @@ struct APITests {
             let api = Client(base: base)
             let before = await api.call("GET", "/healthz")
             #expect(before.status == 200 && before.json["status"] as? String == "ok" && before.json["ready"] as? Bool == false)
-            var options = Engine.Options()
-            (options.pollInterval, options.workers) = (0.2, 1)
-            let engine = ServiceGroup(
-                configuration: .init(
-                    services: [.init(service: Engine(library: lib.library, options: options, readiness: readiness))],
-                    logger: Logger(label: "test")))
+            let engine = Self.engine(lib, readiness: readiness)
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await engine.run() }
                 #expect(await eventually { await api.call("GET", "/healthz").json["ready"] as? Bool == true })
@@ -231,12 +237,7 @@ struct APITests {
     @Test func anEngineStoppedBeforeItIsReadyStillStops() async throws {
         let lib = try TempLibrary()
         let readiness = Readiness()
-        var options = Engine.Options()
-        (options.pollInterval, options.workers) = (0.2, 1)
-        let engine = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: Engine(library: lib.library, options: options, readiness: readiness))],
-                logger: Logger(label: "test")))
+        let engine = Self.engine(lib, readiness: readiness)
         // SIGTERM as it starts: asked for before it runs, so its start-up pass cannot end first.
         await engine.triggerGracefulShutdown()
         let ended = Mutex(false)
