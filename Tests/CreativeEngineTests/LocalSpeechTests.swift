@@ -7,7 +7,7 @@ import Testing
 /// eSpeak NG's library speaks, ffmpeg encodes; the result is a real audio asset.
 @Suite("Offline speech")
 struct LocalSpeechTests {
-    @Test func textBecomesSpeechInEveryFormat() throws {
+    @Test func textBecomesSpeechInEveryFormat() async throws {
         let text = "Hello from the offline speech provider. It needs no network."
         let (samples, rate) = try LocalSpeech.pcm(text)
         #expect(rate == 22_050 && samples.count > rate && samples.contains { abs(Int($0)) > 1000 })
@@ -23,6 +23,8 @@ struct LocalSpeechTests {
             let seconds = Double(samples.count) / Double(rate)
             #expect(asset.type == .audio && abs((asset.duration ?? 0) - seconds) < 0.3, "\(format): \(String(describing: asset.duration)) vs \(seconds)")
             #expect(asset.thumbnailUrl == "thumbnail.webp", "\(format)")
+            let probed = try await LocalVideoTests.seconds(try lib.folder(of: id) + "/" + asset.url)
+            #expect(abs(probed - (asset.duration ?? 0)) < 0.1, "\(format): ffprobe \(probed) s, sidecar \(String(describing: asset.duration)) s")
         }
         #expect(throws: CreativeError.self) { try LocalSpeech.pcm(text, voice: "../../etc") }
         #expect(throws: CreativeError.self) { try LocalSpeech.pcm(text, voice: "xx-nonexistent") }

@@ -13,6 +13,13 @@ struct LocalVideoTests {
         return String(decoding: try await Child.run("/usr/bin/ffprobe", arguments).stdout, as: UTF8.self)
     }
 
+    /// The container's duration as ffprobe reads it, measured apart from the engine's own probe.
+    static func seconds(_ path: String) async throws -> Double {
+        let arguments = ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path]
+        let text = String(decoding: try await Child.run("/usr/bin/ffprobe", arguments).stdout, as: UTF8.self)
+        return try #require(Double(text.trimmingCharacters(in: .whitespacesAndNewlines)), "\(path): \(text)")
+    }
+
     @Test func aScriptBecomesANarratedVideo() async throws {
         let lib = try TempLibrary()
         let script = lib.path + "-script.txt"
@@ -32,6 +39,8 @@ struct LocalVideoTests {
         let file = try lib.folder(of: id) + "/video.mp4"
         let streams = try await Self.ffprobe(file)
         #expect(streams.contains("h264,video") && streams.contains("aac,audio"), "\(streams)")
+        let probed = try await Self.seconds(file)
+        #expect(abs(probed - (asset.duration ?? 0)) < 0.1, "ffprobe \(probed) s, sidecar \(String(describing: asset.duration)) s")
         // +faststart: the index (moov) comes before the media data, so a browser can start at once.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
         let moov = try #require(bytes.range(of: Data("moov".utf8))), mdat = try #require(bytes.range(of: Data("mdat".utf8)))
