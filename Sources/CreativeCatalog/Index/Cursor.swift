@@ -1,12 +1,14 @@
 import Foundation
 
-/// An opaque paging cursor: the last item's sort key and id. Keyset paging never repeats or
-/// skips an item while others are added.
+/// An opaque paging cursor: the last item's sort key and id (and, sorted by relevance, its
+/// rowid, which breaks ties there). Keyset paging never repeats or skips an item while others
+/// are added.
 struct Cursor: Codable {
     var sort: String
     var order: ListOrder
     var key: JSONValue
     var id: String
+    var row: Int64?
 
     var encoded: String {
         // Sorted keys: the same position always gives the same cursor.
@@ -41,7 +43,7 @@ struct Cursor: Codable {
         self = cursor
     }
 
-    init(sort: String, order: ListOrder, key: JSONValue, id: String) {
-        (self.sort, self.order, self.key, self.id) = (sort, order, key, id)
+    init(sort: String, order: ListOrder, key: JSONValue, id: String, row: Int64? = nil) {
+        (self.sort, self.order, self.key, self.id, self.row) = (sort, order, key, id, row)
     }
 }

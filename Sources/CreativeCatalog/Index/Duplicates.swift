@@ -20,12 +20,13 @@ enum Duplicates {
         private var lookupIndex = false
 
         /// Whether to insert `row`; when an earlier row has its id, keeps one (removing the earlier
-        /// row if `row` wins) and reports the other.
-        mutating func admit(_ row: IndexRow, _ db: Database, _ report: inout IndexReport) throws -> Bool {
+        /// row if `row` wins) and reports the other. `beforeLookup` writes rows the caller holds back.
+        mutating func admit(_ row: IndexRow, _ db: Database, _ report: inout IndexReport, beforeLookup: () throws -> Void) throws -> Bool {
             var hasher = Hasher()
             hasher.combine(row.kind)
             hasher.combine(row.id)
             guard !hashes.insert(hasher.finalize()).inserted else { return true }
+            try beforeLookup()
             if !lookupIndex {
                 try db.execute(sql: "CREATE INDEX rebuild_kind_id ON item(kind, id)")
                 lookupIndex = true

@@ -8,7 +8,7 @@ extension LibraryIndex {
     /// - Throws: `invalid_input` for a bad sort, limit, cursor or search expression.
     public func listAssets(userId: String, filters f: AssetFilters) throws(CreativeError) -> Page<CreativeAsset> {
         var q = Query(kind: .asset)
-        q.where("i.userId = ?", userId)
+        q.owned(by: userId)
         if let type = f.type { q.where("i.type = ?", type.rawValue) }
         if let category = f.category { q.where("i.category = ?", category.lowercased()) }
         if let isFavorite = f.isFavorite { q.where("i.isFavorite = ?", isFavorite) }
@@ -27,7 +27,7 @@ extension LibraryIndex {
         }
         if let source = f.source { q.where("i.source = ?", source.rawValue) }
         q.tags(f.tags)
-        try q.search(f.text, owner: userId)
+        try q.search(f.text)
         let sort = f.sort ?? (q.searching ? .relevance : .createdAt)
         guard [.createdAt, .updatedAt, .title, .relevance].contains(sort) else {
             throw .invalid("sort", "Assets sort by createdAt, updatedAt, title or relevance.")
@@ -71,9 +71,9 @@ extension LibraryIndex {
 
     /// Runs a listing query with keyset paging; rows whose sidecar no longer decodes are skipped.
     func pageOf<T: Sidecar>(
-        _ query: Query, sort: SortField, order: ListOrder?, limit: Int?, cursor: String?, as type: T.Type
+        _ q: Query, sort: SortField, order: ListOrder?, limit: Int?, cursor: String?, as type: T.Type
     ) throws(CreativeError) -> Page<T> {
-        guard sort != .relevance || query.searching else {
+        guard sort != .relevance || q.searching else {
             throw .invalid("sort", "sort=relevance needs a text search.")
         }
         let limit = try Validation.limit(limit)
@@ -86,26 +86,50 @@ extension LibraryIndex {
             case .usageCount: "i.usageCount"
             case .relevance: "\(SearchRank.name)(item_fts, 10.0, 2.0, 1.0, 0.5, 5.0, 0.0)"
             }
-        var q = query
-        if let cursor {
-            let after = try Cursor(decoding: cursor, sort: sort.rawValue, order: order)
-            q.where("(\(expression), i.id) \(order == .asc ? ">" : "<") (?, ?)", after.key.databaseValue, after.id)
-        }
         let direction = order == .asc ? "ASC" : "DESC"
-        let filtered = "FROM \(q.from) WHERE \(q.conditions.joined(separator: " AND ")) ORDER BY sortKey \(direction), i.id \(direction) LIMIT ?"
-        // A search sorts every match before the limit applies; SQLite would read each match's
-        // sidecar into its sorter, so the page's rows are chosen first and their sidecars read after.
-        let sql =
-            q.searching
-            ? "SELECT i.sidecar, i.path, i.size, i.mtime, i.inode, p.sortKey, i.id FROM (SELECT i.rowid AS found, \(expression) AS sortKey "
-                + filtered + ") p CROSS JOIN item i ON i.rowid = p.found ORDER BY p.sortKey \(direction), i.id \(direction)"
-            : "SELECT i.sidecar, i.path, i.size, i.mtime, i.inode, \(expression) AS sortKey, i.id " + filtered
+        // Relevance ties are broken by rowid, so that ranking can run on FTS5 alone (below).
+        let tie = sort == .relevance ? "item_fts.rowid" : "i.id"
+        var after: [Query.Filter] = []
+        if let cursor {
+            let last = try Cursor(decoding: cursor, sort: sort.rawValue, order: order)
+            guard let position = sort == .relevance ? last.row?.databaseValue : last.id.databaseValue else {
+                throw .invalid("cursor", "cursor is not one this library handed out; start again without it.")
+            }
+            after = [.init("(\(expression), \(tie)) \(order == .asc ? ">" : "<") (?, ?)", [last.key.databaseValue, position])]
+        }
+        let columns = "i.sidecar, i.path, i.size, i.mtime, i.inode, i.id"
+        let sql: String
+        let arguments: StatementArguments
+        if q.searching {
+            // A search sorts every match before the limit applies: the page's rows are chosen
+            // first (SQLite would copy each match's sidecar into its sorter), then read. Ranked
+            // within one owner's rowid range and nothing else, the choice is made in FTS5 alone,
+            // without reading each match's row. CROSS JOIN keeps FTS5 as the outer loop otherwise:
+            // SQLite may walk the user's rows and probe FTS5 for each, which measured ten times slower.
+            let alone = sort == .relevance && q.owner != nil && q.filters.count == q.implied
+            let inner = (alone ? [] : q.filters) + q.matching + after
+            let outer = q.filters.prefix(q.implied)
+            sql =
+                "SELECT \(columns), p.sortKey, p.found FROM (SELECT item_fts.rowid AS found, \(expression) AS sortKey FROM "
+                + (alone ? "item_fts" : "item_fts CROSS JOIN item i ON i.rowid = item_fts.rowid")
+                + " WHERE \(Query.Filter.sql(inner)) ORDER BY sortKey \(direction), \(tie) \(direction) LIMIT ?)"
+                + " p CROSS JOIN item i ON i.rowid = p.found WHERE \(Query.Filter.sql(outer))"
+                + " ORDER BY p.sortKey \(direction), \(sort == .relevance ? "p.found" : "i.id") \(direction)"
+            arguments = Query.Filter.arguments(inner) + [limit + 1] + Query.Filter.arguments(outer)
+        } else {
+            let filters = q.filters + after
+            sql =
+                "SELECT \(columns), \(expression) AS sortKey, i.rowid AS found FROM \(q.from) WHERE \(Query.Filter.sql(filters))"
+                + " ORDER BY sortKey \(direction), i.id \(direction) LIMIT ?"
+            arguments = Query.Filter.arguments(filters) + [limit + 1]
+        }
         // The limit is bound, not spliced, so each filter combination prepares one cached statement.
-        let arguments = q.arguments + [limit + 1]
-        let rows: [(sidecar: Data, stat: SidecarStat, sortKey: DatabaseValue, id: String)]
+        let rows: [(sidecar: Data, stat: SidecarStat, sortKey: DatabaseValue, id: String, row: Int64)]
         do {
             rows = try read { db in
-                try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { ($0["sidecar"], Self.stat(of: $0), $0["sortKey"], $0["id"]) }
+                try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map {
+                    ($0["sidecar"], Self.stat(of: $0), $0["sortKey"], $0["id"], $0["found"])
+                }
             }
         }
         let page = rows.prefix(limit)
@@ -117,7 +141,7 @@ extension LibraryIndex {
         }
         var next: String?
         if rows.count > limit, let last = page.last {
-            next = Cursor(sort: sort.rawValue, order: order, key: JSONValue(last.sortKey), id: last.id).encoded
+            next = Cursor(sort: sort.rawValue, order: order, key: JSONValue(last.sortKey), id: last.id, row: sort == .relevance ? last.row : nil).encoded
         }
         return Page(items: items.compactMap { $0 }, nextCursor: next)
     }
@@ -140,34 +164,58 @@ extension LibraryIndex {
     }
 }
 
-/// A listing query under construction: FROM, WHERE conditions and their arguments.
+/// A listing query under construction: filters on `item i` and a text search.
 struct Query {
-    /// The columns of `item_fts` a search may name (`title:fox`); `owner` is the engine's own.
+    /// One SQL condition and the values of its placeholders.
+    struct Filter {
+        var sql: String
+        var arguments: StatementArguments
+
+        init(_ sql: String, _ arguments: StatementArguments = []) { (self.sql, self.arguments) = (sql, arguments) }
+
+        static func sql(_ filters: some Collection<Filter>) -> String { filters.map(\.sql).joined(separator: " AND ") }
+        static func arguments(_ filters: some Collection<Filter>) -> StatementArguments { filters.reduce([]) { $0 + $1.arguments } }
+    }
+
+    /// The columns of `item_fts` a search may name (`title:fox`).
     static let searchableColumns = ["title", "description", "prompt", "negativePrompt", "tags"]
 
     var kind: EntityKind
-    var conditions: [String]
-    var arguments = StatementArguments()
-    var searching = false
+    var filters: [Filter]
+    /// The user whose assets these are: a search reads only their rowid range (`Rowids`).
+    var owner: String?
+    /// How many leading filters (kind, owner) that range already implies.
+    var implied = 1
+    /// The FTS5 expression searched for.
+    var text: String?
     /// An index to use when not searching: a selective filter whose index the planner would pass
     /// over for one that serves ORDER BY (children of an asset: `item_parent`).
     var index: String?
 
+    var searching: Bool { text != nil }
+
     init(kind: EntityKind) {
         self.kind = kind
-        conditions = ["i.kind = '\(kind.rawValue)'"]
+        filters = [Filter("i.kind = '\(kind.rawValue)'")]
     }
 
-    /// CROSS JOIN keeps FTS5 as the outer loop: otherwise SQLite may walk the user's rows and
-    /// probe FTS5 once per row, which measured ten times slower.
-    var from: String {
-        if searching { return "item_fts CROSS JOIN item i ON i.rowid = item_fts.rowid" }
-        return index.map { "item i INDEXED BY \($0)" } ?? "item i"
+    /// The table a listing without a search reads.
+    var from: String { index.map { "item i INDEXED BY \($0)" } ?? "item i" }
+
+    /// The search's conditions on `item_fts`.
+    var matching: [Filter] {
+        guard let text else { return [] }
+        return [Filter("item_fts MATCH ?", [text])] + (owner.map { [Filter("item_fts.rowid \(Rowids.userRangeSQL)", [$0, $0])] } ?? [])
     }
 
     mutating func `where`(_ condition: String, _ values: (any DatabaseValueConvertible)?...) {
-        conditions.append(condition)
-        arguments += StatementArguments(values)
+        filters.append(Filter(condition, StatementArguments(values)))
+    }
+
+    /// Only `userId`'s items.
+    mutating func owned(by userId: String) {
+        self.where("i.userId = ?", userId)
+        (owner, implied) = (userId, filters.count)
     }
 
     /// Every tag must be on the item (tags are stored lower-cased).
@@ -181,25 +229,21 @@ struct Query {
     /// so a stray `-` or `'` is not read as syntax). Prefixes are asked for with `*` (`light*`):
     /// matching every plain word as a prefix made `over` find the "oversaturated" in nearly every
     /// negative prompt, and such a query cost 25 ms at 100,000 assets.
-    mutating func search(_ text: String?, owner: String? = nil) throws(CreativeError) {
+    mutating func search(_ text: String?) throws(CreativeError) {
         guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return }
         guard text.count <= 1000 else { throw .invalid("text", "text is longer than 1000 characters.") }
         let operators: Set<Substring> = ["AND", "OR", "NOT", "NEAR"]
         let plain =
             text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == " " || $0 == "-" || $0 == "'" }
             && !text.split(separator: " ").contains(where: operators.contains)
-        let expression =
-            plain
-            ? text.split(separator: " ").map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\"" }.joined(separator: " ")
-            : text
         // SQLite's own FTS5 parser judges the syntax (through GRDB), on the columns a search may name.
         guard plain || (try? FTS5Pattern(rawPattern: text, allowedColumns: Self.searchableColumns)) != nil else {
             throw .invalid("text", "text is not a search this engine understands: use words, \"exact phrases\", prefix*, AND, OR, NOT, column:word.")
         }
-        searching = true
-        // Narrow to the owner inside FTS5; the join still checks userId exactly.
-        let scoped = owner.map { "owner:\(IndexRow.ownerToken($0)) AND (\(expression))" } ?? expression
-        self.where("item_fts MATCH ?", scoped)
+        self.text =
+            plain
+            ? text.split(separator: " ").map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\"" }.joined(separator: " ")
+            : text
     }
 }
 

@@ -33,16 +33,8 @@ struct IndexRow: Sendable {
     var stat: SidecarStat
     var sidecar: Data
 
-    /// The FTS5 columns: the five text columns, then `owner` (the user id as one token, so a
-    /// search narrows to one user's documents inside FTS5 instead of after it).
-    var ftsValues: [DatabaseValue] {
-        text.map(\.databaseValue) + [Self.ownerToken(userId).databaseValue]
-    }
-
-    /// User ids may hold `.`, `@` and `-`, which the tokenizer splits on; hex makes one token.
-    static func ownerToken(_ userId: String) -> String {
-        "u" + userId.utf8.map { String($0, radix: 16) }.joined()
-    }
+    /// The FTS5 columns: title (or name), description, prompt, negativePrompt, tags.
+    var ftsValues: [DatabaseValue] { text.map(\.databaseValue) }
 
     /// Decodes the fields the index needs from sidecar bytes. `parameters` is not decoded here
     /// (it is free-form and costly); the full model is decoded when a listing returns the item.

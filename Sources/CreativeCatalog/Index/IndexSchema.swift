@@ -4,7 +4,7 @@ import GRDB
 /// whose migrations are not exactly these (older, newer, half-built) is rebuilt, never migrated
 /// by hand. Bump `version` (a new migration) whenever a column or its meaning changes.
 enum IndexSchema {
-    static let version = "v5"
+    static let version = "v6"
 
     /// Two steps so a rebuild can fill the tables before building secondary indexes (faster).
     static var migrator: DatabaseMigrator {
@@ -12,6 +12,10 @@ enum IndexSchema {
         migrator.registerMigration("\(version)-tables") { db in
             try db.execute(
                 sql: """
+                    -- An asset's rowid is its owner's slot << 32 plus a count (IndexWriter.Rowids), so
+                    -- a search within one user's assets is a rowid range that FTS5 seeks into.
+                    -- Templates and jobs have slot 0.
+                    CREATE TABLE user_slot (slot INTEGER PRIMARY KEY, userId TEXT NOT NULL UNIQUE);
                     CREATE TABLE item (
                         rowid INTEGER PRIMARY KEY,
                         kind TEXT NOT NULL,            -- asset | template | job
@@ -43,7 +47,7 @@ enum IndexSchema {
                     );
                     CREATE TABLE item_tag (tag TEXT NOT NULL, item INTEGER NOT NULL, PRIMARY KEY (tag, item)) WITHOUT ROWID;
                     CREATE VIRTUAL TABLE item_fts USING fts5(
-                        title, description, prompt, negativePrompt, tags, owner,
+                        title, description, prompt, negativePrompt, tags,
                         content='', tokenize='unicode61 remove_diacritics 2'
                     );
                     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

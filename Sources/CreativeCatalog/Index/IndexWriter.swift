@@ -53,17 +53,19 @@ private final class Binder {
 /// Row-level writes shared by rebuild, reconcile and live updates.
 enum IndexWriter {
     static let insertSQL = """
-        INSERT INTO item (kind, id, path, collection, userId, type, category, status, provider, model,
+        INSERT INTO item (rowid, kind, id, path, collection, userId, type, category, status, provider, model,
             isPublic, isFavorite, isDefault, usageCount, priority, titleKey, createdAt, updatedAt,
             size, mtime, inode, sidecar, cost, parent, hash, source)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    /// Inserts a row that is not in the index yet. Values are bound through SQLite's C API:
-    /// a rebuild inserts 100,000 rows, and GRDB's boxing of each value was 15% of it (callgrind).
-    @discardableResult
-    static func insert(_ row: IndexRow, _ db: Database) throws -> Int64 {
+    /// Inserts a row that is not in the index yet, at `rowid` or at the next one of its slot
+    /// (`Rowids`). Values are bound through SQLite's C API: a rebuild inserts 100,000 rows, and
+    /// GRDB's boxing of each value was 15% of it (callgrind).
+    static func insert(_ row: IndexRow, _ db: Database, rowid: Int64? = nil) throws {
+        let rowid = try rowid ?? Rowids.next(for: row, db)
         let item = try Binder(db.cachedStatement(sql: insertSQL), db)
+        item.int(rowid)
         item.text(
             row.kind.rawValue, row.id, row.stat.path, row.collection, row.userId, row.type, row.category,
             row.status, row.provider, row.model)
@@ -74,7 +76,6 @@ enum IndexWriter {
         item.double(row.cost)
         item.text(row.parent, row.hash, row.source)
         try item.run()
-        let rowid = db.lastInsertedRowID
         let tagSQL = "INSERT OR IGNORE INTO item_tag (tag, item) VALUES (?, ?)"
         for t in row.tags {
             let tag = try Binder(db.cachedStatement(sql: tagSQL), db)
@@ -83,12 +84,10 @@ enum IndexWriter {
             try tag.run()
         }
         let fts = try Binder(
-            db.cachedStatement(sql: "INSERT INTO item_fts (rowid, title, description, prompt, negativePrompt, tags, owner) VALUES (?, ?, ?, ?, ?, ?, ?)"), db)
+            db.cachedStatement(sql: "INSERT INTO item_fts (rowid, title, description, prompt, negativePrompt, tags) VALUES (?, ?, ?, ?, ?, ?)"), db)
         fts.int(rowid)
         for value in row.text { fts.text(value) }
-        fts.text(IndexRow.ownerToken(row.userId))
         try fts.run()
-        return rowid
     }
 
     /// Replaces the entity's row (found by kind and id), or inserts it.
@@ -125,7 +124,7 @@ enum IndexWriter {
         let stat = SidecarStat(path: old["path"], size: 0, mtime: 0, inode: 0)
         if let indexed = try? IndexRow.make(kind, sidecar: sidecar, stat: stat) {
             try db.execute(
-                sql: "INSERT INTO item_fts (item_fts, rowid, title, description, prompt, negativePrompt, tags, owner) VALUES ('delete', ?, ?, ?, ?, ?, ?, ?)",
+                sql: "INSERT INTO item_fts (item_fts, rowid, title, description, prompt, negativePrompt, tags) VALUES ('delete', ?, ?, ?, ?, ?, ?)",
                 arguments: StatementArguments([rowid.databaseValue] + indexed.ftsValues))
         }
         try db.execute(sql: "DELETE FROM item_tag WHERE item = ?", arguments: [rowid])

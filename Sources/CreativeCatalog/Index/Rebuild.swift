@@ -54,21 +54,37 @@ extension LibraryIndex {
             }
             let queue = try DatabaseQueue(path: path, configuration: config)
             try IndexSchema.migrator.migrate(queue, upTo: "\(IndexSchema.version)-tables")
+            // While loading, FTS5 holds more before writing out and merges less often: each
+            // batch of rows is written out at its end anyway (see Rowids). Defaults after.
+            try Self.ftsSettings(queue, hashSize: 8 << 20, automerge: 8)
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction {
                     var ids = Duplicates.Seen()
+                    var rowids = Rowids.Allocator()
+                    // Rows are written a few chunks at a time in rowid order (FTS5 writes out what
+                    // it holds at each step down: see Rowids), and before an id seen earlier is
+                    // looked up in the table.
+                    var pending: [(rowid: Int64, row: IndexRow)] = []
+                    func write() throws {
+                        pending.sort { $0.rowid < $1.rowid }
+                        for (rowid, row) in pending { try IndexWriter.insert(row, db, rowid: rowid) }
+                        pending.removeAll(keepingCapacity: true)
+                    }
                     try Self.decodeInParallel(entries, store: store, progress: progress) { rows, problems in
-                        for row in rows where try ids.admit(row, db, &report) {
-                            try IndexWriter.insert(row, db)
+                        for row in rows where try ids.admit(row, db, &report, beforeLookup: write) {
+                            pending.append((try rowids.next(for: row, db), row))
                             report.count(row.kind, 1)
                         }
+                        if pending.count >= 8192 { try write() }
                         report.problems += problems
                     }
+                    try write()
                     try ids.finish(db)
                     try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('builtAt', ?)", arguments: [Timestamp.format(Date())])
                     return .commit
                 }
             }
+            try Self.ftsSettings(queue, hashSize: 1 << 20, automerge: 4)
             try IndexSchema.migrator.migrate(queue)
             try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
             try queue.close()
@@ -107,6 +123,12 @@ extension LibraryIndex {
     static func removeGeneration(at directory: String, _ name: String) {
         for suffix in ["", "-wal", "-shm", "-journal"] {
             try? FileManager.default.removeItem(atPath: "\(directory)/\(name)\(suffix)")
+        }
+    }
+
+    private static func ftsSettings(_ queue: DatabaseQueue, hashSize: Int, automerge: Int) throws {
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO item_fts (item_fts, rank) VALUES ('hashsize', ?), ('automerge', ?)", arguments: [hashSize, automerge])
         }
     }
 

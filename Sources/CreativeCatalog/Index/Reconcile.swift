@@ -190,7 +190,7 @@ extension LibraryIndex {
                 report.removed += 1
             }
             try Self.decodeInParallel(changed, store: store, progress: progress) { rows, problems in
-                for row in rows {
+                for row in try Rowids.order(rows, db) {
                     let indexedAt = try String.fetchOne(db, sql: "SELECT path FROM item WHERE kind = ? AND id = ?", arguments: [row.kind.rawValue, row.id])
                     // The id is also in another folder that still holds it (unchanged, or indexed
                     // earlier in this pass): keep one (see Duplicates).
