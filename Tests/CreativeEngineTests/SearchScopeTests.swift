@@ -119,4 +119,22 @@ struct SearchScopeTests {
         await expectError(.invalidInput) { try lib.assets.listAssets(userId: "alice", filters: first) }
         #expect(!cursor.isEmpty)
     }
+
+    /// Cursors are written by hand as the JSON JSONDecoder reads back: every key survives exactly.
+    @Test func cursorsCarryTheirKeysExactly() throws {
+        let id = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+        let keys: [JSONValue] = [
+            .int(1_764_633_600_123), .double(-0.123456789012345), .double(-3.5e-300), .double(2), .null,
+            .string("plain"), .string("quote \" back\\slash / tab\t nul\u{0} bell\u{7} é 🦊"),
+        ]
+        for key in keys {
+            for row: Int64? in [nil, 3 << 32 | 17] {
+                let cursor = Cursor(sort: "relevance", order: .desc, key: key, id: id, row: row)
+                let read = try Cursor(decoding: cursor.encoded, sort: "relevance", order: .desc)
+                // Whole doubles come back as ints, which SQLite compares as equal.
+                let same = read.key == key || (key == .double(2) && read.key == .int(2))
+                #expect(same && read.id == id && read.row == row, "\(key) \(String(describing: row)) → \(read.key)")
+            }
+        }
+    }
 }

@@ -11,13 +11,14 @@ struct Cursor: Codable {
     var row: Int64?
 
     var encoded: String {
-        // Sorted keys: the same position always gives the same cursor.
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let data = (try? encoder.encode(self)) ?? Data()
+        // The JSON a JSONEncoder with sorted keys writes, put together directly: through
+        // JSONEncoder, the cursor was an eighth of a listing's time.
+        var json = #"{"id":"# + Self.literal(.string(id)) + #","key":"# + Self.literal(key) + #","order":"# + Self.literal(.string(order.rawValue))
+        if let row { json += #","row":"# + String(row) }
+        json += #","sort":"# + Self.literal(.string(sort)) + "}"
         // base64url without padding, so a cursor needs no escaping in a URL or in JSON.
         return String(
-            decoding: data.base64EncodedString().utf8.compactMap { byte -> UInt8? in
+            decoding: Data(json.utf8).base64EncodedString().utf8.compactMap { byte -> UInt8? in
                 switch byte {
                 case UInt8(ascii: "+"): UInt8(ascii: "-")
                 case UInt8(ascii: "/"): UInt8(ascii: "_")
@@ -25,6 +26,27 @@ struct Cursor: Codable {
                 default: byte
                 }
             }, as: UTF8.self)
+    }
+
+    /// A sort key as JSON: numbers in their shortest exact form, strings escaped.
+    private static func literal(_ value: JSONValue) -> String {
+        switch value {
+        case .int(let i): return String(i)
+        case .double(let d): return d.isFinite ? "\(d)" : "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .string(let s):
+            var out = "\""
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        case .null, .array, .object: return "null"
+        }
     }
 
     /// - Throws: `invalid_input` for a cursor this library did not hand out, or one from a

@@ -127,8 +127,10 @@ extension LibraryIndex {
         let rows: [(sidecar: Data, stat: SidecarStat, sortKey: DatabaseValue, id: String, row: Int64)]
         do {
             rows = try read { db in
-                try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map {
-                    ($0["sidecar"], Self.stat(of: $0), $0["sortKey"], $0["id"], $0["found"])
+                // Columns by position: a lookup by name lower-cases the name each time.
+                try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
+                    let stat = SidecarStat(path: row[1], size: row[2], mtime: row[3], inode: UInt64(bitPattern: row[4]))
+                    return (row[0], stat, row[6], row[5], row[7])
                 }
             }
         }
