@@ -19,6 +19,11 @@ static inline int cv_thumbnail_cover(void *buf, size_t len, VipsImage **out, int
     return vips_thumbnail_buffer(buf, len, out, width, "height", height, "size", VIPS_SIZE_BOTH, "crop", VIPS_INTERESTING_CENTRE, NULL);
 }
 
+/// Shrinks (never enlarges) an image in memory to fit inside width × height.
+static inline int cv_thumbnail_image(VipsImage *in, VipsImage **out, int width, int height) {
+    return vips_thumbnail_image(in, out, width, "height", height, "size", VIPS_SIZE_DOWN, NULL);
+}
+
 static inline int cv_webpsave_buffer(VipsImage *in, void **buf, size_t *len, int quality) {
     return vips_webpsave_buffer(in, buf, len, "Q", quality, "strip", TRUE, NULL);
 }

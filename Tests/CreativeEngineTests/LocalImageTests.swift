@@ -1,5 +1,6 @@
 import CreativeCatalog
 import CreativeGeneration
+import CreativeLibraries
 import Foundation
 import Testing
 
@@ -53,6 +54,26 @@ struct LocalImageTests {
         let all = try Self.chunks(data)
         #expect(all.first?.type == "IHDR" && all.last?.type == "IEND")
         #expect(all.allSatisfy { $0.crcOK })
+    }
+
+    /// A job's image gets its thumbnail from the provider's own pixels: WebP, the same picture,
+    /// shrunk to fit 512 (never enlarged), like one made from the stored PNG.
+    @Test func aJobsThumbnailIsMadeFromThePixels() async throws {
+        let lib = try TempLibrary()
+        let generation = Generation(library: lib.library, runner: JobRunner(library: lib.library, workers: 1, lease: 30))
+        for (width, height, expected) in [(1024, 768, (512, 384)), (256, 128, (256, 128))] {
+            var request = GenerationRequest(kind: .image, prompt: "a red kite over blue water")
+            (request.width, request.height, request.steps) = (width, height, 4)
+            let id = try #require(try await generation.generate(request, userId: "alice", wait: true).assetId)
+            let folder = try lib.folder(of: id)
+            let made = try Data(contentsOf: URL(fileURLWithPath: folder + "/thumbnail.webp"))
+            let info = MediaProbe.inspect(made, fileName: nil)
+            #expect(info.format == "webp" && info.width == expected.0 && info.height == expected.1, "\(width)x\(height): \(info)")
+            // The same picture as the stored PNG's own thumbnail (lossy WebP: compared by size and colour).
+            let fromPNG = try #require(MediaProbe.thumbnail(try Data(contentsOf: URL(fileURLWithPath: folder + "/image.png"))))
+            #expect(MediaProbe.inspect(fromPNG, fileName: nil).width == expected.0)
+            #expect(abs(made.count - fromPNG.count) < max(made.count, fromPNG.count) / 4, "\(made.count) vs \(fromPNG.count) bytes")
+        }
     }
 
     @Test func sameRequestSameBytesAndSeedMatters() async throws {

@@ -21,22 +21,25 @@ public struct AssetCatalog: Sendable {
     /// - Parameter id: the new asset's id; a job passes its own id so that a rerun after a crash
     ///   finds the asset it already made instead of making a second one.
     /// - Parameter lineage: how the asset came to be; set by the engine (a job, an import).
+    /// - Parameter thumbnail: the image's WebP thumbnail when its maker has made it already.
     public func saveAsset(
-        userId: String, asset input: AssetInput, id fixedId: String? = nil, lineage: AssetLineage = .uploaded
+        userId: String, asset input: AssetInput, id fixedId: String? = nil, lineage: AssetLineage = .uploaded, thumbnail: Data? = nil
     ) throws(CreativeError) -> SaveAssetResult {
         let userId = try Validation.userId(userId)
         let (data, fileName) = try loadMedia(try input.media())
-        let prepared = try prepare(userId: userId, input: input, data: data, fileName: fileName, id: fixedId, lineage: lineage, hash: ContentHash.of(data))
+        let prepared = try prepare(
+            userId: userId, input: input, data: data, fileName: fileName, id: fixedId, lineage: lineage, hash: ContentHash.of(data),
+            thumbnail: thumbnail)
         try store.create(prepared.asset, in: "assets/\(Self.month(prepared.asset.createdAt))", files: prepared.files)
         return SaveAssetResult(assetId: prepared.asset.id)
     }
 
     /// The asset and its files (media, thumbnail), measured and validated, not yet written
     /// (import hashes first, to find duplicates, and commits in batches).
-    /// - Parameter info: the bytes' MediaInfo when the caller has it already.
+    /// - Parameter info: the bytes' MediaInfo when the caller has it already; `thumbnail` likewise.
     func prepare(
         userId: String, input: AssetInput, data: Data, fileName: String?, id fixedId: String?, lineage: AssetLineage, hash: String,
-        info known: MediaInfo? = nil
+        info known: MediaInfo? = nil, thumbnail made: Data? = nil
     ) throws(CreativeError) -> (asset: CreativeAsset, files: [EntityFile]) {
         let info = known ?? MediaProbe.inspect(data, fileName: fileName)
         guard let type = input.type ?? info.type else {
@@ -77,7 +80,7 @@ public struct AssetCatalog: Sendable {
         var files = [EntityFile(name: mediaName, data: data)]
         var thumbnail: Data?
         if type == .image {
-            thumbnail = MediaProbe.thumbnail(data)
+            thumbnail = made ?? MediaProbe.thumbnail(data)
         } else if type == .audio || type == .video, let measured = MediaProbe.audioVideo(data, fileExtension: info.fileExtension) {
             // Measured wins over what a request says, as for images.
             asset.duration = measured.duration ?? asset.duration

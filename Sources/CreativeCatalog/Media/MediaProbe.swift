@@ -15,7 +15,9 @@ public struct MediaInfo: Sendable, Equatable {
 
 /// Image probing and thumbnails through libvips.
 public enum MediaProbe {
-    private static let initialized: Bool = {
+    /// libvips started, once per process for every caller: vips_init must not run on two threads
+    /// at once (libvips' documentation), which two separate lazy starts allowed.
+    package static let initialized: Bool = {
         guard vips_init("creative") == 0 else { return false }
         // Every buffer we hand libvips is new: its operation cache only costs hashing (and memory).
         vips_cache_set_max(0)
@@ -82,6 +84,39 @@ public enum MediaProbe {
         return fits
     }
 
+    /// A WebP thumbnail of 8-bit RGB pixels that fits inside `size` × `size` (never enlarged): a
+    /// generator that has its pixels makes it beside its own encode instead of decoding that after.
+    public static func thumbnail(rgb: [UInt8], width: Int, height: Int, size: Int = 512) -> Data? {
+        guard initialized, rgb.count == width * height * 3, width > 0, height > 0 else { return nil }
+        // vips evaluates lazily: shrink and encode while the pixels are still borrowed.
+        return rgb.withUnsafeBytes { raw -> Data? in
+            guard let image = vips_image_new_from_memory(raw.baseAddress, raw.count, Int32(width), Int32(height), 3, VIPS_FORMAT_UCHAR) else {
+                vips_error_clear()
+                return nil
+            }
+            defer { cv_unref(image) }
+            guard width > size || height > size else { return webp(image) }
+            var thumb: UnsafeMutablePointer<VipsImage>?
+            guard cv_thumbnail_image(image, &thumb, Int32(size), Int32(size)) == 0, let thumb else {
+                vips_error_clear()
+                return nil
+            }
+            defer { cv_unref(thumb) }
+            return webp(thumb)
+        }
+    }
+
+    private static func webp(_ image: UnsafeMutablePointer<VipsImage>) -> Data? {
+        var out: UnsafeMutableRawPointer?
+        var length = 0
+        guard cv_webpsave_buffer(image, &out, &length, 80) == 0, let out else {
+            vips_error_clear()
+            return nil
+        }
+        defer { cv_free(out) }
+        return Data(bytes: out, count: length)
+    }
+
     /// A WebP thumbnail that fits inside `size` × `size` (never enlarged); nil when the bytes are
     /// not an image libvips can read.
     public static func thumbnail(_ data: Data, size: Int = 512) -> Data? {
@@ -105,14 +140,7 @@ public enum MediaProbe {
             }
             guard let thumb else { return nil }
             defer { cv_unref(thumb) }
-            var out: UnsafeMutableRawPointer?
-            var length = 0
-            guard cv_webpsave_buffer(thumb, &out, &length, 80) == 0, let out else {
-                vips_error_clear()
-                return nil
-            }
-            defer { cv_free(out) }
-            return Data(bytes: out, count: length)
+            return webp(thumb)
         }
     }
 }

@@ -10,6 +10,8 @@ struct GenerationOutput {
     var cost: Double
     /// Provider details kept in the asset's parameters (revised prompt, token usage, …).
     var parameters: [String: JSONValue] = [:]
+    /// The image's thumbnail, when the provider made it from its own pixels.
+    var thumbnail: Data?
 }
 
 /// Runs one kind of job against one provider. `progress(step, total)` may be called often and
@@ -33,16 +35,24 @@ struct LocalImageExecutor: JobExecutor {
             prompt: job.prompt, negativePrompt: job.negativePrompt, width: request.width ?? 512, height: request.height ?? 512,
             seed: request.seed ?? 0, steps: request.steps ?? 20, guidance: request.guidance ?? 7,
             sampler: request.sampler ?? "Euler a", model: job.model ?? "local")
+        let rgb = try await BlockingPool.media.run { () throws(CreativeError) in
+            do { return try LocalImage.pixels(input, progress: progress) } catch { throw Self.failure(error) }
+        }
+        // The thumbnail is made from the pixels on the other core while the PNG is encoded.
+        async let thumbnail = BlockingPool.media.run { MediaProbe.thumbnail(rgb: rgb, width: input.width, height: input.height) }
         let png = try await BlockingPool.media.run { () throws(CreativeError) in
             do {
-                return try LocalImage.generate(input, progress: progress)
-            } catch let error as CreativeError {
-                throw error
-            } catch {
-                throw CreativeError(.storage, "The local image provider failed: \(error).")
-            }
+                return try LocalImage.encodePNG(rgb, width: input.width, height: input.height, parameters: LocalImage.parametersText(input))
+            } catch { throw Self.failure(error) }
         }
-        return GenerationOutput(data: png, fileName: "image.png", cost: 0, parameters: ["pngInfo": .string(LocalImage.parametersText(input))])
+        return GenerationOutput(
+            data: png, fileName: "image.png", cost: 0, parameters: ["pngInfo": .string(LocalImage.parametersText(input))],
+            // Without one, the store makes it from the PNG.
+            thumbnail: (try? await thumbnail) ?? nil)
+    }
+
+    private static func failure(_ error: any Error) -> CreativeError {
+        error as? CreativeError ?? CreativeError(.storage, "The local image provider failed: \(error).")
     }
 }
 

@@ -194,7 +194,8 @@ extension JobRunner {
             // The built-in provider writes its parameters chunk itself; other providers' images get it here.
             if stamp { input.data = ProvenanceWriter.stamped(input, media: output.data).base64EncodedString() }
             do throws(CreativeError) {
-                _ = try library.assets.saveAsset(userId: job.userId, asset: input, id: job.id, lineage: Self.lineage(job))
+                _ = try library.assets.saveAsset(
+                    userId: job.userId, asset: input, id: job.id, lineage: Self.lineage(job), thumbnail: output.thumbnail)
             } catch  where error.code == .conflict {
                 // The asset is there already (a worker that lost the claim saved it first): the
                 // job's work is done, and finishing it from that asset is the same success.

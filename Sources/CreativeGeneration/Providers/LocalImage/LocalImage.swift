@@ -7,8 +7,7 @@ import Foundation
 /// way AUTOMATIC1111's web UI does. It needs no network and no model, so jobs, tests and demos
 /// work anywhere.
 public enum LocalImage {
-    // vips_init is idempotent, but doing it once through a lazy static keeps it off the hot path.
-    private static let vipsReady: Bool = vips_init("creative") == 0
+    private static var vipsReady: Bool { MediaProbe.initialized }
 
     /// Renders a PNG deterministically: same request → identical bytes. Calls
     /// `progress(step, totalSteps)` once per step (1...steps), in order, on the calling thread.
