@@ -136,23 +136,20 @@ public enum LocalVideo {
 
     /// `image` scaled to cover the frame and cropped to its middle, as a PNG. Blocking: libvips.
     static func cover(_ image: Data, _ width: Int, _ height: Int) throws(CreativeError) -> Data {
-        let png: Data? =
-            !MediaProbe.initialized
-            ? nil
-            : image.withUnsafeBytes { raw -> Data? in
-                // vips is lazy: the encode runs while the input bytes are still borrowed.
-                guard let base = raw.baseAddress else { return nil }
-                var scaled: UnsafeMutablePointer<VipsImage>?
-                guard cv_thumbnail_cover(UnsafeMutableRawPointer(mutating: base), raw.count, &scaled, Int32(width), Int32(height)) == 0, let scaled else {
-                    return nil
-                }
-                defer { cv_unref(scaled) }
-                var buffer: UnsafeMutableRawPointer?
-                var length = 0
-                guard cv_pngsave_buffer(scaled, &buffer, &length, 1) == 0, let buffer else { return nil }
-                defer { cv_free(buffer) }
-                return Data(bytes: buffer, count: length)
+        let png: Data? = image.withUnsafeBytes { raw -> Data? in
+            // vips is lazy: the encode runs while the input bytes are still borrowed.
+            guard MediaProbe.initialized, let base = raw.baseAddress else { return nil }
+            var scaled: UnsafeMutablePointer<VipsImage>?
+            guard cv_thumbnail_cover(UnsafeMutableRawPointer(mutating: base), raw.count, &scaled, Int32(width), Int32(height)) == 0, let scaled else {
+                return nil
             }
+            defer { cv_unref(scaled) }
+            var buffer: UnsafeMutableRawPointer?
+            var length = 0
+            guard cv_pngsave_buffer(scaled, &buffer, &length, 1) == 0, let buffer else { return nil }
+            defer { cv_free(buffer) }
+            return Data(bytes: buffer, count: length)
+        }
         guard let png else {
             vips_error_clear()
             throw CreativeError(.unsupportedMedia, "The start image could not be read as an image.", field: "imageAssetId")
