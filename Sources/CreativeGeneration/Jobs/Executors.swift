@@ -35,6 +35,7 @@ struct LocalImageExecutor: JobExecutor {
             prompt: job.prompt, negativePrompt: job.negativePrompt, width: request.width ?? 512, height: request.height ?? 512,
             seed: request.seed ?? 0, steps: request.steps ?? 20, guidance: request.guidance ?? 7,
             sampler: request.sampler ?? "Euler a", model: job.model ?? "local")
+        let parameters = LocalImage.parametersText(input)
         let rgb = try await BlockingPool.media.run { () throws(CreativeError) in
             do { return try LocalImage.pixels(input, progress: progress) } catch { throw Self.failure(error) }
         }
@@ -42,11 +43,11 @@ struct LocalImageExecutor: JobExecutor {
         async let thumbnail = BlockingPool.media.run { MediaProbe.thumbnail(rgb: rgb, width: input.width, height: input.height) }
         let png = try await BlockingPool.media.run { () throws(CreativeError) in
             do {
-                return try LocalImage.encodePNG(rgb, width: input.width, height: input.height, parameters: LocalImage.parametersText(input))
+                return try LocalImage.encodePNG(rgb, width: input.width, height: input.height, parameters: parameters)
             } catch { throw Self.failure(error) }
         }
         return GenerationOutput(
-            data: png, fileName: "image.png", cost: 0, parameters: ["pngInfo": .string(LocalImage.parametersText(input))],
+            data: png, fileName: "image.png", cost: 0, parameters: ["pngInfo": .string(parameters)],
             // Without one, the store makes it from the PNG.
             thumbnail: (try? await thumbnail) ?? nil)
     }
