@@ -163,8 +163,11 @@ extension BenchCommand {
                     guard Measure.now() - written < 300 else { throw CreativeError(.storage, "A hand edit never reached search.") }
                     usleep(5000)
                 }
-                latencies.append(Measure.now() - written)
-                usleep(UInt32.random(in: 100_000...700_000))
+                let latency = Measure.now() - written
+                latencies.append(latency)
+                // Longer than the sweep's period (about twice the latency), so the next edit
+                // lands at a random point of it rather than just after a pass.
+                usleep(UInt32.random(in: 100_000...max(700_000, UInt32(latency * 2_000_000))))
             }
             report.handEditP50Ms = Measure.percentile(latencies, 0.5) * 1000
             report.handEditP99Ms = Measure.percentile(latencies, 0.99) * 1000

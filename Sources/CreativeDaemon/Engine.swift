@@ -263,8 +263,9 @@ final class WorkQueue: Sendable {
             while !Task.isCancelled {
                 let started = ContinuousClock.now
                 let changes = try await BlockingPool.io.run { sweep.pass(store) }
-                if changes.removed { self.scheduleReconcile(folder: nil) }
-                for folder in changes.changed { self.scheduleReconcile(folder: folder) }
+                // A pass found all it will: nothing more to wait for.
+                if changes.removed { self.scheduleReconcile(folder: nil, after: .zero) }
+                for folder in changes.changed { self.scheduleReconcile(folder: folder, after: .zero) }
                 try await Task.sleep(for: max(.seconds(interval), started.duration(to: .now) * 9))
             }
         }
@@ -327,7 +328,7 @@ final class WorkQueue: Sendable {
 
     /// Changes under assets/ and templates/ reach the index through a reconcile of the folders
     /// they touched (nil: everything); bursts of events (a folder copied in) are coalesced.
-    private func scheduleReconcile(folder: String?) {
+    private func scheduleReconcile(folder: String?, after delay: Duration = coalescing) {
         guard
             pending.withLock({ state in
                 if let folder { state.folders.insert(folder) } else { state.everything = true }
@@ -335,6 +336,6 @@ final class WorkQueue: Sendable {
                 return !state.reconcile
             })
         else { return }
-        later(Self.coalescing) { $0.input.yield(.reconcile) }
+        if delay == .zero { input.yield(.reconcile) } else { later(delay) { $0.input.yield(.reconcile) } }
     }
 }

@@ -44,25 +44,41 @@ public final class SidecarSweep: Sendable {
         return state.withLock { pass(store, &$0) }
     }
 
+    /// What one folder (month, collection) of a pass found.
+    private struct Part: Sendable {
+        var keys: [Int] = []
+        /// Folders new or changed since the last pass: key, stat hash, path.
+        var changed: [(Int, Int, String)] = []
+    }
+
     private func pass(_ store: LibraryStore, _ state: inout State) -> Changes {
-        let (seen, primed) = (state.seen, state.primed)
-        var changes = Changes()
-        var now: [Int: Int] = [:]
-        now.reserveCapacity(seen.count)
-        var added = 0
+        let seen = state.seen
+        var parts: [Part] = []
         for kind in LibraryIndex.kinds where kind != .job {
-            for stat in store.scan(kind) {
-                let key = FolderKey.of(stat.path)
-                let value = FolderKey.of(stat)
-                now[key] = value
-                let before = seen[key]
-                if before == nil { added += 1 }
-                if primed && before != value { changes.changed.append(stat.path) }
+            parts += store.walk(kind, part: { Part() }) { part, found in
+                let key = found.key
+                part.keys.append(key)
+                let value = found.value
+                if seen[key] != value { part.changed.append((key, value, found.path)) }
             }
         }
+        var changes = Changes()
+        let count = parts.reduce(0) { $0 + $1.keys.count }
+        let added = parts.reduce(0) { sum, part in sum + part.changed.count { seen[$0.0] == nil } }
         // Every key seen before and still here was matched once: fewer such keys means some went.
-        changes.removed = primed && now.count - added < seen.count
-        (state.seen, state.primed) = (now, true)
+        let gone = count - added < seen.count
+        if state.primed {
+            changes.changed = parts.flatMap { $0.changed.map(\.2) }
+            changes.removed = gone
+        }
+        if gone {
+            let here = Set(parts.flatMap(\.keys))
+            state.seen = state.seen.filter { here.contains($0.key) }
+        }
+        for part in parts {
+            for (key, value, _) in part.changed { state.seen[key] = value }
+        }
+        state.primed = true
         return changes
     }
 }

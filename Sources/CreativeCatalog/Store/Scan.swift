@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -52,36 +51,7 @@ extension LibraryStore {
     /// `fstatat` per entity: a child folder holding the sidecar is an entity; any other real
     /// folder is searched further. Dot folders and symlinks are skipped.
     public func scan(_ kind: EntityKind, under top: String? = nil) -> [SidecarStat] {
-        let start = top ?? kind.folder
-        guard let dir = try? POSIX.openPath(rootDir, start) else { return [] }
-        let sidecar = kind.sidecarName
-        /// Entities directly in `dir`, and the other folders in it still to search.
-        @Sendable func visit(_ dir: Descriptor, _ path: String, into result: inout [SidecarStat]) {
-            for entry in POSIX.entries(dir) where entry.isDirectory && !entry.name.hasPrefix(".") {
-                let child = "\(path)/\(entry.name)"
-                if let st = POSIX.info(dir, "\(entry.name)/\(sidecar)"), st.isRegular {
-                    result.append(SidecarStat(path: child, size: st.size, mtime: st.mtimeNanoseconds, inode: st.inode))
-                } else if let sub = try? POSIX.openDirectory(dir, entry.name) {
-                    visit(sub, child, into: &result)
-                }
-            }
-        }
-        // The top folder's children (months, collections) are searched on all cores: a warm
-        // start at 100,000 assets is mostly this walk.
-        let children = POSIX.entries(dir).filter { $0.isDirectory && !$0.name.hasPrefix(".") }.map(\.name)
-        let parts = Mutex<[[SidecarStat]]>([])
-        DispatchQueue.concurrentPerform(iterations: children.count) { i in
-            var found: [SidecarStat] = []
-            let name = children[i]
-            let path = "\(start)/\(name)"
-            if let st = POSIX.info(dir, "\(name)/\(sidecar)"), st.isRegular {
-                found.append(SidecarStat(path: path, size: st.size, mtime: st.mtimeNanoseconds, inode: st.inode))
-            } else if let sub = try? POSIX.openDirectory(dir, name) {
-                visit(sub, path, into: &found)
-            }
-            parts.withLock { $0.append(found) }
-        }
-        return parts.withLock { $0.flatMap { $0 } }
+        walk(kind, under: top, part: { [SidecarStat]() }) { stats, found in stats.append(found.stat) }.flatMap { $0 }
     }
 
     /// Reads the sidecar of a folder found by `scan` (whose folders were real directories, not
