@@ -157,6 +157,12 @@ struct StoreTests {
         ] {
             #expect(!Validation.isValidId(bad), "\(bad)")
         }
+        // Folder names: `<slug>--<id>` or the id alone; the slug may be any script.
+        let id = "01M88XERMRTVXY3NE28XSPVP6P"
+        for name in ["fox--\(id)", id, "renard-écarlate--\(id)", "--\(id)"] { #expect(LibraryStore.isEntityFolderName(name), "\(name)") }
+        for name in ["fox-\(id)", "fox\(id)", "fox--\(id.lowercased())", "fox--\(id)x", String(repeating: "é", count: 13), "2026-11", ""] {
+            #expect(!LibraryStore.isEntityFolderName(name), "\(name)")
+        }
         let date = try #require(ULID.date(of: ULID.make(at: Date(timeIntervalSince1970: 1_795_000_000))))
         #expect(abs(date.timeIntervalSince1970 - 1_795_000_000) < 0.001)
     }

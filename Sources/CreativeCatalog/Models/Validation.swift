@@ -13,10 +13,11 @@ public enum Validation {
 
     /// ULIDs: 26 Crockford base-32 characters.
     public static func isValidId(_ id: String) -> Bool {
-        id.utf8.count == 26 && id.utf8.allSatisfy { ulidAlphabet.contains($0) }
+        id.utf8.count == 26 && id.utf8.allSatisfy { $0 < 0x80 && ulidAlphabet[Int($0)] }
     }
 
-    private static let ulidAlphabet = Set("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+    /// Crockford's base 32, upper case: a table indexed by byte (a Set hashes each byte).
+    private static let ulidAlphabet = (0..<128).map { byte in "0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8.contains(UInt8(byte)) }
     private static let userIdAlphabet = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-".utf8)
 
     /// Ids come from outside (URLs, CLI arguments, sidecars): only a strict pattern is ever used to

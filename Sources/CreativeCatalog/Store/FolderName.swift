@@ -29,11 +29,14 @@ enum FolderName {
     }
 
     /// The id a folder name ends with, if it has the `--<id>` form (or is just the id).
+    /// Counted in bytes: the watcher and the janitor ask this of every folder in a library.
     static func id(in name: String) -> String? {
-        let candidate = name.count >= 26 ? String(name.suffix(26)) : name
-        let prefix = name.dropLast(26)
-        guard candidate.utf8.count == 26, prefix.isEmpty || prefix.hasSuffix("--") else { return nil }
-        return candidate
+        let bytes = name.utf8
+        guard bytes.count >= 26 else { return nil }
+        let start = bytes.index(bytes.endIndex, offsetBy: -26)
+        let prefix = bytes[..<start]
+        guard bytes[start...].allSatisfy({ $0 < 0x80 }), prefix.isEmpty || prefix.reversed().starts(with: "--".utf8) else { return nil }
+        return String(name[start...])
     }
 }
 

@@ -82,7 +82,7 @@ public final class InotifyWatcher: FolderWatcher {
         var level = roots.filter { isDirectory($0) && !isEntity($0, inbox: inbox) }
         while !level.isEmpty {
             result += level
-            level = level.flatMap(subfolders).filter { !isEntity($0, inbox: inbox) }
+            level = level.flatMap { subfolders($0, inbox: inbox) }
         }
         return result
     }
@@ -96,16 +96,20 @@ public final class InotifyWatcher: FolderWatcher {
         return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
-    private static func subfolders(_ path: String) -> [String] {
+    /// The folders in `path` to watch: entity folders are left out by name, before any path is
+    /// made (a month folder holds tens of thousands).
+    private static func subfolders(_ path: String, inbox: String) -> [String] {
         guard let dir = opendir(path) else { return [] }
         defer { closedir(dir) }
+        let entities = path != inbox && !path.hasPrefix(inbox + "/")
         var found: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard !name.hasPrefix("."), !IgnoreRules.ignores(name) else { continue }
-            let child = "\(path)/\(name)"
             let type = Int32(entry.pointee.d_type)
-            if type == Int32(DT_DIR) || (type == Int32(DT_UNKNOWN) && isDirectory(child)) { found.append(child) }
+            guard type == Int32(DT_DIR) || type == Int32(DT_UNKNOWN) else { continue }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard !(entities && LibraryStore.isEntityFolderName(name)), !name.hasPrefix("."), !IgnoreRules.ignores(name) else { continue }
+            let child = "\(path)/\(name)"
+            if type == Int32(DT_DIR) || isDirectory(child) { found.append(child) }
         }
         return found.sorted()
     }
