@@ -15,7 +15,11 @@ extension LibraryStore {
         var removed: [String] = []
         let now = Date().timeIntervalSince1970
         func walk(_ dir: Descriptor, _ path: String) {
-            for entry in POSIX.entries(dir) {
+            // Temp files are dot files: of the rest only folders are wanted (no String for a file).
+            let wanted = { (name: UnsafeBufferPointer<UInt8>, type: Int32) in
+                name.first == UInt8(ascii: ".") || type == Int32(DT_DIR) || type == Int32(DT_UNKNOWN)
+            }
+            for entry in POSIX.entries(dir, keeping: wanted) {
                 let child = path.isEmpty ? entry.name : "\(path)/\(entry.name)"
                 if Self.isStray(entry.name, age: now - (POSIX.info(dir, entry.name)?.mtime ?? now), maxAge: maxAge) {
                     POSIX.removeTree(dir, entry.name)

@@ -170,7 +170,9 @@ enum POSIX {
 
     /// Names in a directory (without `.` and `..`) and whether each is a real directory
     /// (symlinks report false, so walks never follow them).
-    static func entries(_ dir: Descriptor) -> [Entry] {
+    /// - Parameter keeping: asked first with the name's bytes and the entry's `d_type`: a walk
+    ///   that wants few of the entries makes no String for the others.
+    static func entries(_ dir: Descriptor, keeping keep: (UnsafeBufferPointer<UInt8>, Int32) -> Bool = { _, _ in true }) -> [Entry] {
         let copy = dup(dir.fd)
         guard copy >= 0, let stream = fdopendir(copy) else {
             if copy >= 0 { close(copy) }
@@ -180,6 +182,11 @@ enum POSIX {
         rewinddir(stream)
         var result: [Entry] = []
         while let entry = readdir(stream) {
+            let kept = withUnsafeBytes(of: &entry.pointee.d_name) { raw in
+                let length = strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
+                return keep(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[..<length]), Int32(entry.pointee.d_type))
+            }
+            guard kept else { continue }
             let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
             let decoded = String(validating: bytes, as: UTF8.self)
             let name = decoded ?? String(decoding: bytes, as: UTF8.self)
