@@ -106,8 +106,12 @@ extension JobRunner {
                 job.currentStep = 0
             }
             let request = JobFactory.request(of: job)
-            // One lookup gives the asset and its folder (a rerun finds the asset it already made).
-            var made = try await BlockingPool.io.run { () throws(CreativeError) in try library.assets.find(job.id, userId: job.userId) }
+            // A rerun looks for the asset it may already have made (one lookup gives the asset and
+            // its folder). A job never started before has none: the lookup of an id the index does
+            // not know walks every asset folder's name, which on a big library costs more than the job.
+            var made =
+                queued.startedAt == nil
+                ? nil : try await BlockingPool.io.run { () throws(CreativeError) in try library.assets.find(job.id, userId: job.userId) }
             var attempt = 1
             while made == nil {
                 do throws(CreativeError) {
