@@ -13,8 +13,10 @@ public enum Validation {
 
     /// ULIDs: 26 Crockford base-32 characters.
     public static func isValidId(_ id: String) -> Bool {
-        id.utf8.count == 26 && id.utf8.allSatisfy { $0 < 0x80 && ulidAlphabet[Int($0)] }
+        id.utf8.count == 26 && id.utf8.allSatisfy(isIdByte)
     }
+
+    static func isIdByte(_ byte: UInt8) -> Bool { byte < 0x80 && ulidAlphabet[Int(byte)] }
 
     /// Crockford's base 32, upper case: a table indexed by byte (a Set hashes each byte).
     private static let ulidAlphabet = (0..<128).map { byte in "0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8.contains(UInt8(byte)) }
