@@ -162,6 +162,28 @@ struct JobClaimTests {
         #expect(server.requests.count == 1)
     }
 
+    /// A job that started before (a worker died after saving its asset, before finishing the job)
+    /// finishes from that asset; the provider is not asked again. (A job never started before
+    /// does not look: its asset cannot exist.)
+    @Test func aRerunFinishesFromTheAssetItAlreadyMade() async throws {
+        let server = try FakeProviderServer { _, _ in Self.chat }
+        let lib = try TempLibrary()
+        let job = try await Self.queue(lib)
+        _ = try lib.library.store.update(GenerationJob.self, id: job.id) { $0.startedAt = Timestamp.now() }
+        var input = AssetInput(media: .bytes(Data("Spring is here, said the first attempt.".utf8), fileName: "content.md"))
+        input.title = "Spring sale"
+        _ = try lib.assets.saveAsset(userId: "alice", asset: input, id: job.id, lineage: AssetLineage(source: .generated))
+        let runner = JobRunner(library: lib.library, workers: 1, lease: 3, environment: ProviderTests.env(server))
+        let workers = Task { try await runner.run() }
+        defer { workers.cancel() }
+        runner.wake()
+        #expect(await eventually { (try? lib.library.store.read(GenerationJob.self, id: job.id))??.0.status == .succeeded })
+        let done = try #require(try lib.library.store.read(GenerationJob.self, id: job.id)).0
+        #expect(done.resultAssetId == job.id)
+        #expect(server.requests.isEmpty, "the provider was not asked again")
+        #expect(lib.library.store.readAll(CreativeAsset.self).0.count == 1)
+    }
+
     @Test func aCopyMadeMidRunLeavesTheHeldJobUntilRetriedThere() async throws {
         let server = try FakeProviderServer { request, _ in
             guard request.json?["stream"] as? Bool == true else { return Self.chat }
