@@ -168,32 +168,40 @@ enum POSIX {
         var special: SpecialFile? = nil
     }
 
+    /// Calls `body` with each entry's name (its bytes, valid only during the call; `.` and `..`
+    /// included) and its `d_type`. Makes no String: walks over big folders start here.
+    static func forEachName(_ dir: Descriptor, _ body: (UnsafeBufferPointer<UInt8>, Int32) -> Void) {
+        let copy = dup(dir.fd)
+        guard copy >= 0, let stream = fdopendir(copy) else {
+            if copy >= 0 { close(copy) }
+            return
+        }
+        defer { closedir(stream) }
+        rewinddir(stream)
+        while let entry = readdir(stream) {
+            let type = Int32(entry.pointee.d_type)
+            withUnsafeBytes(of: &entry.pointee.d_name) { raw in
+                let length = strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
+                body(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[..<length]), type)
+            }
+        }
+    }
+
     /// Names in a directory (without `.` and `..`) and whether each is a real directory
     /// (symlinks report false, so walks never follow them).
     /// - Parameter keeping: asked first with the name's bytes and the entry's `d_type`: a walk
     ///   that wants few of the entries makes no String for the others.
     static func entries(_ dir: Descriptor, keeping keep: (UnsafeBufferPointer<UInt8>, Int32) -> Bool = { _, _ in true }) -> [Entry] {
-        let copy = dup(dir.fd)
-        guard copy >= 0, let stream = fdopendir(copy) else {
-            if copy >= 0 { close(copy) }
-            return []
-        }
-        defer { closedir(stream) }
-        rewinddir(stream)
         var result: [Entry] = []
-        while let entry = readdir(stream) {
-            let kept = withUnsafeBytes(of: &entry.pointee.d_name) { raw in
-                let length = strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
-                return keep(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[..<length]), Int32(entry.pointee.d_type))
-            }
-            guard kept else { continue }
-            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+        forEachName(dir) { raw, type in
+            guard keep(raw, type) else { return }
+            let bytes = Array(raw)
             let decoded = String(validating: bytes, as: UTF8.self)
             let name = decoded ?? String(decoding: bytes, as: UTF8.self)
-            if name == "." || name == ".." { continue }
+            if name == "." || name == ".." { return }
             var isDirectory = false
             var special: SpecialFile?
-            switch Int32(entry.pointee.d_type) {
+            switch type {
             case Int32(DT_DIR): isDirectory = true
             case Int32(DT_REG): break
             case Int32(DT_LNK): special = .symbolicLink

@@ -69,12 +69,6 @@ extension LibraryStore {
         visit: (inout Part, FoundSidecar) -> Void, descend: Bool
     ) -> [String] {
         guard depth <= walkDepth else { return [] }
-        let copy = dup(dir.fd)
-        guard copy >= 0, let stream = fdopendir(copy) else {
-            if copy >= 0 { close(copy) }
-            return []
-        }
-        defer { closedir(stream) }
         var prefix = Hasher()
         var parent = path + "/"
         parent.withUTF8 { prefix.combine(bytes: UnsafeRawBufferPointer($0)) }
@@ -82,28 +76,20 @@ extension LibraryStore {
         // "NAME/asset.json" and its NUL: a name is at most 255 bytes.
         withUnsafeTemporaryAllocation(byteCount: 256 + sidecar.count + 1, alignment: 1) { buffer in
             let target = buffer.baseAddress!
-            while let entry = readdir(stream) {
-                let type = Int32(entry.pointee.d_type)
-                guard type == DT_DIR || type == DT_UNKNOWN else { continue }
-                withUnsafeBytes(of: &entry.pointee.d_name) { raw in
-                    let length = strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), min(raw.count, 255))
-                    guard length > 0, raw[0] != UInt8(ascii: ".") else { return }
-                    let name = UnsafeRawBufferPointer(rebasing: raw[..<length])
-                    target.copyMemory(from: name.baseAddress!, byteCount: length)
-                    sidecar.withUnsafeBytes { (target + length).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-                    target.storeBytes(of: 0, toByteOffset: length + sidecar.count, as: UInt8.self)
-                    var st = Glibc.stat()
-                    if fstatat(dir.fd, target.assumingMemoryBound(to: CChar.self), &st, AT_SYMLINK_NOFOLLOW) == 0,
-                        (st.st_mode & S_IFMT) == S_IFREG
-                    {
-                        let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
-                        visit(
-                            &part,
-                            FoundSidecar(
-                                parent: path, name: name, prefix: prefix, size: Int(st.st_size), mtime: mtime, inode: UInt64(st.st_ino)))
-                    } else {
-                        containers.append(String(decoding: name, as: UTF8.self))
-                    }
+            POSIX.forEachName(dir) { bytes, type in
+                guard type == DT_DIR || type == DT_UNKNOWN, let first = bytes.first, first != UInt8(ascii: ".") else { return }
+                let name = UnsafeRawBufferPointer(bytes)
+                target.copyMemory(from: name.baseAddress!, byteCount: name.count)
+                sidecar.withUnsafeBytes { (target + name.count).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                target.storeBytes(of: 0, toByteOffset: name.count + sidecar.count, as: UInt8.self)
+                var st = Glibc.stat()
+                if fstatat(dir.fd, target.assumingMemoryBound(to: CChar.self), &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) == S_IFREG {
+                    let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+                    visit(
+                        &part,
+                        FoundSidecar(parent: path, name: name, prefix: prefix, size: Int(st.st_size), mtime: mtime, inode: UInt64(st.st_ino)))
+                } else {
+                    containers.append(String(decoding: name, as: UTF8.self))
                 }
             }
         }
