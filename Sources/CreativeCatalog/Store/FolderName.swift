@@ -28,6 +28,15 @@ enum FolderName {
         return out.isEmpty ? "untitled" : out
     }
 
+    /// Whether a name (its bytes) is an entity's: an id (26 Crockford base-32 characters) after
+    /// `--`, or the id alone. Counted in bytes: walks ask this of every folder in a library.
+    static func isEntityName(_ name: some BidirectionalCollection<UInt8>) -> Bool {
+        guard name.count >= 26 else { return false }
+        let start = name.index(name.endIndex, offsetBy: -26)
+        let slug = name[..<start]
+        return name[start...].allSatisfy(Validation.isIdByte) && (slug.isEmpty || slug.reversed().starts(with: "--".utf8))
+    }
+
     /// The id a folder name ends with, if it has the `--<id>` form (or is just the id).
     /// Counted in bytes: the watcher and the janitor ask this of every folder in a library.
     static func id(in name: String) -> String? {
@@ -56,7 +65,5 @@ extension LibraryStore {
 extension LibraryStore {
     /// Whether a folder name is an entity's (`<slug>--<id>`): such folders gain no new entities,
     /// so the watcher leaves them to the sweep (see `SidecarSweep`).
-    public static func isEntityFolderName(_ name: String) -> Bool {
-        FolderName.id(in: name).map(Validation.isValidId) ?? false
-    }
+    public static func isEntityFolderName(_ name: String) -> Bool { FolderName.isEntityName(name.utf8) }
 }

@@ -178,14 +178,8 @@ public final class LibraryStore: Sendable {
         // library, and an API client can ask for any id.
         let target = Array(id.utf8)
         let wanted = { (name: UnsafeBufferPointer<UInt8>, type: Int32) -> Bool in
-            guard type == Int32(DT_DIR) || type == Int32(DT_UNKNOWN), name.first != UInt8(ascii: "."), name.count >= 26 else {
-                return type == Int32(DT_DIR) || type == Int32(DT_UNKNOWN)
-            }
-            let tail = UnsafeBufferPointer(rebasing: name[(name.count - 26)...])
-            if tail.elementsEqual(target) { return true }
-            let slug = name.count - 26
-            let named = slug == 0 || (slug >= 2 && name[slug - 1] == UInt8(ascii: "-") && name[slug - 2] == UInt8(ascii: "-"))
-            return !(named && tail.allSatisfy(Validation.isIdByte))
+            guard type == Int32(DT_DIR) || type == Int32(DT_UNKNOWN) else { return false }
+            return name.reversed().starts(with: target.reversed()) || !FolderName.isEntityName(name)
         }
         func walk(_ dir: Descriptor, _ path: String) {
             for entry in POSIX.entries(dir, keeping: wanted) where found == nil && entry.isDirectory && !entry.name.hasPrefix(".") {
