@@ -92,10 +92,10 @@ extension LibraryIndex {
         let start = Date()
         // The walk of the disk and the read of the index take about as long: overlap them.
         // (A thread of its own, as for the decoders: this may run on a pool's thread.)
-        let scanned = Mutex<[(EntityKind, [SidecarStat])]>([])
+        let scanned = Mutex<[(EntityKind, [WalkedFolders])]>([])
         let walked = DispatchSemaphore(value: 0)
         Thread { [store] in
-            let found = Self.kinds.map { ($0, store.scan($0)) }
+            let found = Self.kinds.map { kind in (kind, store.walk(kind, part: { WalkedFolders() }) { $0.append($1) }) }
             scanned.withLock { $0 = found }
             walked.signal()
         }.start()
@@ -104,17 +104,26 @@ extension LibraryIndex {
         let known = try read.get()
         let walk = scanned.withLock { $0 }
         sweep.prime(walk)
-        var seen = Set<Int>(minimumCapacity: known.count)
+        var matched = 0
         var changed: [(EntityKind, SidecarStat)] = []
-        for (kind, stats) in walk {
-            for stat in stats {
-                let key = FolderKey.of(stat.path)
-                seen.insert(key)
-                if let old = known[key], old.kind == kind, old.stat == FolderKey.of(stat) { continue }
-                changed.append((kind, stat))
+        for (kind, parts) in walk {
+            for part in parts {
+                for (i, entry) in part.entries.enumerated() {
+                    if let old = known[entry.key] {
+                        matched += 1
+                        if old.kind == kind, old.stat == entry.value { continue }
+                    }
+                    changed.append((kind, part.stat(i)))
+                }
             }
         }
-        let gone = known.filter { !seen.contains($0.key) }.map(\.value.rowid)
+        // Paths on disk are unique: when each indexed folder was matched once, none is gone, and
+        // with nothing changed either, there is nothing to look up.
+        var seen = Set<Int>()
+        if matched < known.count || !changed.isEmpty {
+            seen = Set(walk.lazy.flatMap(\.1).flatMap(\.entries).map(\.key))
+        }
+        let gone = matched < known.count ? known.filter { !seen.contains($0.key) }.map(\.value.rowid) : []
         var report = try apply(
             changed: changed, gone: gone, known: { known[FolderKey.of($0)] }, onDisk: { seen.contains(FolderKey.of($0)) }, progress: progress)
         report.seconds = Date().timeIntervalSince(start)

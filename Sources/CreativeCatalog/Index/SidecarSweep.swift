@@ -28,11 +28,11 @@ public final class SidecarSweep: Sendable {
 
     /// Takes what a full reconcile just walked as the last pass (so an edit made before the
     /// sweep's first pass is not taken for the starting point).
-    func prime(_ scanned: [(EntityKind, [SidecarStat])]) {
+    func prime(_ walked: [(EntityKind, [WalkedFolders])]) {
         guard state.withLock({ $0.enabled }) else { return }
         var seen: [Int: Int] = [:]
-        for (kind, stats) in scanned where kind != .job {
-            for stat in stats { seen[FolderKey.of(stat.path)] = FolderKey.of(stat) }
+        for (kind, parts) in walked where kind != .job {
+            for entry in parts.lazy.flatMap(\.entries) { seen[entry.key] = entry.value }
         }
         state.withLock { $0 = State(seen: seen, primed: true, enabled: true) }
     }
