@@ -66,7 +66,13 @@ public struct Engine: Service {
         let watcher = try await Self.watcher(root: root, options: options, logger: logger)
         library.index.sweep.enable()
         work.rescan()
+        // Polling (and a watcher short of watches) learns of new folders only on a rescan: then
+        // lookups of unknown ids still walk the library.
+        let inotify = watcher as? InotifyWatcher
+        let index = library.index
+        defer { index.keptCurrent(by: nil) }
         work.afterPending { [logger, readiness] in
+            if let inotify { index.keptCurrent { inotify.coversAll } }
             readiness.markReady()
             logger.notice(
                 "ready: index reconciled and inbox taken in, \(started.duration(to: .now).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2)))) after start"

@@ -307,6 +307,25 @@ struct InboxTests {
         #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "still said once")
     }
 
+    /// The only inotify engine in the test process (this suite is serialized; the others poll):
+    /// once ready, its index answers unknown ids alone, and no longer once it stopped. A polling
+    /// engine's never does.
+    @Test func anEngineWatchingEveryFolderKeepsItsIndexCurrent() async throws {
+        let lib = try TempLibrary()
+        for poll in [false, true] {
+            let readiness = Readiness()
+            let group = APITests.engine(lib, readiness: readiness) { if !poll { $0.pollInterval = nil } }
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                #expect(await eventually { readiness.isReady })
+                #expect(lib.library.index.isCurrent == !poll)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(!lib.library.index.isCurrent)
+        }
+    }
+
     /// The inodes an engine's inotify instances watch, from /proc/PID/fdinfo.
     static func watchedInodes(_ pid: Int32) -> Set<UInt64> {
         let dir = "/proc/\(pid)/fdinfo"

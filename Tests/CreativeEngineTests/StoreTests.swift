@@ -24,6 +24,26 @@ struct StoreTests {
         #expect(try lib.assets.getAsset(id, userId: "alice")?.isFavorite == true)
     }
 
+    /// An index an engine keeps current answers an id it does not know alone; otherwise (no
+    /// engine, or one whose watches do not cover every folder) the folders are read.
+    @Test func anIndexKeptCurrentAnswersUnknownIdsWithoutAWalk() async throws {
+        let lib = try TempLibrary()
+        let id = try lib.savePNG(title: "Unseen")
+        let path = try #require(try lib.assets.find(id, userId: "alice")?.location).path
+        // The index no longer knows it, as for a folder copied in that no watcher saw.
+        lib.library.index.removed(.asset, id: id)
+        let store = lib.library.store
+        #expect(try store.locate(.asset, id: id)?.path == path, "found by reading the folders")
+        lib.library.index.keptCurrent { true }
+        #expect(lib.library.index.isCurrent)
+        #expect(try store.locate(.asset, id: id) == nil, "taken as missing")
+        lib.library.index.keptCurrent { false }
+        #expect(try store.locate(.asset, id: id) != nil, "watches short of the library: read again")
+        lib.library.index.keptCurrent(by: nil)
+        #expect(!lib.library.index.isCurrent)
+        #expect(try store.locate(.asset, id: id) != nil)
+    }
+
     @Test func rewritesKeepUnknownKeysAndSkipUnchangedContent() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG()

@@ -28,6 +28,9 @@ public final class LibraryIndex: Sendable {
     public let sweep = SidecarSweep()
     /// Every change the index takes in, for live views.
     public let events = LibraryEvents()
+    /// While an engine in this process watches the library: whether its watches cover every
+    /// folder that can gain an entity.
+    private let watcher = Mutex<(@Sendable () -> Bool)?>(nil)
 
     struct Generation: Sendable {
         var name: String
@@ -218,6 +221,14 @@ extension LibraryIndex: StoreObserver {
             logger.warning("the index missed the removal of \(kind.rawValue) \(id) (\(error))")
         }
     }
+
+    public var isCurrent: Bool { watcher.withLock { $0 }?() ?? false }
+
+    /// Said by an engine once its first reconcile is done (and unsaid, with nil, when it stops):
+    /// while `coversAll` says its watches cover every folder that can gain an entity, the index
+    /// learns of a new folder within moments, so an id it does not know is taken as missing
+    /// without a walk.
+    public func keptCurrent(by coversAll: (@Sendable () -> Bool)?) { watcher.withLock { $0 = coversAll } }
 
     public func knownPath(_ kind: EntityKind, id: String) -> String? {
         try? read { db in

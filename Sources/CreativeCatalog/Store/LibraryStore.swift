@@ -156,7 +156,8 @@ public final class LibraryStore: Sendable {
         _ = try Validation.id(id)
         // The index's hint is trusted when the folder is still there and its name carries the id
         // (read and update check the sidecar's id anyway); a renamed folder is checked by its sidecar.
-        if let hint = observer?.knownPath(kind, id: id), hint.hasPrefix(kind.folder + "/"),
+        let hint = observer?.knownPath(kind, id: id)
+        if let hint, hint.hasPrefix(kind.folder + "/"),
             !hint.split(separator: "/").contains(where: { $0 == ".." || $0.hasPrefix(".") }),
             stat(kind, path: hint) != nil
         {
@@ -164,6 +165,8 @@ public final class LibraryStore: Sendable {
             if named { return EntityLocation(kind: kind, path: hint) }
             if try sidecarId(kind, at: hint) == id { return EntityLocation(kind: kind, path: hint) }
         }
+        // An id made up by an API client would otherwise cost a read of every folder name.
+        if hint == nil, observer?.isCurrent == true { return nil }
         return try locate(kind, id: id, under: kind.folder)
     }
 

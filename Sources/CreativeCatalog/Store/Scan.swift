@@ -30,6 +30,10 @@ public protocol StoreObserver: Sendable {
     func removed(_ kind: EntityKind, id: String)
     /// Where the entity was last seen, if known: a hint that `locate` verifies before use.
     func knownPath(_ kind: EntityKind, id: String) -> String?
+    /// True while something keeps the observer current with the disk within moments (an engine
+    /// watching every folder that can gain an entity): an id it does not know is then not in the
+    /// library, and `locate` does not read every folder name to make sure.
+    var isCurrent: Bool { get }
 }
 
 /// A sidecar just written, as told to the observer.
@@ -41,6 +45,8 @@ public struct StoredSidecar: Sendable {
 }
 
 extension StoreObserver {
+    public var isCurrent: Bool { false }
+
     public func storedAll(_ sidecars: [StoredSidecar]) {
         for s in sidecars { stored(s.kind, id: s.id, sidecar: s.sidecar, stat: s.stat) }
     }

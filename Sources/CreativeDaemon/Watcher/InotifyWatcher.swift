@@ -23,6 +23,8 @@ public final class InotifyWatcher: FolderWatcher {
     private static let exhausted = Atomic<Bool>(false)
     /// Folders watched and folders found, when the budget ran out at start; nil when all are watched.
     public let partial: (watched: Int, folders: Int)?
+    /// Every folder found at start is watched, and every one made since.
+    public var coversAll: Bool { partial == nil && !Self.exhausted.load(ordering: .relaxed) }
 
     static let mask = Int32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_DELETE_SELF)
 
