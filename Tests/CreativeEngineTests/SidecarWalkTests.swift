@@ -83,4 +83,46 @@ import Glibc
         let fifth = sweep.pass(store)
         #expect(fifth.removed && fifth.changed == ["assets/2026-11/b--04"])
     }
+
+    /// A folder whose own stat is what the last pass saw is not listed again: its sidecars are
+    /// stat'ed from the listing. What it holds is still followed: edits, a lost sidecar, a
+    /// folder inside it that became an entity; and once its mtime moves, what came in.
+    @Test func aSweepReusesTheListingsOfFoldersThatDidNotChange() throws {
+        let lib = try TempLibrary()
+        for n in 0..<3 { try Self.entity(lib, "assets/2026-11/a--0\(n)") }
+        try FileManager.default.createDirectory(atPath: lib.url("assets/2026-11/board").path, withIntermediateDirectories: true)
+        let month = lib.url("assets/2026-11").path
+        let hourAgo = Date().addingTimeInterval(-3600)
+        func age() throws { try FileManager.default.setAttributes([.modificationDate: hourAgo], ofItemAtPath: month) }
+        try age()
+        let sweep = SidecarSweep()
+        let store = lib.library.store
+        _ = sweep.pass(store)
+        #expect(sweep.pass(store).changed.isEmpty)
+
+        // Edited in place: seen from the listing.
+        let handle = try FileHandle(forWritingTo: lib.url("assets/2026-11/a--01/asset.json"))
+        try handle.write(contentsOf: Data("{\"edited\":true}".utf8))
+        try handle.close()
+        #expect(sweep.pass(store).changed == ["assets/2026-11/a--01"])
+
+        // Come in within the same mtime (the month's stamp put back): the listing is used, so it
+        // is not seen — which shows that the folder was not listed again.
+        try Self.entity(lib, "assets/2026-11/b--03")
+        try age()
+        #expect(sweep.pass(store).changed.isEmpty)
+        // Once the month's mtime moves, it is.
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-1800)], ofItemAtPath: month)
+        #expect(sweep.pass(store).changed == ["assets/2026-11/b--03"])
+        try age()
+        _ = sweep.pass(store)
+
+        // A folder of the listing that became an entity; an entity that lost its sidecar.
+        try Data("{}".utf8).write(to: lib.url("assets/2026-11/board/asset.json"))
+        let became = sweep.pass(store)
+        #expect(became.changed == ["assets/2026-11/board"] && !became.removed)
+        try FileManager.default.removeItem(atPath: lib.url("assets/2026-11/a--00/asset.json").path)
+        let lost = sweep.pass(store)
+        #expect(lost.changed.isEmpty && lost.removed)
+    }
 }

@@ -63,6 +63,23 @@ struct WalkedFolders: Sendable {
                 end: Int32(names.count)))
     }
 
+    /// Adds what the walk saw to `listings`, a listing per folder (with no stamp: the sweep lists
+    /// each again, comparing by name).
+    func listings(into listings: inout [String: FolderListing]) {
+        var start = 0
+        var i = 0
+        while i < entries.count {
+            let parent = entries[i].parent
+            var listing = FolderListing()
+            while i < entries.count, entries[i].parent == parent {
+                names.withUnsafeBufferPointer { listing.append(UnsafeBufferPointer(rebasing: $0[start..<Int(entries[i].end)]), value: entries[i].value) }
+                start = Int(entries[i].end)
+                i += 1
+            }
+            listings[parents[Int(parent)]] = listing
+        }
+    }
+
     func stat(_ i: Int) -> SidecarStat {
         let entry = entries[i]
         let start = i == 0 ? 0 : Int(entries[i - 1].end)
