@@ -307,22 +307,29 @@ struct InboxTests {
         #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "still said once")
     }
 
-    /// The only inotify engine in the test process (this suite is serialized; the others poll):
-    /// once ready, its index answers unknown ids alone, and no longer once it stopped. A polling
-    /// engine's never does.
-    @Test func anEngineWatchingEveryFolderKeepsItsIndexCurrent() async throws {
+    /// `creative serve` answers an id its index does not know from the index alone while its
+    /// engine watches every folder with inotify (404), and reads the folders when it polls (200).
+    /// The row is dropped from the shared index by this process: no file changes, no event.
+    @Test func aServerWatchingEveryFolderAnswersUnknownIdsFromItsIndex() async throws {
         let lib = try TempLibrary()
+        let id = try lib.savePNG(user: "local", title: "Unseen")
+        let token = "test-token-local-0123456789"
         for poll in [false, true] {
-            let readiness = Readiness()
-            let group = APITests.engine(lib, readiness: readiness) { if !poll { $0.pollInterval = nil } }
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
-                #expect(await eventually { readiness.isReady })
-                #expect(lib.library.index.isCurrent == !poll)
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
+            let server = CLI.process(
+                ["serve", "--port", "0", "--rescan", "600"] + (poll ? ["--poll", "0.2"] : []), library: lib.path, user: "local",
+                env: ["CREATIVE_API_TOKENS": "\(token):local"])
+            let (log, text) = try Self.runLogged(server, lib)
+            defer {
+                Self.stop(server)
+                try? FileManager.default.removeItem(atPath: log)
             }
-            #expect(!lib.library.index.isCurrent)
+            #expect(await eventually { text().contains("ready:") && text().contains("serving http://") }, "\(text())")
+            let base = try #require(text().firstMatch(of: /serving (http:\/\/127\.0\.0\.1:\d+)\//)).1
+            let client = APITests.Client(base: String(base), token: token)
+            lib.library.index.removed(.asset, id: id)
+            let after = await client.call("GET", "/api/creative/asset/\(id)").status
+            #expect(after == (poll ? 200 : 404), "poll \(poll): \(after)")
+            try lib.library.index.reconcile()
         }
     }
 
