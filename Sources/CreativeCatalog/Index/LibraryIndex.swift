@@ -222,7 +222,16 @@ extension LibraryIndex: StoreObserver {
         }
     }
 
+    /// Whether an engine keeps the index current (see `keptCurrent(by:)`).
     public var isCurrent: Bool { watcher.withLock { $0 }?() ?? false }
+
+    public func knowsMissing(_ kind: EntityKind, id: String) -> Bool {
+        guard isCurrent else { return false }
+        let count = try? read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM item WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id])
+        }
+        return count == 0
+    }
 
     /// Said by an engine once its first reconcile is done (and unsaid, with nil, when it stops):
     /// while `coversAll` says its watches cover every folder that can gain an entity, the index

@@ -166,7 +166,7 @@ public final class LibraryStore: Sendable {
             if try sidecarId(kind, at: hint) == id { return EntityLocation(kind: kind, path: hint) }
         }
         // An id made up by an API client would otherwise cost a read of every folder name.
-        if hint == nil, observer?.isCurrent == true { return nil }
+        if hint == nil, observer?.knowsMissing(kind, id: id) == true { return nil }
         return try locate(kind, id: id, under: kind.folder)
     }
 

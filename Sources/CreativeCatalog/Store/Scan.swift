@@ -30,10 +30,10 @@ public protocol StoreObserver: Sendable {
     func removed(_ kind: EntityKind, id: String)
     /// Where the entity was last seen, if known: a hint that `locate` verifies before use.
     func knownPath(_ kind: EntityKind, id: String) -> String?
-    /// True while something keeps the observer current with the disk within moments (an engine
-    /// watching every folder that can gain an entity): an id it does not know is then not in the
-    /// library, and `locate` does not read every folder name to make sure.
-    var isCurrent: Bool { get }
+    /// True when the observer, kept current with the disk within moments (an engine watching
+    /// every folder that can gain an entity), knows for sure it has no such entity: `locate` then
+    /// does not read every folder name to make sure. False when it cannot tell.
+    func knowsMissing(_ kind: EntityKind, id: String) -> Bool
 }
 
 /// A sidecar just written, as told to the observer.
@@ -45,7 +45,7 @@ public struct StoredSidecar: Sendable {
 }
 
 extension StoreObserver {
-    public var isCurrent: Bool { false }
+    public func knowsMissing(_ kind: EntityKind, id: String) -> Bool { false }
 
     public func storedAll(_ sidecars: [StoredSidecar]) {
         for s in sidecars { stored(s.kind, id: s.id, sidecar: s.sidecar, stat: s.stat) }
