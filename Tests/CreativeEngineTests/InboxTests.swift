@@ -307,6 +307,30 @@ struct InboxTests {
         #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "still said once")
     }
 
+    /// A collection whose name the inbox's ignore rules would match (`*~`, `*.tmp`) is watched
+    /// like any other (the sweep would find what is moved in, but only a pass later).
+    @Test func collectionsNamedLikeTemporariesAreWatched() async throws {
+        let lib = try TempLibrary()
+        let id = try lib.savePNG(user: "local", title: "Kept")
+        let engine = CLI.process(["watch", "--rescan", "600", "--workers", "1"], library: lib.path, user: "local")
+        let (log, text) = try Self.runLogged(engine, lib)
+        defer {
+            Self.stop(engine)
+            try? FileManager.default.removeItem(atPath: log)
+        }
+        #expect(await eventually { text().contains("ready:") }, "\(text())")
+        for collection in ["old~", "draft.tmp"] {
+            try FileManager.default.createDirectory(atPath: lib.url("assets/\(collection)").path, withIntermediateDirectories: false)
+            let inode = try Self.inode(lib.url("assets/\(collection)").path)
+            #expect(await eventually(20) { Self.watchedInodes(engine.processIdentifier).contains(inode) }, "\(collection) is watched")
+            let from = try lib.folder(of: id, user: "local")
+            try FileManager.default.moveItem(atPath: from, toPath: lib.url("assets/\(collection)/kept--\(id)").path)
+            var filters = AssetFilters()
+            filters.collection = collection
+            #expect(await eventually(20) { (try? lib.assets.listAssets(userId: "local", filters: filters).items.map(\.id)) == [id] }, "\(collection)")
+        }
+    }
+
     /// `creative serve` answers an id its index does not know from the index alone while its
     /// engine watches every folder with inotify (404), and reads the folders when it polls (200).
     /// The row is dropped from the shared index by this process: no file changes, no event.

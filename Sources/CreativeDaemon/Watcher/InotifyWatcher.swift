@@ -109,7 +109,7 @@ public final class InotifyWatcher: FolderWatcher {
             let type = Int32(entry.pointee.d_type)
             guard type == Int32(DT_DIR) || type == Int32(DT_UNKNOWN) else { continue }
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard !(entities && LibraryStore.isEntityFolderName(name)), !name.hasPrefix("."), !IgnoreRules.ignores(name) else { continue }
+            guard !(entities && LibraryStore.isEntityFolderName(name)), !Self.ignores(name, inInbox: !entities) else { continue }
             let child = "\(path)/\(name)"
             if type == Int32(DT_DIR) || isDirectory(child) { found.append(child) }
         }
@@ -162,7 +162,7 @@ public final class InotifyWatcher: FolderWatcher {
         let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
         let isDirectory = mask & Int32(IN_ISDIR) != 0
         // Temporaries (ours are dot-folders renamed into place when complete) are not watched.
-        if IgnoreRules.ignores(name) { return }
+        if ignores(name, inInbox: dir == inbox || dir.hasPrefix(inbox + "/")) { return }
         if isDirectory && mask & Int32(IN_CREATE | IN_MOVED_TO) != 0 {
             // Watch first, then report, so the consumer's scan of it cannot miss a file. Out of
             // budget, the folder is left to the periodic rescan (the report still brings a scan).
@@ -174,6 +174,13 @@ public final class InotifyWatcher: FolderWatcher {
             if isDirectory && mask & Int32(IN_MOVED_FROM) != 0 { _ = inotifytools_remove_watch_by_filename(path) }
             out.yield(.removed(path))
         }
+    }
+
+    /// In the inbox, what a drop's writer leaves while writing (`IgnoreRules`); elsewhere only dot
+    /// names, as every walk of the library skips them: a collection may be named `old~` or
+    /// `draft.tmp`, and entities moved into it must be seen.
+    private static func ignores(_ name: String, inInbox: Bool) -> Bool {
+        inInbox ? IgnoreRules.ignores(name) : name.isEmpty || name.hasPrefix(".")
     }
 
     public func stop() {
