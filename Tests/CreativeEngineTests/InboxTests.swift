@@ -32,6 +32,21 @@ struct InboxTests {
         return (log, { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" })
     }
 
+    /// Runs `engine` logged (``runLogged(_:_:)``) until `body` returns, once its log holds every
+    /// one of `marks`; then stops it and removes the log.
+    static func whileReady(
+        _ engine: Process, _ lib: TempLibrary, marks: [String] = ["ready:"], sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: (_ text: @Sendable () -> String) async throws -> Void
+    ) async throws {
+        let (log, text) = try runLogged(engine, lib)
+        defer {
+            stop(engine, sourceLocation: sourceLocation)
+            try? FileManager.default.removeItem(atPath: log)
+        }
+        #expect(await eventually { marks.allSatisfy(text().contains) }, "\(text())", sourceLocation: sourceLocation)
+        try await body(text)
+    }
+
     static func jobs(_ lib: TempLibrary) -> [GenerationJob] {
         lib.library.store.readAll(GenerationJob.self).entities.map(\.0)
     }
@@ -286,25 +301,21 @@ struct InboxTests {
             "-U", "-r", "/bin/sh", "-c", #"echo 12 > /proc/sys/user/max_inotify_watches && exec "$0" "$@""#, CLI.binary, "watch", "--rescan", "1",
             "--workers", "1",
         ]
-        let (log, text) = try Self.runLogged(engine, lib)
-        defer {
-            Self.stop(engine)
-            try? FileManager.default.removeItem(atPath: log)
+        try await Self.whileReady(engine, lib) { text in
+            #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "said once")
+            #expect(text().contains("sudo sysctl fs.inotify.max_user_watches=") && text().contains("watching 12 folders"))
+            // The inbox is watched: a drop still becomes an asset (whose new folder finds no budget).
+            try Self.drop(lib, "fox.txt", "a fox in the snow")
+            #expect(await eventually { Self.jobs(lib).contains { $0.status == .succeeded } })
+            // A hand edit deep in an unwatched asset folder is seen by the rescan.
+            let first = try #require(lib.library.store.readAll(CreativeAsset.self).entities.first { $0.0.title == "Fox 0" })
+            let sidecar = lib.url("\(first.1.path)/asset.json").path
+            let edited = try String(contentsOfFile: sidecar, encoding: .utf8).replacingOccurrences(of: "\"Fox 0\"", with: "\"Fox zero\"")
+            try edited.write(toFile: sidecar, atomically: true, encoding: .utf8)
+            #expect(await eventually { (try? lib.library.index.check().isClean) == true })
+            #expect(engine.isRunning)
+            #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "still said once")
         }
-        #expect(await eventually { text().contains("ready:") }, "\(text())")
-        #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "said once")
-        #expect(text().contains("sudo sysctl fs.inotify.max_user_watches=") && text().contains("watching 12 folders"))
-        // The inbox is watched: a drop still becomes an asset (whose new folder finds no budget).
-        try Self.drop(lib, "fox.txt", "a fox in the snow")
-        #expect(await eventually { Self.jobs(lib).contains { $0.status == .succeeded } })
-        // A hand edit deep in an unwatched asset folder is seen by the rescan.
-        let first = try #require(lib.library.store.readAll(CreativeAsset.self).entities.first { $0.0.title == "Fox 0" })
-        let sidecar = lib.url("\(first.1.path)/asset.json").path
-        let edited = try String(contentsOfFile: sidecar, encoding: .utf8).replacingOccurrences(of: "\"Fox 0\"", with: "\"Fox zero\"")
-        try edited.write(toFile: sidecar, atomically: true, encoding: .utf8)
-        #expect(await eventually { (try? lib.library.index.check().isClean) == true })
-        #expect(engine.isRunning)
-        #expect(text().components(separatedBy: "inotify watch limit reached").count == 2, "still said once")
     }
 
     /// A collection whose name the inbox's ignore rules would match (`*~`, `*.tmp`) is watched
@@ -313,21 +324,17 @@ struct InboxTests {
         let lib = try TempLibrary()
         let id = try lib.savePNG(user: "local", title: "Kept")
         let engine = CLI.process(["watch", "--rescan", "600", "--workers", "1"], library: lib.path, user: "local")
-        let (log, text) = try Self.runLogged(engine, lib)
-        defer {
-            Self.stop(engine)
-            try? FileManager.default.removeItem(atPath: log)
-        }
-        #expect(await eventually { text().contains("ready:") }, "\(text())")
-        for collection in ["old~", "draft.tmp"] {
-            try FileManager.default.createDirectory(atPath: lib.url("assets/\(collection)").path, withIntermediateDirectories: false)
-            let inode = try Self.inode(lib.url("assets/\(collection)").path)
-            #expect(await eventually(20) { Self.watchedInodes(engine.processIdentifier).contains(inode) }, "\(collection) is watched")
-            let from = try lib.folder(of: id, user: "local")
-            try FileManager.default.moveItem(atPath: from, toPath: lib.url("assets/\(collection)/kept--\(id)").path)
-            var filters = AssetFilters()
-            filters.collection = collection
-            #expect(await eventually(20) { (try? lib.assets.listAssets(userId: "local", filters: filters).items.map(\.id)) == [id] }, "\(collection)")
+        try await Self.whileReady(engine, lib) { text in
+            for collection in ["old~", "draft.tmp"] {
+                try FileManager.default.createDirectory(atPath: lib.url("assets/\(collection)").path, withIntermediateDirectories: false)
+                let inode = try Self.inode(lib.url("assets/\(collection)").path)
+                #expect(await eventually(20) { Self.watchedInodes(engine.processIdentifier).contains(inode) }, "\(collection) is watched")
+                let from = try lib.folder(of: id, user: "local")
+                try FileManager.default.moveItem(atPath: from, toPath: lib.url("assets/\(collection)/kept--\(id)").path)
+                var filters = AssetFilters()
+                filters.collection = collection
+                #expect(await eventually(20) { (try? lib.assets.listAssets(userId: "local", filters: filters).items.map(\.id)) == [id] }, "\(collection)")
+            }
         }
     }
 
@@ -342,18 +349,14 @@ struct InboxTests {
             let server = CLI.process(
                 ["serve", "--port", "0", "--rescan", "600"] + (poll ? ["--poll", "0.2"] : []), library: lib.path, user: "local",
                 env: ["CREATIVE_API_TOKENS": "\(token):local"])
-            let (log, text) = try Self.runLogged(server, lib)
-            defer {
-                Self.stop(server)
-                try? FileManager.default.removeItem(atPath: log)
+            try await Self.whileReady(server, lib, marks: ["ready:", "serving http://"]) { text in
+                let base = try #require(text().firstMatch(of: /serving (http:\/\/127\.0\.0\.1:\d+)\//)).1
+                let client = APITests.Client(base: String(base), token: token)
+                lib.library.index.removed(.asset, id: id)
+                let after = await client.call("GET", "/api/creative/asset/\(id)").status
+                #expect(after == (poll ? 200 : 404), "poll \(poll): \(after)")
+                try lib.library.index.reconcile()
             }
-            #expect(await eventually { text().contains("ready:") && text().contains("serving http://") }, "\(text())")
-            let base = try #require(text().firstMatch(of: /serving (http:\/\/127\.0\.0\.1:\d+)\//)).1
-            let client = APITests.Client(base: String(base), token: token)
-            lib.library.index.removed(.asset, id: id)
-            let after = await client.call("GET", "/api/creative/asset/\(id)").status
-            #expect(after == (poll ? 200 : 404), "poll \(poll): \(after)")
-            try lib.library.index.reconcile()
         }
     }
 
@@ -381,28 +384,24 @@ struct InboxTests {
         let ids = try (0..<5).map { n in try lib.savePNG(user: "local", title: "Lighthouse \(n)") }
         // The safety rescan is far away: only the sweep can find the edit.
         let engine = CLI.process(["watch", "--rescan", "600", "--workers", "1"], library: lib.path, user: "local")
-        let (log, text) = try Self.runLogged(engine, lib)
-        defer {
-            Self.stop(engine)
-            try? FileManager.default.removeItem(atPath: log)
+        try await Self.whileReady(engine, lib) { text in
+            let folder = try lib.folder(of: ids[2], user: "local")
+            let watched = Self.watchedInodes(engine.processIdentifier)
+            #expect(watched.contains(try Self.inode((folder as NSString).deletingLastPathComponent)), "the month folder is watched")
+            #expect(!watched.contains(try Self.inode(folder)), "the asset folder is not")
+            // Edited in place (as many editors save): no new file, the folder's mtime unchanged.
+            let sidecar = folder + "/asset.json"
+            let edited = try String(contentsOfFile: sidecar, encoding: .utf8)
+                .replacingOccurrences(of: "\"Lighthouse 2\"", with: "\"Lighthouse zanzibar\"")
+            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: sidecar))
+            try handle.truncate(atOffset: 0)
+            try handle.write(contentsOf: Data(edited.utf8))
+            try handle.close()
+            var filters = AssetFilters()
+            filters.text = "zanzibar"
+            #expect(await eventually { (try? lib.assets.listAssets(userId: "local", filters: filters).items.map(\.id)) == [ids[2]] })
+            #expect(engine.isRunning)
         }
-        #expect(await eventually { text().contains("ready:") }, "\(text())")
-        let folder = try lib.folder(of: ids[2], user: "local")
-        let watched = Self.watchedInodes(engine.processIdentifier)
-        #expect(watched.contains(try Self.inode((folder as NSString).deletingLastPathComponent)), "the month folder is watched")
-        #expect(!watched.contains(try Self.inode(folder)), "the asset folder is not")
-        // Edited in place (as many editors save): no new file, the folder's mtime unchanged.
-        let sidecar = folder + "/asset.json"
-        let edited = try String(contentsOfFile: sidecar, encoding: .utf8)
-            .replacingOccurrences(of: "\"Lighthouse 2\"", with: "\"Lighthouse zanzibar\"")
-        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: sidecar))
-        try handle.truncate(atOffset: 0)
-        try handle.write(contentsOf: Data(edited.utf8))
-        try handle.close()
-        var filters = AssetFilters()
-        filters.text = "zanzibar"
-        #expect(await eventually { (try? lib.assets.listAssets(userId: "local", filters: filters).items.map(\.id)) == [ids[2]] })
-        #expect(engine.isRunning)
     }
 
     /// bindfs mirrors a folder through FUSE: a user-space filesystem, where inotify is as blind
@@ -431,14 +430,10 @@ struct InboxTests {
             try? FileManager.default.removeItem(atPath: mount)
         }
         let engine = CLI.process(["watch", "--workers", "1"], library: mount, user: "local")
-        let (log, text) = try Self.runLogged(engine, lib)
-        defer {
-            Self.stop(engine)
-            try? FileManager.default.removeItem(atPath: log)
+        try await Self.whileReady(engine, lib) { text in
+            #expect(text().contains("is on FUSE: inotify misses other machines' writes there, so the engine polls inbox/ every 2 s"), "\(text())")
+            try Data("a fox on a fuse".utf8).write(to: URL(fileURLWithPath: mount + "/inbox/fox.txt"))
+            #expect(await eventually { Self.jobs(lib).contains { $0.status == .succeeded } })
         }
-        #expect(await eventually { text().contains("ready:") }, "\(text())")
-        #expect(text().contains("is on FUSE: inotify misses other machines' writes there, so the engine polls inbox/ every 2 s"), "\(text())")
-        try Data("a fox on a fuse".utf8).write(to: URL(fileURLWithPath: mount + "/inbox/fox.txt"))
-        #expect(await eventually { Self.jobs(lib).contains { $0.status == .succeeded } })
     }
 }
