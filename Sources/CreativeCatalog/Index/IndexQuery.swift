@@ -84,7 +84,7 @@ extension LibraryIndex {
             case .updatedAt: "i.updatedAt"
             case .title, .name: "i.titleKey"
             case .usageCount: "i.usageCount"
-            case .relevance: "\(SearchRank.name)(item_fts, 10.0, 2.0, 1.0, 0.5, 5.0, 0.0)"
+            case .relevance: SearchRank.expression
             }
         let direction = order == .asc ? "ASC" : "DESC"
         // Relevance ties are broken by rowid, so that ranking can run on FTS5 alone (below).
@@ -112,6 +112,7 @@ extension LibraryIndex {
             sql =
                 "SELECT \(columns), p.sortKey, p.found FROM (SELECT item_fts.rowid AS found, \(expression) AS sortKey FROM "
                 + (alone ? "item_fts" : "item_fts CROSS JOIN item i ON i.rowid = item_fts.rowid")
+                + (sort == .relevance ? " \(SearchRank.join)" : "")
                 + " WHERE \(Query.Filter.sql(inner)) ORDER BY sortKey \(direction), \(tie) \(direction) LIMIT ?)"
                 + " p CROSS JOIN item i ON i.rowid = p.found WHERE \(Query.Filter.sql(outer))"
                 + " ORDER BY p.sortKey \(direction), \(sort == .relevance ? "p.found" : "i.id") \(direction)"
