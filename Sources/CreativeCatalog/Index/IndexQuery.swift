@@ -125,20 +125,29 @@ extension LibraryIndex {
             arguments = Query.Filter.arguments(filters) + [limit + 1]
         }
         // The limit is bound, not spliced, so each filter combination prepares one cached statement.
-        let rows: [(sidecar: Data, stat: SidecarStat, sortKey: DatabaseValue, id: String, row: Int64)]
+        // Rows are read in place; a sidecar's bytes only for an item the memo does not hold.
+        typealias Found = (value: T?, sidecar: Data?, stat: SidecarStat, sortKey: DatabaseValue, id: String, row: Int64)
+        let rows: [Found]
         do {
-            rows = try read { db in
+            rows = try read(statement: true) { db in
+                let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+                var rows: [Found] = []
+                rows.reserveCapacity(limit + 1)
                 // Columns by position: a lookup by name lower-cases the name each time.
-                try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
+                while let row = try cursor.next() {
                     let stat = SidecarStat(path: row[1], size: row[2], mtime: row[3], inode: UInt64(bitPattern: row[4]))
-                    return (row[0], stat, row[6], row[5], row[7])
+                    let id: String = row[5]
+                    let value = rows.count < limit ? memo.value(T.self, id: id, stat: stat) : nil
+                    let sidecar: Data? = value == nil && rows.count < limit ? row[0] : nil
+                    rows.append((value, sidecar, stat, row[6], id, row[7]))
                 }
+                return rows
             }
         }
         let page = rows.prefix(limit)
-        var items = page.map { memo.value(T.self, id: $0.id, stat: $0.stat) }
+        var items = page.map(\.value)
         let missing = items.indices.filter { items[$0] == nil }
-        for (i, value) in zip(missing, Self.decode(missing.map { page[$0].sidecar }, as: T.self)) {
+        for (i, value) in zip(missing, Self.decode(missing.map { page[$0].sidecar ?? Data() }, as: T.self)) {
             items[i] = value
             if let value, value.id == page[i].id { memo.insert(value, stat: page[i].stat) }
         }
