@@ -24,8 +24,9 @@ static inline int cv_thumbnail_image(VipsImage *in, VipsImage **out, int width, 
     return vips_thumbnail_image(in, out, width, "height", height, "size", VIPS_SIZE_DOWN, NULL);
 }
 
-static inline int cv_webpsave_buffer(VipsImage *in, void **buf, size_t *len, int quality) {
-    return vips_webpsave_buffer(in, buf, len, "Q", quality, "strip", TRUE, NULL);
+/// Lossy WebP at a quality (0...100) and an encoder effort (0 fastest ... 6 smallest).
+static inline int cv_webpsave_buffer(VipsImage *in, void **buf, size_t *len, int quality, int effort) {
+    return vips_webpsave_buffer(in, buf, len, "Q", quality, "effort", effort, "strip", TRUE, NULL);
 }
 
 static inline void cv_unref(VipsImage *image) { g_object_unref(image); }
@@ -38,8 +39,8 @@ static inline const char *vips_image_get_string_safe(VipsImage *image, const cha
 }
 static inline void cv_free(void *p) { g_free(p); }
 
-/// PNG encoding at a zlib compression level (0...9).
-static inline int cv_pngsave_buffer(VipsImage *in, void **buf, size_t *len, int compression) {
-    return vips_pngsave_buffer(in, buf, len, "compression", compression, NULL);
+/// PNG encoding at a zlib compression level (0...9) with one row filter (VipsForeignPngFilter).
+static inline int cv_pngsave_buffer(VipsImage *in, void **buf, size_t *len, int compression, int filter) {
+    return vips_pngsave_buffer(in, buf, len, "compression", compression, "filter", filter, NULL);
 }
 #endif

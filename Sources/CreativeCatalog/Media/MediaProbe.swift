@@ -109,7 +109,10 @@ public enum MediaProbe {
     private static func webp(_ image: UnsafeMutablePointer<VipsImage>) -> Data? {
         var out: UnsafeMutableRawPointer?
         var length = 0
-        guard cv_webpsave_buffer(image, &out, &length, 80) == 0, let out else {
+        // Effort 2 of 6: at 512 × 512, 14 ms against 33 ms at libvips's default 4, for a file
+        // 5–11% larger. A generated picture's thumbnail is made beside its PNG, so this is on
+        // the way from a prompt to its asset.
+        guard cv_webpsave_buffer(image, &out, &length, 80, 2) == 0, let out else {
             vips_error_clear()
             return nil
         }

@@ -146,7 +146,7 @@ public enum LocalVideo {
             defer { cv_unref(scaled) }
             var buffer: UnsafeMutableRawPointer?
             var length = 0
-            guard cv_pngsave_buffer(scaled, &buffer, &length, 1) == 0, let buffer else { return nil }
+            guard cv_pngsave_buffer(scaled, &buffer, &length, 1, Int32(VIPS_FOREIGN_PNG_FILTER_NONE.rawValue)) == 0, let buffer else { return nil }
             defer { cv_free(buffer) }
             return Data(bytes: buffer, count: length)
         }
