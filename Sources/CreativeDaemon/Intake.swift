@@ -43,12 +43,14 @@ public final class Intake: Sendable {
             ready.append(file)
         }
         // Files are taken in batches: each is parsed and its job folder written on one of four
-        // threads, then the batch is made durable at once (group commit, `createAll`) and only
-        // then do the requests leave the inbox. Each job gets its id (time) when it is taken.
+        // threads, then the batch is made durable at once (group commit, `createAll`; a small
+        // batch flushes each folder as it is written instead) and only then do the requests
+        // leave the inbox. Each job gets its id (time) when it is taken.
         var made: [String] = []
         for start in stride(from: 0, to: ready.count, by: Self.batch) {
             let files = Array(ready[start..<min(ready.count, start + Self.batch)])
-            let batch = files.concurrentMap { take($0) }.compactMap { $0 }
+            let sync = LibraryStore.flushesEach(files.count)
+            let batch = files.concurrentMap { take($0, sync: sync) }.compactMap { $0 }
             var results = library.store.createAll(batch.flatMap(\.1))[...]
             for (claimed, entities) in batch {
                 // A media drop stages its asset and its job: it is taken only when both are in place.
@@ -76,7 +78,7 @@ public final class Intake: Sendable {
     /// Takes a file and writes its job's folder under a temp name (a media file: its asset's too);
     /// a request that cannot become a job goes to inbox/failed at once.
     /// - Returns: what `createAll` then puts in place.
-    private func take(_ file: InboxFile) -> (ClaimedInboxFile, [LibraryStore.StagedEntity])? {
+    private func take(_ file: InboxFile, sync: Bool) -> (ClaimedInboxFile, [LibraryStore.StagedEntity])? {
         let jobId = ULID.make()
         let claimed: ClaimedInboxFile
         do throws(CreativeError) {
@@ -100,12 +102,13 @@ public final class Intake: Sendable {
                     .invalidInput, "\(problem); it was moved here as \(file.name), so give it a short UTF-8 name and drop it into inbox/ again.")
             }
             if AssetCatalog.isInboxMedia(file.name) {
-                return (claimed, try library.assets.stageInboxImport(claimed, userId: user))
+                return (claimed, try library.assets.stageInboxImport(claimed, userId: user, sync: sync))
             }
             let request = try InboxParser.parse(name: file.name, data: claimed.data)
             let job = try JobFactory.make(request, userId: user, id: jobId, source: file.path, library: library)
             let ext = (file.name as NSString).pathExtension.lowercased()
-            let staged = try library.store.stage(job, in: "jobs", files: [EntityFile(name: "request.\(ext)", data: claimed.data ?? Data())])
+            let staged = try library.store.stage(
+                job, in: "jobs", files: [EntityFile(name: "request.\(ext)", data: claimed.data ?? Data())], sync: sync)
             return (claimed, [staged])
         } catch {
             reject(claimed, error)

@@ -55,6 +55,7 @@ extension AssetCatalog {
                     }
                 }
             }
+            let sync = LibraryStore.flushesEach(pending.count)
             let prepared = pending.concurrentMap { p -> (item: ImportItem, staged: LibraryStore.StagedEntity?) in
                 let source = batch[p.n]
                 var (item, result) = prepareImport(
@@ -64,7 +65,7 @@ extension AssetCatalog {
                 do throws(CreativeError) {
                     let folder = "assets/" + (collection ?? Self.month(asset.createdAt))
                     item.assetId = asset.id
-                    return (item, try store.stage(asset, in: folder, files: files))
+                    return (item, try store.stage(asset, in: folder, files: files, sync: sync))
                 } catch {
                     (item.status, item.reason, item.assetId) = (.refused, error.message, nil)
                     return (item, nil)

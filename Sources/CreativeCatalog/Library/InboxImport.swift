@@ -10,7 +10,8 @@ extension AssetCatalog {
     /// and a finished job naming it, staged for the intake's group commit. Bytes already in the
     /// library stage only the job, which names the existing asset; the drop is consumed either way.
     /// - Throws: what makes the file unimportable (the intake then moves it to inbox/failed/).
-    public func stageInboxImport(_ claimed: ClaimedInboxFile, userId: String) throws(CreativeError) -> [LibraryStore.StagedEntity] {
+    /// - Parameter sync: flush the staged folders one by one (see `LibraryStore.flushesEach`).
+    public func stageInboxImport(_ claimed: ClaimedInboxFile, userId: String, sync: Bool = false) throws(CreativeError) -> [LibraryStore.StagedEntity] {
         guard let dir = try POSIX.openPath(store.rootDir, claimed.folder) else { throw POSIX.failure("open", claimed.folder) }
         let (data, hash) = try loadImport(dir, name: claimed.intakeName, path: claimed.file.path).get()
         let now = Timestamp.now()
@@ -28,7 +29,7 @@ extension AssetCatalog {
         switch result {
         case .ready(let asset, let files):
             let folder = "assets/\(Self.month(asset.createdAt))"
-            staged.append(try store.stage(asset, in: folder, files: files))
+            staged.append(try store.stage(asset, in: folder, files: files, sync: sync))
             job = GenerationJob(id: claimed.jobId, userId: userId, type: asset.type, prompt: asset.prompt ?? claimed.file.name, createdAt: now)
             let path = "\(folder)/\(FolderName.make(title: asset.folderTitle, id: asset.id))"
             (job.resultAssetId, job.resultUrl, job.thumbnailUrl) = (asset.id, "\(path)/\(asset.url)", asset.thumbnailUrl.map { "\(path)/\($0)" })
@@ -48,7 +49,7 @@ extension AssetCatalog {
         if let generator = item.generator { parameters["generator"] = .string(generator) }
         if let problems = item.problems { parameters["metadataProblems"] = .array(problems.map(JSONValue.string)) }
         job.parameters = parameters
-        staged.append(try store.stage(job, in: "jobs"))
+        staged.append(try store.stage(job, in: "jobs", sync: sync))
         return staged
     }
 }
