@@ -136,9 +136,23 @@ extension LocalImage {
             let frequency = 2 * Float.pi / (minDim * random.range(0.5, 1.2)), phase = random.range(0, 2 * .pi)
             let color = random.pick(accents), strength = random.range(0.3, 0.55)
             let (w, h) = (width, height)
+            // Only pixels within reach of the band's centre line can be touched: its half width
+            // plus the wave's amplitude, and a pixel to spare. The rest of each row is skipped.
+            let reach = halfWidth + abs(amplitude) + 1
             pixels.withUnsafeMutableBufferPointer { p in
                 Self.rows(0..<h, width: w) { y in
-                    for x in 0..<w {
+                    let c = Float(y) * ny - offset
+                    let xs: ClosedRange<Int>
+                    if abs(nx) < 1e-4 {
+                        guard abs(c) < reach else { return }
+                        xs = 0...(w - 1)
+                    } else {
+                        let (a, b) = ((-reach - c) / nx, (reach - c) / nx)
+                        let (low, high) = (max(0, Int(min(a, b).rounded(.down)) - 1), min(w - 1, Int(max(a, b).rounded(.up)) + 1))
+                        guard low <= high else { return }
+                        xs = low...high
+                    }
+                    for x in xs {
                         let along = Float(y) * nx - Float(x) * ny
                         let d = (Float(x) * nx + Float(y) * ny - offset + amplitude * sin(frequency * along + phase)) / halfWidth
                         guard d * d < 1 else { continue }
@@ -192,6 +206,9 @@ extension LocalImage {
             return out
         }
 
+        /// Read once: Foundation reads two cgroup files each time it is asked.
+        private static let cores = ProcessInfo.processInfo.activeProcessorCount
+
         /// Runs `body` for every row, rows spread over the cores for a large picture (each row
         /// touches only its own pixels, so the result is the same as in order).
         private static func rows(_ ys: Range<Int>, width w: Int, _ body: (Int) -> Void) {
@@ -199,7 +216,7 @@ extension LocalImage {
                 for y in ys { body(y) }
                 return
             }
-            let bands = ProcessInfo.processInfo.activeProcessorCount * 4
+            let bands = cores * 4
             withoutActuallyEscaping(body) { body in
                 // The rows write disjoint parts of one buffer: safe to share across threads.
                 nonisolated(unsafe) let row = body
