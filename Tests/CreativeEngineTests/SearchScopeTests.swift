@@ -120,6 +120,20 @@ struct SearchScopeTests {
         #expect(!cursor.isEmpty)
     }
 
+    /// A word once in a short prompt outranks it once in a long one (bm25's length normalisation,
+    /// read from FTS5's docsize table), although the long one came first — ranked on FTS5 alone
+    /// and joined with another filter.
+    @Test func aShortMatchOutranksALongOne() throws {
+        let lib = try TempLibrary()
+        let long = try lib.savePNG(title: "Study") { $0.prompt = "kite " + String(repeating: "over the wide green meadow ", count: 8) }
+        let short = try lib.savePNG(title: "Sketch") { $0.prompt = "kite at noon" }
+        for type in [nil, MediaType.image] {
+            var f = AssetFilters()
+            (f.text, f.type) = ("kite", type)
+            #expect(try lib.assets.listAssets(userId: "alice", filters: f).items.map(\.id) == [short, long], "type \(String(describing: type))")
+        }
+    }
+
     /// Cursors are written by hand as the JSON JSONDecoder reads back: every key survives exactly.
     @Test func cursorsCarryTheirKeysExactly() throws {
         let id = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
