@@ -51,6 +51,12 @@ enum IndexSchema {
                         content='', tokenize='unicode61 remove_diacritics 2'
                     );
                     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    -- Partial indexes that few rows enter are kept up during a rebuild's load: built
+                    -- after it, each would read the whole table (sidecars included) once more.
+                    CREATE INDEX item_not_asset ON item(kind, usageCount) WHERE kind <> 'asset';
+                    CREATE INDEX item_job_queue ON item(status, priority, createdAt) WHERE kind = 'job';
+                    -- Lineage lookups; most assets have no parent.
+                    CREATE INDEX item_parent ON item(parent) WHERE parent IS NOT NULL;
                     """)
         }
         migrator.registerMigration("\(version)-indexes") { db in
@@ -60,14 +66,11 @@ enum IndexSchema {
                     -- updatedAt or title sorts that user's rows; templates and jobs are few.
                     CREATE UNIQUE INDEX item_kind_id ON item(kind, id);
                     CREATE INDEX item_user_created ON item(kind, userId, createdAt, id);
-                    CREATE INDEX item_not_asset ON item(kind, usageCount) WHERE kind <> 'asset';
                     CREATE INDEX item_tag_item ON item_tag(item);
-                    CREATE INDEX item_job_queue ON item(status, priority, createdAt) WHERE kind = 'job';
                     -- Covers a reconcile's read of what the index saw (the table holds the
                     -- sidecars: reading it whole touched every page), and finds a folder's row.
                     CREATE INDEX item_folder ON item(path, size, mtime, inode, kind);
-                    -- Lineage and duplicate lookups; most assets have neither, so partial.
-                    CREATE INDEX item_parent ON item(parent) WHERE parent IS NOT NULL;
+                    -- Duplicate lookups: every asset saved by the engine has a content hash.
                     CREATE INDEX item_hash ON item(hash, userId) WHERE hash IS NOT NULL;
                     """)
         }

@@ -20,7 +20,22 @@ private final class Binder {
     func text(_ values: String?...) {
         for value in values {
             index += 1
-            if let value { sqlite3_bind_text(statement, index, value, -1, Self.transient) } else { sqlite3_bind_null(statement, index) }
+            guard var value else {
+                sqlite3_bind_null(statement, index)
+                continue
+            }
+            // Bytes and length straight from the String: passing it as a C string copied every
+            // short (inline) one to the heap, and SQLite then measured it again.
+            value.withUTF8 { bytes in
+                bytes.withMemoryRebound(to: CChar.self) {
+                    // SQLite reads a null pointer as NULL: an empty string gets a literal's.
+                    if let base = $0.baseAddress {
+                        sqlite3_bind_text(statement, index, base, Int32($0.count), Self.transient)
+                    } else {
+                        sqlite3_bind_text(statement, index, "", 0, Self.transient)
+                    }
+                }
+            }
         }
     }
 
