@@ -18,8 +18,10 @@ extension BenchCommand {
                 (scripts/baseline-indexer.py); a cold rebuild with no .index (median of RUNS, each in a \
                 child process whose own peak RSS is reported) and its ratios to both; a warm start with \
                 nothing changed; p50/p99 of a text search with a user filter and of a filtered list; \
-                then `creative watch` on the library: time to ready, idle anonymous memory, and how long \
-                sidecars edited in place take to reach search.
+                then the cat, the Python indexer and a rebuild again, each after the sidecars' pages were \
+                dropped from the page cache (posix_fadvise DONTNEED; the folders stay cached), as after \
+                a fresh copy or a reboot; then `creative watch` on the library: time to ready, idle \
+                anonymous memory, and how long sidecars edited in place take to reach search.
                 """
         )
         @Option(help: "Library folder to seed and measure.") var dir = "/tmp/creative-bench-library"
@@ -28,6 +30,7 @@ extension BenchCommand {
         @Option(help: "Page size for search and list.") var limit = 20
         @Option(help: "Cold rebuilds to take the median of.") var runs = 3
         @Option(help: "The Python baseline indexer (skipped when missing).") var baselineScript = "scripts/baseline-indexer.py"
+        @Option(help: "Runs of the cold-cache cat, Python indexer and rebuild (0 skips them).") var coldRuns = 1
         @Option(help: "Hand edits timed from write to search (0 skips the engine measures).") var edits = 20
         @Flag(help: "Print JSON.") var json = false
 
@@ -40,6 +43,10 @@ extension BenchCommand {
             var rebuildRatio: Double
             var rebuildPythonRatio: Double?
             var rebuildPeakRSSMiB: Double
+            /// With the sidecars' pages dropped from the page cache before each.
+            var coldBaselineSeconds: Double?
+            var coldPythonIndexerSeconds: Double?
+            var coldRebuildSeconds: Double?
             var warmStartSeconds: Double
             var warmStartPeakRSSMiB: Double
             var searchP50Ms: Double, searchP99Ms: Double
@@ -91,6 +98,7 @@ extension BenchCommand {
                 searchP50Ms: Measure.percentile(searchTimes, 0.5) * 1000, searchP99Ms: Measure.percentile(searchTimes, 0.99) * 1000,
                 listP50Ms: Measure.percentile(listTimes, 0.5) * 1000, listP99Ms: Measure.percentile(listTimes, 0.99) * 1000,
                 limit: limit, machine: Measure.machine)
+            if coldRuns > 0 { try measureCold(library, into: &report) }
             if edits > 0 { try measureEngine(library, into: &report) }
             Output.emit(report, json: json) { text(report) }
         }
@@ -105,9 +113,45 @@ extension BenchCommand {
                 warm start, nothing changed    \(String(format: "%.3f s, peak RSS %.0f MiB", r.warmStartSeconds, r.warmStartPeakRSSMiB))
                 search + user, page \(r.limit)        \(String(format: "p50 %.2f ms  p99 %.2f ms", r.searchP50Ms, r.searchP99Ms))
                 filtered list, page \(r.limit)        \(String(format: "p50 %.2f ms  p99 %.2f ms", r.listP50Ms, r.listP99Ms))
+                with the sidecars not cached   cat \(optional(r.coldBaselineSeconds, "%.2f s")), Python indexer \(optional(r.coldPythonIndexerSeconds, "%.2f s")), rebuild \(optional(r.coldRebuildSeconds, "%.2f s"))\(cold(r))
                 engine ready                   \(optional(r.engineReadySeconds, "%.2f s")), idle anonymous RSS \(optional(r.engineIdleAnonRSSMiB, "%.0f MiB"))
                 hand edit → in search          p50 \(optional(r.handEditP50Ms, "%.0f ms"))  p99 \(optional(r.handEditP99Ms, "%.0f ms"))
                 """
+        }
+
+        func cold(_ r: Report) -> String {
+            guard let rebuild = r.coldRebuildSeconds, let cat = r.coldBaselineSeconds else { return "" }
+            return String(format: " = %.2f× the cat", rebuild / cat)
+                + (r.coldPythonIndexerSeconds.map { String(format: "; %.2f× the Python indexer", rebuild / $0) } ?? "")
+        }
+
+        /// The cat, the Python indexer and a rebuild (medians of `coldRuns`), each right after the
+        /// sidecars' pages were dropped from the page cache.
+        func measureCold(_ library: CreativeLibrary, into report: inout Report) throws {
+            let folders = library.store.scan(.asset)
+            func drop() {
+                for folder in folders {
+                    let fd = open(library.store.absolutePath(folder.path) + "/asset.json", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+                    guard fd >= 0 else { continue }
+                    _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
+                    close(fd)
+                }
+            }
+            var cats: [Double] = []
+            var pythons: [Double] = []
+            var rebuilds: [Double] = []
+            for _ in 0..<coldRuns {
+                drop()
+                cats.append(Measure.time { shell("find assets -name asset.json -print0 | xargs -0 cat > /dev/null") })
+                drop()
+                if let python = try pythonBaseline(queries: []) { pythons.append(python.build) }
+                try? FileManager.default.removeItem(atPath: "\(dir)/.index")
+                drop()
+                rebuilds.append(try Measure.child([Measure.selfPath, "index", "rebuild", "--library", dir, "--json"]).seconds)
+            }
+            report.coldBaselineSeconds = Measure.median(cats)
+            report.coldPythonIndexerSeconds = pythons.isEmpty ? nil : Measure.median(pythons)
+            report.coldRebuildSeconds = Measure.median(rebuilds)
         }
 
         /// The Python indexer a user would otherwise write, on the same library, and its searches.
