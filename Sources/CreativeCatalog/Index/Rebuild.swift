@@ -44,7 +44,8 @@ extension LibraryIndex {
         let entries = Self.kinds.flatMap { kind in store.scan(kind).map { (kind, $0) } }
         let name = "index-\(ULID.make()).sqlite"
         let path = "\(directory)/\(name)"
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // Through the library's open folder: a library removed while open is not made again.
+        _ = try? POSIX.openPath(store.rootDir, ".index", create: true)
         var report = IndexReport()
         do {
             var config = Configuration()
@@ -105,7 +106,12 @@ extension LibraryIndex {
             Self.removeGeneration(at: directory, name)
             throw CreativeError(.storage, "The index could not be rebuilt: \(Self.describe(error)).")
         }
-        try switchTo(name)
+        do {
+            try switchTo(name)
+        } catch {
+            Self.removeGeneration(at: directory, name)
+            throw error
+        }
         memo.forgetAll()
         report.problems.sort { $0.path < $1.path }
         report.seconds = Date().timeIntervalSince(start)
