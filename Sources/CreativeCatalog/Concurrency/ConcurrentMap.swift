@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 
 extension Array where Element: Sendable {
@@ -20,4 +21,24 @@ extension Array where Element: Sendable {
         }
         return results.withLock { $0.map { $0! } }
     }
+}
+
+/// Runs `body` for each of `0..<count` on up to `threads` threads of its own, returning when all
+/// are done. For walks that wait on the disk: `concurrentPerform` keeps to a thread per core, so
+/// on a cold cache it had that many reads in flight.
+func forEachConcurrently(_ count: Int, threads: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let next = Atomic<Int>(0)
+    let finished = DispatchSemaphore(value: 0)
+    let width = Swift.max(1, Swift.min(threads, count))
+    let run = { @Sendable in
+        while case let i = next.wrappingAdd(1, ordering: .relaxed).oldValue, i < count { body(i) }
+    }
+    for _ in 1..<width {
+        Thread {
+            run()
+            finished.signal()
+        }.start()
+    }
+    run()
+    for _ in 1..<width { finished.wait() }
 }
