@@ -23,9 +23,13 @@ extension Array where Element: Sendable {
     }
 }
 
+/// Threads for work that waits on the disk as much as it computes (a rebuild's reads, a walk's
+/// `fstatat`s): one per core, and 8 at least, so that a cold cache (a fresh copy, after a reboot)
+/// has that many reads in flight; more gained little here (docs/DECISIONS.md).
+let diskThreads = Swift.max(ProcessInfo.processInfo.activeProcessorCount, 8)
+
 /// Runs `body` for each of `0..<count` on up to `threads` threads of its own, returning when all
-/// are done. For walks that wait on the disk: `concurrentPerform` keeps to a thread per core, so
-/// on a cold cache it had that many reads in flight.
+/// are done. For walks that wait on the disk: `concurrentPerform` keeps to a thread per core.
 func forEachConcurrently(_ count: Int, threads: Int, _ body: @escaping @Sendable (Int) -> Void) {
     let next = Atomic<Int>(0)
     let finished = DispatchSemaphore(value: 0)

@@ -153,15 +153,9 @@ extension LibraryIndex {
         try handle.close()
     }
 
-    /// Decoding threads at least: each waits on its own read when the sidecars are not in the
-    /// page cache (a fresh copy, after a reboot), so a rebuild keeps this many reads in flight.
-    /// On a cold cache at 100,000 sidecars 8 took the load from 15 to 7 s on 2 cores; more gained
-    /// little, and on a warm cache the extra threads cost nothing measurable.
-    static let readsInFlight = 8
-
-    /// Reads and decodes sidecars in chunks on a thread per core (`readsInFlight` at least); hands
-    /// each finished chunk to `consume` on the calling thread (the database writer) while the
-    /// others are still being decoded.
+    /// Reads and decodes sidecars in chunks on `diskThreads` threads; hands each finished chunk
+    /// to `consume` on the calling thread (the database writer) while the others are still being
+    /// decoded.
     ///
     /// The decoders are threads of this rebuild's own, not a shared pool: a rebuild may start from
     /// a pool thread (a read that found the index corrupt), and workers queued behind that same
@@ -175,7 +169,7 @@ extension LibraryIndex {
         let chunkCount = (entries.count + chunkSize - 1) / chunkSize
         let pipe = ChunkPipe(count: chunkCount)
         defer { pipe.close() }
-        let workers = max(1, min(max(ProcessInfo.processInfo.activeProcessorCount, Self.readsInFlight), chunkCount))
+        let workers = max(1, min(diskThreads, chunkCount))
         for _ in 0..<workers {
             let thread = Thread {
                 while let chunk = pipe.nextChunk() {

@@ -92,15 +92,11 @@ extension LibraryStore {
     /// Folders below this depth are not searched: a hostile tree cannot exhaust the stack.
     static let walkDepth = 24
 
-    /// Threads at least for a walk's folders: on a cold cache (after a reboot) each `fstatat`
-    /// waits on the disk, and a thread per core kept that many reads in flight.
-    static let walkReadsInFlight = 8
-
     /// Visits every entity folder of a kind (one `fstatat` each: a child folder holding the
     /// sidecar is an entity, any other real folder is searched further; dot folders and symlinks
     /// are skipped). Makes no String per entity, so a pass over a big library costs about its
-    /// syscalls. The top folder's other folders (months, collections) are walked on a thread per
-    /// core (`walkReadsInFlight` at least), each into a part of its own, which `visit` fills.
+    /// syscalls. The top folder's other folders (months, collections) are walked on `diskThreads`
+    /// threads, each into a part of its own, which `visit` fills.
     func walk<Part: Sendable>(
         _ kind: EntityKind, under top: String? = nil, part: @escaping @Sendable () -> Part,
         visit: @escaping @Sendable (inout Part, FoundSidecar) -> Void
@@ -111,7 +107,7 @@ extension LibraryStore {
         var mine = part()
         let containers = Self.walk(dir, path: start, sidecar: sidecar, depth: 0, into: &mine, visit: visit, descend: false)
         let parts = Mutex<[Part]>([mine])
-        forEachConcurrently(containers.count, threads: Swift.max(ProcessInfo.processInfo.activeProcessorCount, Self.walkReadsInFlight)) { i in
+        forEachConcurrently(containers.count, threads: diskThreads) { i in
             guard let sub = try? POSIX.openDirectory(dir, containers[i]) else { return }
             var found = part()
             Self.walk(sub, path: "\(start)/\(containers[i])", sidecar: sidecar, depth: 1, into: &found, visit: visit, descend: true)
