@@ -24,7 +24,7 @@ extension BenchCommand {
         @Option(help: "Library folder (recreated).") var dir = "/tmp/creative-bench-inbox"
         @Option(help: "Single drops for the latency figures.") var drops = 200
         @Option(help: "Files in the burst.") var burst = 10_000
-        @Option(help: "Drops for the drop→asset figure.") var assets = 30
+        @Option(help: "Drops for the drop→asset figure (0: skip it, and do not wait for the burst's jobs).") var assets = 30
         @Flag(help: "Print JSON.") var json = false
 
         struct Report: Encodable {
@@ -76,7 +76,7 @@ extension BenchCommand {
             let jobs = (try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/jobs").count) ?? 0
             // Let the burst's jobs finish, so the asset figure measures one job, not a queue.
             let library = try CreativeLibrary.open(dir)
-            while Date() < deadline {
+            while assets > 0 && Date() < deadline {
                 let counts = try library.index.jobCounts()
                 if (counts[.queued] ?? 0) + (counts[.running] ?? 0) == 0 { break }
                 Thread.sleep(forTimeInterval: 0.2)
