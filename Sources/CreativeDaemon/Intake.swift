@@ -47,10 +47,11 @@ public final class Intake: Sendable {
         // batch flushes each folder as it is written instead) and only then do the requests
         // leave the inbox. Each job gets its id (time) when it is taken.
         var made: [String] = []
+        let folders = library.store.inboxFolders()
         for start in stride(from: 0, to: ready.count, by: Self.batch) {
             let files = Array(ready[start..<min(ready.count, start + Self.batch)])
             let sync = LibraryStore.flushesEach(files.count)
-            let batch = files.concurrentMap { take($0, sync: sync) }.compactMap { $0 }
+            let batch = files.concurrentMap { take($0, sync: sync, folders: folders) }.compactMap { $0 }
             var results = library.store.createAll(batch.flatMap(\.1))[...]
             for (claimed, entities) in batch {
                 // A media drop stages its asset and its job: it is taken only when both are in place.
@@ -78,11 +79,11 @@ public final class Intake: Sendable {
     /// Takes a file and writes its job's folder under a temp name (a media file: its asset's too);
     /// a request that cannot become a job goes to inbox/failed at once.
     /// - Returns: what `createAll` then puts in place.
-    private func take(_ file: InboxFile, sync: Bool) -> (ClaimedInboxFile, [LibraryStore.StagedEntity])? {
+    private func take(_ file: InboxFile, sync: Bool, folders: InboxFolders) -> (ClaimedInboxFile, [LibraryStore.StagedEntity])? {
         let jobId = ULID.make()
         let claimed: ClaimedInboxFile
         do throws(CreativeError) {
-            guard let c = try library.store.claimInboxFile(file, jobId: jobId) else { return nil }
+            guard let c = try library.store.claimInboxFile(file, jobId: jobId, folders: folders) else { return nil }
             claimed = c
         } catch {
             logger.warning("could not take \(file.path): \(error.message)")
@@ -107,8 +108,7 @@ public final class Intake: Sendable {
             let request = try InboxParser.parse(name: file.name, data: claimed.data)
             let job = try JobFactory.make(request, userId: user, id: jobId, source: file.path, library: library)
             let ext = (file.name as NSString).pathExtension.lowercased()
-            let staged = try library.store.stage(
-                job, in: "jobs", files: [EntityFile(name: "request.\(ext)", data: claimed.data ?? Data())], sync: sync)
+            let staged = try library.store.stage(job, in: "jobs", files: [library.store.requestCopy(claimed, name: "request.\(ext)")], sync: sync)
             return (claimed, [staged])
         } catch {
             reject(claimed, error)

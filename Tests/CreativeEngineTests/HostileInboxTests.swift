@@ -109,6 +109,35 @@ struct HostileInboxTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: inbox).contains { $0.hasPrefix(".fresh.txt.") })
     }
 
+    @Test func aDropWithAnotherNameIsCopiedIntoItsJobAndADropWithNoneIsKeptAsItIs() throws {
+        let lib = try TempLibrary()
+        func inode(_ path: String) throws -> (inode: UInt64, links: Int) {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            return ((attributes[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0, (attributes[.referenceCount] as? NSNumber)?.intValue ?? 0)
+        }
+        // A prompt the user keeps elsewhere and linked into the inbox: the job must not share it.
+        let kept = lib.url("kept-prompt.txt").path
+        try Data("a fox".utf8).write(to: URL(fileURLWithPath: kept))
+        #expect(link(kept, lib.url("inbox/shared.txt").path) == 0)
+        let dropped = lib.url("inbox/solo.txt").path
+        try Data("a hare".utf8).write(to: URL(fileURLWithPath: dropped))
+        for path in [kept, dropped] { try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -1)], ofItemAtPath: path) }
+        let droppedInode = try inode(dropped).inode
+        let (jobs, failed) = try intake(lib, [])
+        #expect(jobs.count == 2 && failed.isEmpty, "\(failed)")
+        let copies = jobs.map { lib.url("jobs/\($0)/request.txt").path }
+        let texts = try copies.map { try String(contentsOfFile: $0, encoding: .utf8) }
+        let solo = try #require(texts.firstIndex(of: "a hare"))
+        let shared = try #require(texts.firstIndex(of: "a fox"))
+        // Its only name was the inbox's: the job keeps the file itself (written once), by one name.
+        #expect(try inode(copies[solo]) == (droppedInode, 1))
+        // The shared one is a copy: the user's own file changing later leaves the job's alone.
+        #expect(try inode(copies[shared]).inode != inode(kept).inode && inode(kept).links == 1)
+        try Data("a wolf".utf8).write(to: URL(fileURLWithPath: kept))
+        #expect(try String(contentsOfFile: copies[shared], encoding: .utf8) == "a fox")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: lib.url("inbox").path).filter { $0 != "failed" }.isEmpty)
+    }
+
     @Test func indexCheckReportsLinksAndFIFOsElsewhereInTheLibrary() async throws {
         let lib = try TempLibrary()
         let id = try lib.savePNG(title: "Fox")

@@ -12,7 +12,7 @@ extension AssetCatalog {
     /// - Throws: what makes the file unimportable (the intake then moves it to inbox/failed/).
     /// - Parameter sync: flush the staged folders one by one (see `LibraryStore.flushesEach`).
     public func stageInboxImport(_ claimed: ClaimedInboxFile, userId: String, sync: Bool = false) throws(CreativeError) -> [LibraryStore.StagedEntity] {
-        guard let dir = try POSIX.openPath(store.rootDir, claimed.folder) else { throw POSIX.failure("open", claimed.folder) }
+        guard let dir = try claimed.folderDescriptor(store.rootDir) else { throw POSIX.failure("open", claimed.folder) }
         let (data, hash) = try loadImport(dir, name: claimed.intakeName, path: claimed.file.path).get()
         let now = Timestamp.now()
         var staged: [LibraryStore.StagedEntity] = []

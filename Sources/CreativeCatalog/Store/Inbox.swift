@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -32,6 +33,35 @@ public struct ClaimedInboxFile: Sendable {
     public var data: Data?
     var intakeName: String
     var folder: String
+    /// The folder it was taken in, when the taker had it open.
+    var dir: Descriptor? = nil
+    /// Whether the taken file has no other name than its intake name.
+    var onlyName = false
+
+    /// The folder it was taken in.
+    func folderDescriptor(_ root: Descriptor) throws(CreativeError) -> Descriptor? {
+        if let dir { return dir }
+        return try POSIX.openPath(root, folder)
+    }
+}
+
+/// The inbox folders one intake pass takes files from, each opened once for the pass instead of
+/// once per file and step.
+public final class InboxFolders: Sendable {
+    private let root: Descriptor
+    private let opened = Mutex<[String: Descriptor]>([:])
+
+    init(root: Descriptor) { self.root = root }
+
+    func folder(_ path: String) throws(CreativeError) -> Descriptor? {
+        if let dir = opened.withLock({ $0[path] }) { return dir }
+        guard let dir = try POSIX.openPath(root, path) else { return nil }
+        return opened.withLock { opened in
+            if let first = opened[path] { return first }
+            opened[path] = dir
+            return dir
+        }
+    }
 }
 
 extension LibraryStore {
@@ -88,10 +118,12 @@ extension LibraryStore {
 
     /// Takes a file for intake with one rename; nil when another process took it first (or it is
     /// gone). The job id travels in the temporary name, so a crash mid-intake can be undone.
-    public func claimInboxFile(_ file: InboxFile, jobId: String) throws(CreativeError) -> ClaimedInboxFile? {
+    public func claimInboxFile(_ file: InboxFile, jobId: String, folders: InboxFolders? = nil) throws(CreativeError) -> ClaimedInboxFile? {
         // By bytes: a name starting with a combining mark would merge with the "/" as a character.
         let folder = String(decoding: file.path.utf8.prefix(file.path.utf8.count - file.name.utf8.count - 1), as: UTF8.self)
-        guard let dir = try POSIX.openPath(rootDir, folder) else { return nil }
+        let opened: Descriptor?
+        if let folders { opened = try folders.folder(folder) } else { opened = try POSIX.openPath(rootDir, folder) }
+        guard let dir = opened else { return nil }
         let intake = ".\(file.name).\(jobId).\(POSIX.hostName).\(getpid()).intake"
         let renamed = POSIX.withCString(file.rawName ?? Array(file.name.utf8)) { renameat(dir.fd, $0, dir.fd, intake) }
         guard renamed == 0 else {
@@ -99,13 +131,30 @@ extension LibraryStore {
             throw POSIX.failure("take", file.path)
         }
         // rename(2) moves a link or a FIFO itself; only a regular file is read.
-        let data = file.special == nil && file.nameProblem == nil ? try? POSIX.readFile(dir, intake, limit: Self.inboxLimit) : nil
-        return ClaimedInboxFile(file: file, jobId: jobId, data: data ?? nil, intakeName: intake, folder: folder)
+        let read = file.special == nil && file.nameProblem == nil ? try? POSIX.readRegular(dir, intake, limit: Self.inboxLimit) : nil
+        return ClaimedInboxFile(
+            file: file, jobId: jobId, data: read?.data, intakeName: intake, folder: folder, dir: dir, onlyName: read?.info.links == 1)
+    }
+
+    /// A fresh set of ``InboxFolders`` for one intake pass.
+    public func inboxFolders() -> InboxFolders { InboxFolders(root: rootDir) }
+
+    /// The copy of a taken request its job folder keeps, as `name`: a second name for the taken
+    /// file itself when it has no other (nothing written twice, and dropping the intake name
+    /// afterwards frees nothing on disk), its bytes otherwise — a file linked in from elsewhere
+    /// could later change under the job.
+    public func requestCopy(_ claimed: ClaimedInboxFile, name: String) -> EntityFile {
+        var copy = EntityFile(name: name, data: claimed.data ?? Data())
+        if claimed.onlyName, claimed.data != nil, let dir = claimed.dir {
+            copy.hardLink = (dir, claimed.intakeName)
+            copy.writeIfLinkFails = true
+        }
+        return copy
     }
 
     /// The request became a job (its copy is in the job folder): drop the taken file.
     public func finishIntake(_ claimed: ClaimedInboxFile) {
-        guard let dir = try? POSIX.openPath(rootDir, claimed.folder) else { return }
+        guard let dir = try? claimed.folderDescriptor(rootDir) else { return }
         unlinkat(dir.fd, claimed.intakeName, 0)
     }
 
@@ -114,7 +163,7 @@ extension LibraryStore {
     /// - Returns: the library-relative path of the moved file.
     @discardableResult
     public func failIntake(_ claimed: ClaimedInboxFile, reason: String) throws(CreativeError) -> String {
-        guard let from = try POSIX.openPath(rootDir, claimed.folder),
+        guard let from = try claimed.folderDescriptor(rootDir),
             let failed = try POSIX.openPath(rootDir, "inbox/failed", create: true)
         else { throw POSIX.failure("open", "inbox/failed") }
         var name = claimed.file.name

@@ -66,6 +66,8 @@ enum POSIX {
         var special: SpecialFile?
         var size: Int
         var inode: UInt64
+        /// Names the file has (hard links).
+        var links: Int
         var mtime: Double
         var mtimeNanoseconds: Int64
     }
@@ -121,6 +123,11 @@ enum POSIX {
 
     /// Reads a regular file (see ``openRegular(_:_:)``), refusing files over `limit` bytes.
     static func readFile(_ dir: Descriptor, _ name: String, limit: Int) throws(CreativeError) -> Data? {
+        try readRegular(dir, name, limit: limit)?.data
+    }
+
+    /// ``readFile(_:_:limit:)`` with the file's status.
+    static func readRegular(_ dir: Descriptor, _ name: String, limit: Int) throws(CreativeError) -> (data: Data, info: FileInfo)? {
         guard let (file, st) = try openRegular(dir, name) else { return nil }
         guard st.size <= limit else {
             throw CreativeError(.tooLarge, "\(name) is \(st.size) bytes; the limit is \(limit).")
@@ -136,7 +143,7 @@ enum POSIX {
             if n == 0 { break }
             done += n
         }
-        return done == st.size ? data : data.prefix(done)
+        return (done == st.size ? data : data.prefix(done), st)
     }
 
     /// Writes all bytes to an open file, then fsyncs it (unless a caller flushes a batch at once).
@@ -275,6 +282,7 @@ extension POSIX.FileInfo {
         special = SpecialFile(mode: st.st_mode)
         size = Int(st.st_size)
         inode = UInt64(st.st_ino)
+        links = Int(st.st_nlink)
         mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
         mtimeNanoseconds = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
     }

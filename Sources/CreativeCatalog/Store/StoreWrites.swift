@@ -12,6 +12,9 @@ public struct EntityFile: Sendable {
     /// When set, the file is placed as a hard link to this one (`creative import --link`) and
     /// `data` is not written.
     var hardLink: (dir: Descriptor, name: String)?
+    /// With `hardLink`: write `data` instead where the link is refused (another filesystem,
+    /// protected_hardlinks) rather than fail.
+    var writeIfLinkFails = false
 
     public init(name: String, data: Data) {
         self.name = name
@@ -110,18 +113,20 @@ extension LibraryStore {
         do throws(CreativeError) {
             for file in files + [EntityFile(name: T.kind.sidecarName, data: sidecar)] {
                 if let link = file.hardLink {
-                    guard linkat(link.dir.fd, link.name, dir.fd, file.name, 0) == 0 else {
+                    if linkat(link.dir.fd, link.name, dir.fd, file.name, 0) == 0 {
+                        // The linked bytes may never have been flushed by whoever wrote them.
+                        if sync, let (linked, _) = try POSIX.openRegular(dir, file.name), fsync(linked.fd) != 0 {
+                            throw POSIX.failure("flush", file.name)
+                        }
+                        continue
+                    }
+                    if !file.writeIfLinkFails {
                         if errno == EXDEV {
                             throw CreativeError(
                                 .storage, "\(link.name) is on another filesystem than the library, so it cannot be hard-linked; copy it instead.")
                         }
                         throw POSIX.failure("hard-link", link.name)
                     }
-                    // The linked bytes may never have been flushed by whoever wrote them.
-                    if sync, let (linked, _) = try POSIX.openRegular(dir, file.name), fsync(linked.fd) != 0 {
-                        throw POSIX.failure("flush", file.name)
-                    }
-                    continue
                 }
                 let fd = openat(dir.fd, file.name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
                 guard fd >= 0 else { throw POSIX.failure("create", "\(parent)/\(name)/\(file.name)") }
