@@ -205,6 +205,16 @@ struct SchemaContractTests {
         }
     }
 
+    @Test func aGenerationRequestSetsTheFieldsItsJSONHas() throws {
+        for contract in Self.contracts where contract.schema == "generation-request" {
+            for value in [contract.minimal, contract.full] {
+                let request = try #require(value as? GenerationRequest)
+                #expect(request.setFields == (try Self.encodeObject(request)).keys.sorted())
+            }
+            #expect((contract.full as? GenerationRequest)?.setFields.count == GenerationRequest.fieldNames.count)
+        }
+    }
+
     @Test func theGenerationRequestSchemaRefusesWhatEachKindRefuses() async throws {
         let rules = try #require(try Self.schema("generation-request")["allOf"]?.arrayValue)
         var refusedBySchema: [String: Set<String>] = [:]

@@ -15,12 +15,7 @@ extension Request {
             throw CreativeError(
                 .invalidInput, "The request nests lists or objects more than \(JSONCoding.maxDepth) levels deep; a request is a flat object of fields.")
         }
-        let raw: JSONValue
-        do {
-            raw = try JSONCoding.decoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw CreativeError(.invalidInput, "The request is not valid JSON.")
-        }
+        guard let raw = JSONReader.value(data) else { throw CreativeError(.invalidInput, "The request is not valid JSON.") }
         guard case .object(let object) = raw else {
             throw CreativeError(.invalidInput, "The request must be a JSON object, not \(raw.schemaType).")
         }
