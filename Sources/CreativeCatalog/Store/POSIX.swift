@@ -46,6 +46,11 @@ enum POSIX {
                 throw CreativeError(.invalidInput, "Paths inside the library may not contain \(name).")
             }
             if create {
+                // Opened first: a mkdir of a folder that exists still locks its parent for a create.
+                if let next = try openDirectory(current, name) {
+                    current = next
+                    continue
+                }
                 if mkdirat(current.fd, name, 0o755) == 0 {
                     // A new folder (a month, a collection) survives a crash like the files in it.
                     try syncDirectory(current, name: relative)
