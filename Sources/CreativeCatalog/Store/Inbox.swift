@@ -118,12 +118,10 @@ extension LibraryStore {
 
     /// Takes a file for intake with one rename; nil when another process took it first (or it is
     /// gone). The job id travels in the temporary name, so a crash mid-intake can be undone.
-    public func claimInboxFile(_ file: InboxFile, jobId: String, folders: InboxFolders? = nil) throws(CreativeError) -> ClaimedInboxFile? {
+    public func claimInboxFile(_ file: InboxFile, jobId: String, folders: InboxFolders) throws(CreativeError) -> ClaimedInboxFile? {
         // By bytes: a name starting with a combining mark would merge with the "/" as a character.
         let folder = String(decoding: file.path.utf8.prefix(file.path.utf8.count - file.name.utf8.count - 1), as: UTF8.self)
-        let opened: Descriptor?
-        if let folders { opened = try folders.folder(folder) } else { opened = try POSIX.openPath(rootDir, folder) }
-        guard let dir = opened else { return nil }
+        guard let dir = try folders.folder(folder) else { return nil }
         let intake = ".\(file.name).\(jobId).\(POSIX.hostName).\(getpid()).intake"
         let renamed = POSIX.withCString(file.rawName ?? Array(file.name.utf8)) { renameat(dir.fd, $0, dir.fd, intake) }
         guard renamed == 0 else {
