@@ -1,5 +1,6 @@
 import CreativeCatalog
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The request context every route sees: who is asking, how bodies are read and how answers
@@ -9,8 +10,13 @@ public struct APIContext: RequestContext {
     /// The acting user, set by the auth middleware.
     public var userId = "local"
 
+    /// The peer's IP address as the socket says (a trusted proxy's header may say otherwise; see
+    /// ``APIConfiguration/client(of:peer:)``).
+    public var peer: String?
+
     public init(source: Source) {
         coreContext = .init(source: source)
+        peer = source.channel.remoteAddress?.ipAddress
     }
 
     /// Largest request body (bytes); larger ones answer 413 `too_large`.
@@ -36,6 +42,14 @@ public struct APIConfiguration: Sendable {
     public var generationsPerMinute: Int?
     /// Whether the engine serving with this API has finished its start-up pass (/healthz `ready`).
     public var isReady: @Sendable () -> Bool = { true }
+    /// What /healthz reports as degraded (a full disk), nil when all is well.
+    public var degraded: @Sendable () -> String? = { nil }
+    /// Believe X-Forwarded-For and X-Forwarded-Proto (set by the TLS proxy in front).
+    public var trustProxy = false
+    /// Leave `Secure` off session cookies even when bound beyond loopback (plain HTTP on a LAN).
+    public var insecureCookies = false
+    /// Connections, timeouts and upload budget.
+    public var limits = ServerLimits()
 
     public init() {}
 
@@ -59,9 +73,22 @@ public struct APIConfiguration: Sendable {
     /// Whether requests must carry a bearer token.
     var requiresTokens: Bool { !tokens.isEmpty || !(tokenFile?.isEmpty ?? true) }
 
-    /// The user a bearer token belongs to.
-    func user(for token: String) -> String? {
-        tokens[token] ?? tokenFile?.user(for: token)
+    /// The client's address: the socket's peer, or behind a trusted proxy the address the proxy
+    /// appended last to X-Forwarded-For (earlier entries are the client's own word).
+    func client(of request: Request, peer: String?) -> String {
+        if trustProxy, let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!].last,
+            let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
+        {
+            return last
+        }
+        return peer ?? "unknown"
+    }
+
+    /// Whether a session cookie gets `Secure`: the request came through a trusted TLS proxy, or
+    /// the server is reachable from other machines (unless --insecure-cookies).
+    func secureCookies(_ request: Request) -> Bool {
+        if trustProxy, request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https" { return true }
+        return !isLoopback && !insecureCookies
     }
 
     /// Refuses to expose the library beyond this machine without tokens.
@@ -82,13 +109,17 @@ public struct APIConfiguration: Sendable {
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = APIContext
     let configuration: APIConfiguration
-    let sessions: Sessions
+    let credentials: Credentials
 
     /// Liveness, the API's own documentation, the sign-in page and what it needs. /metrics (job
     /// counts, costs, routes) is guarded like the API itself.
     static func isPublic(_ path: String) -> Bool {
         ["/healthz", "/openapi.json", "/favicon.ico", "/signin"].contains(path) || path.hasPrefix("/schemas/") || path.hasPrefix("/static/")
     }
+
+    /// A refused credential is answered after this pause: a guesser's connection waits, the
+    /// server holds only a sleeping task.
+    static let refusalDelay = Duration.milliseconds(500)
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -106,20 +137,37 @@ struct AuthMiddleware: RouterMiddleware {
                     status: .forbidden)
             }
             context.userId = "local"
-        } else {
-            let header = request.headers[.authorization] ?? ""
-            if header.hasPrefix("Bearer "), let user = configuration.user(for: String(header.dropFirst(7))) {
-                context.userId = user
-            } else if header.isEmpty, let session = Sessions.id(in: request), let user = sessions.user(session) {
-                context.userId = user
-            } else if request.method == .get && !path.hasPrefix("/api/") && path != "/metrics" {
-                // A gallery page: the browser signs in first.
-                return Response(status: .seeOther, headers: [.location: "/signin"])
-            } else {
-                return APIError.response(CreativeError(.invalidInput, "A valid bearer token is required (Authorization: Bearer …)."), status: .unauthorized)
-            }
+            return try await next(request, context)
         }
-        return try await next(request, context)
+        let header = request.headers[.authorization] ?? ""
+        if header.isEmpty, let cookie = Sessions.id(in: request), let user = await credentials.session(cookie) {
+            context.userId = user
+            return try await next(request, context)
+        }
+        if header.hasPrefix("Bearer ") {
+            switch await credentials.authenticate(String(header.dropFirst(7)), client: configuration.client(of: request, peer: context.peer)) {
+            case .user(let match):
+                context.userId = match.user
+                return try await next(request, context)
+            case .limited(let seconds):
+                return await Self.limited(seconds)
+            case .refused:
+                try? await Task.sleep(for: Self.refusalDelay)
+            }
+        } else if request.method == .get && !path.hasPrefix("/api/") && path != "/metrics" {
+            // A gallery page: the browser signs in first.
+            return Response(status: .seeOther, headers: [.location: "/signin"])
+        }
+        return APIError.response(CreativeError(.invalidInput, "A valid bearer token is required (Authorization: Bearer …)."), status: .unauthorized)
+    }
+
+    /// 429 with Retry-After for a client past its failed-credential budget, after the pause.
+    static func limited(_ seconds: Int) async -> Response {
+        try? await Task.sleep(for: refusalDelay)
+        var response = APIError.response(
+            CreativeError(.rateLimited, "Too many wrong tokens from this address; try again in \(seconds) s."), status: .tooManyRequests)
+        response.headers[.retryAfter] = "\(seconds)"
+        return response
     }
 
     /// Whether an Origin header (`http://host:port`) names the host the request was sent to.

@@ -29,9 +29,10 @@ enum APIError {
         case .budgetExceeded, .rateLimited: .tooManyRequests
         case .providerRefused: .unprocessableContent
         case .providerAuth, .providerError: .badGateway
-        case .providerUnavailable: .serviceUnavailable
+        case .providerUnavailable, .busy: .serviceUnavailable
         case .timeout: .gatewayTimeout
         case .invalidSidecar, .storage, .libraryNotFound: .internalServerError
+        case .diskFull: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
         }
     }
 

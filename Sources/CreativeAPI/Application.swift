@@ -12,9 +12,13 @@ public func buildApplication(
     logger: Logger = Logger(label: "creative.api"), onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws(CreativeError) -> some ApplicationProtocol {
     try configuration.check()
+    let (limits, idle) = (configuration.limits, IdleConnections(logger: logger))
     return Application(
         router: buildRouter(library: library, configuration: configuration, runner: runner),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "creative"),
+        server: .http1(configuration: .init(additionalChannelHandlers: [RequestTimeouts(limits: limits, idle: idle)])),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "creative", backlog: 1024,
+            availableConnectionsDelegate: ConnectionCeiling(ceiling: limits.connectionCeiling(), idle: idle)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
@@ -24,14 +28,16 @@ public func buildApplication(
 public func buildRouter(library: CreativeLibrary, configuration: APIConfiguration, runner: JobRunner? = nil) -> Router<APIContext> {
     let router = Router(context: APIContext.self)
     let metrics = APIMetrics(library: library)
-    let sessions = Sessions()
+    // The install's key signs sessions, so they survive a restart; read once at start-up.
+    let key = configuration.requiresTokens ? (try? configuration.tokenFile?.key()) ?? nil : nil
+    let credentials = Credentials(tokens: configuration.tokens, file: configuration.tokenFile, key: key)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
-    router.add(middleware: AuthMiddleware(configuration: configuration, sessions: sessions))
+    router.add(middleware: AuthMiddleware(configuration: configuration, credentials: credentials))
     // Live as soon as it answers; `ready` once the engine's start-up pass is done.
-    router.get("/healthz") { _, _ in Health(ready: configuration.isReady()) }
+    router.get("/healthz") { _, _ in Health(ready: configuration.isReady(), degraded: configuration.degraded()) }
     router.get("/openapi.json") { _, _ in OpenAPI.response() }
     router.get("/schemas/:file") { _, context in
         let file = try context.parameters.require("file")
@@ -47,7 +53,8 @@ public func buildRouter(library: CreativeLibrary, configuration: APIConfiguratio
     let generation = Generation(library: library, runner: runner)
     let api = router.group("api/creative")
     let responses = AssetResponses()
-    AssetController(assets: AssetManager(library: library), responses: responses).add(to: api)
+    AssetController(assets: AssetManager(library: library), responses: responses, uploads: UploadBudget(limits: configuration.limits), root: library.store.root)
+        .add(to: api)
     MediaController(library: library).add(to: api)
     EventsController(library: library).add(to: api)
     JobController(generation: generation).add(to: api)
@@ -60,7 +67,7 @@ public func buildRouter(library: CreativeLibrary, configuration: APIConfiguratio
     ).add(to: generating)
     do {
         GalleryController(
-            library: library, assets: AssetManager(library: library), pages: try GalleryPages.load(), sessions: sessions, configuration: configuration,
+            library: library, assets: AssetManager(library: library), pages: try GalleryPages.load(), credentials: credentials, configuration: configuration,
             collections: CollectionCache(events: library.index.events)
         ).add(to: router)
     } catch {
@@ -74,6 +81,8 @@ public func buildRouter(library: CreativeLibrary, configuration: APIConfiguratio
 struct Health: ResponseEncodable {
     var status = "ok"
     var ready: Bool
+    /// What keeps the engine from working fully (`disk full`); absent when nothing does.
+    var degraded: String?
 }
 
 /// `METHOD /path/{param}` for each route of a router, for comparing with the document.

@@ -8,7 +8,9 @@ import Hummingbird
 struct AssetController {
     let assets: AssetManager
     let responses: AssetResponses
-    /// Uploads are held in memory while they are measured and stored.
+    let uploads: UploadBudget
+    /// The library folder, where an upload is staged while it arrives.
+    let root: String
     static let maxUpload = 64 << 20
 
     func add(to group: RouterGroup<APIContext>) {
@@ -36,16 +38,23 @@ struct AssetController {
             guard let name = request.uri.queryParameters["name"].map(String.init), !name.isEmpty, name.count <= 255, !name.contains("/") else {
                 throw CreativeError.invalid("name", "name must be the file's name (?name=fox.png), without a folder.")
             }
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: Self.maxUpload)
-            } catch {
+            let declared = request.headers[.contentLength].flatMap { Int($0) }
+            if let declared, declared > Self.maxUpload {
                 throw CreativeError(.tooLarge, "An upload may be \(Self.maxUpload >> 20) MiB at most; import larger files with `creative import`.")
             }
-            var input = AssetInput(media: .bytes(Data(buffer: body), fileName: name))
-            input.title = (name as NSString).deletingPathExtension
+            let reserved = declared ?? Self.maxUpload
+            guard uploads.reserve(reserved) else {
+                var response = APIError.response(CreativeError(.busy, "The server is receiving as many uploads as it allows; try again in a few seconds."))
+                response.headers[.retryAfter] = "5"
+                return response
+            }
+            defer { uploads.release(reserved) }
+            let staged = try await StagedUpload.receive(request.body, root: root, limit: Self.maxUpload)
+            defer { unlink(staged) }
+            var input = AssetInput(media: .file(path: staged))
+            (input.title, input.fileName) = ((name as NSString).deletingPathExtension, name)
             let saved = try await assets.saveAsset(userId: context.userId, asset: input)
-            return EditedResponse(status: .created, response: saved)
+            return try EditedResponse(status: .created, response: saved).response(from: request, context: context)
         }
         group.get("trash") { _, context in
             responses.page(Page(items: try await assets.listTrash(userId: context.userId), nextCursor: nil))

@@ -79,21 +79,50 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port, named in the log).") var port = 8080
     @Option(name: .customLong("rate-limit"), help: "Generation requests per minute per user (others answer 429 with Retry-After); default: no limit.")
     var rateLimit: Int?
+    @Option(help: "Open connections at most; at the ceiling the longest-idle ones are closed (default: half the descriptor limit less 128).")
+    var maxConnections: Int?
+    @Option(help: "Seconds a client has to send a request's head (nginx's client_header_timeout).") var headerTimeout = 60.0
+    @Option(help: "Seconds a request body may pause between reads (client_body_timeout).") var bodyTimeout = 60.0
+    @Option(help: "Seconds a kept-alive connection may wait for its next request (keepalive_timeout).") var idleTimeout = 75.0
+    @Option(help: "MiB of uploads received at once over all clients; past it uploads answer 503 with Retry-After.") var uploadBudget = 512
+    @Option(help: "Uploads received at once over all clients.") var maxUploads = 16
+    @Flag(help: "Believe X-Forwarded-For and X-Forwarded-Proto from the TLS proxy in front (never set it without one).")
+    var trustProxy = false
+    @Flag(help: "Leave Secure off session cookies when bound beyond loopback without TLS (a trusted LAN).")
+    var insecureCookies = false
 
     func validate() throws {
         if let rateLimit, rateLimit < 1 {
             throw ValidationError("--rate-limit is generation requests per minute per user and must be at least 1.")
         }
+        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1.") }
+        for (name, value) in [("header", headerTimeout), ("body", bodyTimeout), ("idle", idleTimeout)] where !(value > 0 && value <= 86_400) {
+            throw ValidationError("--\(name)-timeout is seconds, more than 0 and at most a day.")
+        }
+        if uploadBudget < 64 || maxUploads < 1 { throw ValidationError("--upload-budget is at least 64 (MiB, one upload) and --max-uploads at least 1.") }
+    }
+
+    var limits: ServerLimits {
+        var limits = ServerLimits()
+        limits.maxConnections = maxConnections
+        (limits.headerTimeout, limits.bodyTimeout, limits.idleTimeout) = (.seconds(headerTimeout), .seconds(bodyTimeout), .seconds(idleTimeout))
+        (limits.uploadBytes, limits.uploads) = (uploadBudget << 20, maxUploads)
+        return limits
     }
 
     func run() async throws {
         let library = try CreativeLibrary.initialize(engine.global.libraryPath, removingStrayFiles: false).0
         var api = APIConfiguration()
         (api.host, api.port, api.generationsPerMinute) = (host, port, rateLimit)
+        (api.limits, api.trustProxy, api.insecureCookies) = (limits, trustProxy, insecureCookies)
+        // systemd and most shells start a process with a soft limit of 1,024 descriptors.
+        ServerLimits.raiseDescriptorLimit()
         api.tokens = try APIConfiguration.tokens(from: ProcessInfo.processInfo.environment)
-        api.tokenFile = try TokenFile(path: TokenFile.defaultPath(), library: library.store.root)
+        let (tokens, root) = (TokenFile.defaultPath(), library.store.root)
+        api.tokenFile = try await BlockingPool.io.run { () throws(CreativeError) in try TokenFile(path: tokens, library: root) }
         let service = engine.engine(library)
         api.isReady = { [readiness = service.readiness] in readiness.isReady }
+        api.degraded = { [disk = library.disk] in disk.isFull ? "disk full" : nil }
         let logger = Logger(label: "creative.api")
         let address = host.contains(":") ? "[\(host)]" : host
         let app = try buildApplication(library: library, configuration: api, runner: service.runner, logger: logger) { port in
@@ -113,16 +142,31 @@ struct ServeCommand: AsyncParsableCommand {
 
 struct TokenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "token", abstract: "Manage API tokens (kept hashed outside the library).", subcommands: [Add.self])
+        commandName: "token", abstract: "Manage API tokens (kept hashed outside the library).", subcommands: [Add.self, Remove.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a token for USER and print it once.",
-            discussion: "Its yescrypt hash is appended to CREATIVE_TOKENS_FILE or ~/.config/creative/tokens (mode 0600).")
+            discussion: """
+                Its keyed hash (HMAC-SHA-256 under the install's key, tokens.key beside the file) is \
+                appended to CREATIVE_TOKENS_FILE or ~/.config/creative/tokens (mode 0600).
+                """)
         @Argument(help: "The user id the token acts as.") var user: String
 
         func run() throws {
             print(try TokenFile.add(user: user, path: TokenFile.defaultPath()))
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove every token of USER.",
+            discussion: "A running server notices within 2 s: the tokens stop working and the gallery sessions signed in with them end.")
+        @Argument(help: "The user id whose tokens go.") var user: String
+
+        func run() throws {
+            let removed = try TokenFile.remove(user: user, path: TokenFile.defaultPath())
+            print(removed == 0 ? "\(user) had no tokens." : "Removed \(removed) token\(removed == 1 ? "" : "s") of \(user).")
         }
     }
 }

@@ -222,12 +222,21 @@ final class WorkQueue: Sendable {
             switch work {
             case .intake:
                 pending.withLock { $0.intake = false }
+                // A full disk: intake waits its turn (DiskPressure) and reports how it went.
+                if let pause = library.disk.wait() {
+                    later(pause) { $0.scheduleIntake() }
+                    continue
+                }
                 let (intake, runner) = (intake, runner)
                 let result = try? await BlockingPool.io.runToCompletion { runner.pausing { intake.run() } }
                 if let (jobs, waiting) = result {
                     if !jobs.isEmpty { runner.wake() }
                     // A file still being written in place: look again once it may have settled.
                     if waiting { later(.seconds(Intake.settleTime)) { $0.scheduleIntake() } }
+                }
+                if library.disk.isFull {
+                    library.disk.released()
+                    later(.seconds(1)) { $0.scheduleIntake() }
                 }
             case .reconcile:
                 let (everything, folders) = pending.withLock { state in

@@ -65,6 +65,7 @@ public final class Intake: Sendable {
                     reject(claimed, failure)
                     continue
                 }
+                library.disk.succeeded()
                 library.store.finishIntake(claimed)
                 logger.info("\(claimed.file.path) → job \(claimed.jobId)")
                 made.append(claimed.jobId)
@@ -117,6 +118,12 @@ public final class Intake: Sendable {
     }
 
     private func reject(_ claimed: ClaimedInboxFile, _ error: CreativeError) {
+        if error.code == .diskFull {
+            // Not the request's fault: it goes back to the inbox and is taken again once space returns.
+            library.disk.failed(error)
+            if !library.store.returnIntake(claimed) { logger.error("could not put \(claimed.file.path) back into the inbox; it waits under its intake name") }
+            return
+        }
         do throws(CreativeError) {
             let moved = try library.store.failIntake(claimed, reason: error.message)
             logger.notice("\(claimed.file.path) rejected → \(moved): \(error.message)")

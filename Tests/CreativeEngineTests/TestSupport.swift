@@ -206,3 +206,8 @@ func expectError<T>(
     }
     return nil
 }
+
+/// Runs a blocking (`noasync`) call on the io pool, as the engine does.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws(CreativeError) -> T) async throws -> T {
+    try await BlockingPool.io.run(body)
+}

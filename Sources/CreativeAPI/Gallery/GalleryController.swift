@@ -12,7 +12,7 @@ struct GalleryController {
     let library: CreativeLibrary
     let assets: AssetManager
     let pages: GalleryPages
-    let sessions: Sessions
+    let credentials: Credentials
     let configuration: APIConfiguration
     let collections: CollectionCache
 
@@ -46,17 +46,24 @@ struct GalleryController {
         router.post("/signin") { request, context in
             guard configuration.requiresTokens else { return Response(status: .seeOther, headers: [.location: "/"]) }
             let form = try? URLEncodedFormDecoder().decode(SignInForm.self, from: String(buffer: try await request.body.collect(upTo: 64 * 1024)))
-            guard let token = form?.token, let user = configuration.user(for: token) else {
+            let outcome = await credentials.authenticate(form?.token ?? "", client: configuration.client(of: request, peer: context.peer))
+            switch outcome {
+            case .user(let match):
+                let cookie = Sessions.setCookie(credentials.sessions.start(match), secure: configuration.secureCookies(request))
+                return Response(status: .seeOther, headers: [.location: "/", .setCookie: cookie])
+            case .limited(let seconds):
+                return await AuthMiddleware.limited(seconds)
+            case .refused:
+                try? await Task.sleep(for: AuthMiddleware.refusalDelay)
                 return pages.html(
                     "signin", GalleryView.SignIn(chrome: chrome("Sign in", "signin", context, signedIn: false), problem: "That token is not valid."),
                     status: .unauthorized)
             }
-            let session = sessions.start(user: user)
-            return Response(status: .seeOther, headers: [.location: "/", .setCookie: Sessions.setCookie(session, secure: false)])
         }
         router.post("/signout") { request, _ in
-            if let session = Sessions.id(in: request) { sessions.end(session) }
-            return Response(status: .seeOther, headers: [.location: configuration.requiresTokens ? "/signin" : "/", .setCookie: Sessions.clearCookie])
+            if let session = Sessions.id(in: request) { credentials.sessions.end(session) }
+            let clear = Sessions.clearCookie(secure: configuration.secureCookies(request))
+            return Response(status: .seeOther, headers: [.location: configuration.requiresTokens ? "/signin" : "/", .setCookie: clear])
         }
         router.get("/static/:file") { request, context in
             guard let response = pages.file(try context.parameters.require("file"), request: request) else {

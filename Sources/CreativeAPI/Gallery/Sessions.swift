@@ -1,44 +1,61 @@
 import CreativeCatalog
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Synchronization
 
-/// Browser sessions in token mode: the sign-in page exchanges a token for a random session id in
-/// an HttpOnly, SameSite=Strict cookie. Sessions live in memory; a restart signs everyone out.
+/// Browser sessions in token mode: the sign-in page exchanges a token for a signed cookie
+/// (HttpOnly, SameSite=Strict) that names the user, when it expires and which token it came from.
+/// Signed with a key derived from the install's key (0600, outside the library), a session
+/// survives a restart, ends at its expiry, and ends as soon as its token is removed.
 final class Sessions: Sendable {
     static let cookie = "creative_session"
     /// Twelve hours.
     static let lifetime: TimeInterval = 12 * 3600
 
-    private let sessions = Mutex<[String: (user: String, expires: Date)]>([:])
+    struct Session: Equatable {
+        var user: String
+        var tag: String
+        var expires: Int
+    }
 
-    /// A new session for the user; its id is what the cookie carries.
-    func start(user: String) -> String {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
-        let id = bytes.map { String(format: "%02x", $0) }.joined()
-        let now = Date()
-        sessions.withLock { all in
-            all = all.filter { $0.value.expires > now }
-            all[id] = (user, now.addingTimeInterval(Self.lifetime))
+    private let key: SymmetricKey
+    /// Signed-out cookies until they expire: a copy taken before sign-out stops working too.
+    private let ended = Mutex<[String: Int]>([:])
+
+    init(key: SymmetricKey) {
+        self.key = HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("creative sessions v1".utf8), outputByteCount: 32)
+    }
+
+    /// A new signed session for the token entry `match`; the value is what the cookie carries.
+    func start(_ match: TokenFile.Match, now: Date = Date()) -> String {
+        let payload = "1|\(match.user)|\(Int(now.timeIntervalSince1970 + Self.lifetime))|\(match.tag)"
+        return Self.base64url(Data(payload.utf8)) + "." + Self.base64url(Data(HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: key)))
+    }
+
+    func end(_ cookie: String) {
+        guard let session = verify(cookie) else { return }
+        let now = Int(Date().timeIntervalSince1970)
+        ended.withLock { ended in
+            ended = ended.filter { $0.value > now }
+            ended[cookie] = session.expires
         }
-        return id
     }
 
-    func end(_ id: String) {
-        _ = sessions.withLock { $0.removeValue(forKey: id) }
+    /// The session a cookie value carries, when its signature holds and it has not expired.
+    func verify(_ cookie: String, now: Date = Date()) -> Session? {
+        let parts = cookie.split(separator: ".", omittingEmptySubsequences: false)
+        guard cookie.utf8.count <= 512, parts.count == 2, let payload = Self.data(base64url: parts[0]), let mac = Self.data(base64url: parts[1]),
+            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: key)
+        else { return nil }
+        let fields = String(decoding: payload, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        guard fields.count == 4, fields[0] == "1", let expires = Int(fields[2]), expires > Int(now.timeIntervalSince1970) else { return nil }
+        guard ended.withLock({ $0[cookie] }) == nil else { return nil }
+        return Session(user: fields[1], tag: fields[3], expires: expires)
     }
 
-    /// The user of a live session.
-    func user(_ id: String) -> String? {
-        sessions.withLock { all in
-            guard let session = all[id], session.expires > Date() else { return nil }
-            return session.user
-        }
-    }
-
-    /// The session id a request's cookie names.
+    /// The session cookie a request carries.
     static func id(in request: Request) -> String? {
         for header in request.headers[values: .cookie] {
             for pair in header.split(separator: ";") {
@@ -49,11 +66,23 @@ final class Sessions: Sendable {
         return nil
     }
 
-    static func setCookie(_ id: String, secure: Bool) -> String {
-        "\(cookie)=\(id); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(lifetime))" + (secure ? "; Secure" : "")
+    static func setCookie(_ value: String, secure: Bool) -> String {
+        "\(cookie)=\(value); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(lifetime))" + (secure ? "; Secure" : "")
     }
 
-    static let clearCookie = "\(cookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+    static func clearCookie(secure: Bool) -> String {
+        "\(cookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0" + (secure ? "; Secure" : "")
+    }
+
+    static func base64url(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func data(base64url text: Substring) -> Data? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        return Data(base64Encoded: base64)
+    }
 }
 
 /// Headers on every answer: nothing frames them and files are never sniffed into another type;

@@ -24,7 +24,7 @@ public struct BlockingPool: Sendable {
     /// The NIO thread pool underneath, for NIO APIs that take one (NonBlockingFileIO).
     public let threadPool: NIOThreadPool
 
-    init(name: String, threads: Int) {
+    package init(name: String, threads: Int) {
         self.name = name
         threadPool = NIOThreadPool(numberOfThreads: threads)
         threadPool.start()

@@ -26,7 +26,9 @@ public struct AssetCatalog: Sendable {
         userId: String, asset input: AssetInput, id fixedId: String? = nil, lineage: AssetLineage = .uploaded, thumbnail: Data? = nil
     ) throws(CreativeError) -> SaveAssetResult {
         let userId = try Validation.userId(userId)
-        let (data, fileName) = try loadMedia(try input.media())
+        let (data, loaded) = try loadMedia(try input.media())
+        // A staged upload's file has a temp name; the name the client gave tells the format.
+        let fileName = input.fileName ?? loaded
         let prepared = try prepare(
             userId: userId, input: input, data: data, fileName: fileName, id: fixedId, lineage: lineage, hash: ContentHash.of(data),
             thumbnail: thumbnail)
@@ -224,7 +226,8 @@ public struct AssetCatalog: Sendable {
             guard size <= Validation.maxMediaBytes else {
                 throw CreativeError(.tooLarge, "\(path) is \(size) bytes; the limit is \(Validation.maxMediaBytes).", field: "file")
             }
-            guard size > 0, let data = FileManager.default.contents(atPath: path) else {
+            // Mapped, not read: a large upload costs page cache, not the heap.
+            guard size > 0, let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
                 throw .invalid("file", "\(path) is empty or cannot be read.")
             }
             return (data, path)

@@ -4,6 +4,8 @@ public struct CreativeLibrary: Sendable {
     public let index: LibraryIndex
     public let assets: AssetCatalog
     public let templates: TemplateCatalog
+    /// Whether the disk is full: intake and jobs wait on it, /healthz reports it.
+    public let disk = DiskPressure()
 
     public init(store: LibraryStore, index: LibraryIndex) {
         self.store = store

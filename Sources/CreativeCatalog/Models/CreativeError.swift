@@ -21,8 +21,10 @@ public struct CreativeError: Error, Sendable, Equatable, CustomStringConvertible
         case tooLarge = "too_large"
         /// The library folder does not exist or is not a Creative Engine library.
         case libraryNotFound = "library_not_found"
-        /// The filesystem refused an operation (disk full, permissions, fsync failure).
+        /// The filesystem refused an operation (permissions, fsync failure).
         case storage = "storage_error"
+        /// The library's disk is full (or the user's quota spent): work waits and resumes by itself.
+        case diskFull = "disk_full"
         /// The job was cancelled while it ran.
         case cancelled = "cancelled"
         /// A provider refused the request (content policy, invalid for that model); not retried.
@@ -39,6 +41,8 @@ public struct CreativeError: Error, Sendable, Equatable, CustomStringConvertible
         case budgetExceeded = "budget_exceeded"
         /// The user sent more generation requests than the server allows per minute.
         case rateLimited = "rate_limited"
+        /// The server is at a limit it keeps for everyone (uploads in flight); try again shortly.
+        case busy = "busy"
     }
 
     public var code: Code
@@ -56,7 +60,7 @@ public struct CreativeError: Error, Sendable, Equatable, CustomStringConvertible
 
     /// Whether trying again later may succeed (a busy disk or provider), as opposed to a refusal
     /// (bad input, a content policy, a cancellation) that would fail the same way again.
-    public var isRetryable: Bool { code == .storage }
+    public var isRetryable: Bool { code == .storage || code == .diskFull }
 
     public static func invalid(_ field: String, _ message: String) -> CreativeError {
         CreativeError(.invalidInput, message, field: field)

@@ -156,6 +156,14 @@ extension LibraryStore {
         unlinkat(dir.fd, claimed.intakeName, 0)
     }
 
+    /// Puts a taken file back under its name in the inbox (the disk filled while its job was being
+    /// written): it is taken again once space returns. - Returns: whether it went back.
+    @discardableResult
+    public func returnIntake(_ claimed: ClaimedInboxFile) -> Bool {
+        guard let dir = try? claimed.folderDescriptor(rootDir) else { return false }
+        return restore(claimed.intakeName, as: claimed.file.name, in: dir)
+    }
+
     /// Moves a rejected request to `inbox/failed/NAME` with `NAME.error.txt` beside it saying,
     /// in one sentence, what is wrong and how to fix it. Nothing is deleted.
     /// - Returns: the library-relative path of the moved file.

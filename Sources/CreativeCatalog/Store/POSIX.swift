@@ -26,7 +26,7 @@ public final class Descriptor: Sendable {
 
 enum POSIX {
     static func failure(_ what: String, _ path: String, _ err: Int32 = errno) -> CreativeError {
-        CreativeError(.storage, "Could not \(what) \(path): \(String(cString: strerror(err))).")
+        CreativeError(err == ENOSPC || err == EDQUOT ? .diskFull : .storage, "Could not \(what) \(path): \(String(cString: strerror(err))).")
     }
 
     /// Opens a directory below `dir` without following a symlink. nil when it does not exist.

@@ -25,7 +25,7 @@ public struct EntityFile: Sendable {
 extension LibraryStore {
     /// A temp name in the target's own directory: `.NAME.HOST.PID.RANDOM.tmp`. The janitor knows
     /// the shape, and the watcher ignores dotfiles and `*.tmp`.
-    static func tempName(for name: String) -> String {
+    package static func tempName(for name: String) -> String {
         ".\(name).\(POSIX.hostName).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
     }
 

@@ -116,7 +116,7 @@ extension JobRunner {
             while made == nil {
                 do throws(CreativeError) {
                     made = try await generate(job, request, hold, progress: progress)
-                } catch  where error.isRetryable && attempt < Self.maxAttempts {
+                } catch  where error.isRetryable && error.code != .diskFull && attempt < Self.maxAttempts {
                     // Exponential backoff with jitter; refusals are never retried.
                     let delay = Self.retryBase * pow(2, Double(attempt - 1)) * Double.random(in: 0.8...1.2)
                     logger.notice("job \(job.id) attempt \(attempt) failed (\(error.message)); retrying in \(String(format: "%.1f", delay))s")
@@ -129,7 +129,7 @@ extension JobRunner {
             guard let (asset, location) = made else {
                 throw CreativeError(.storage, "The job's asset could not be found after it was saved.")
             }
-            return try await update(job.id, finishing: true) { job in
+            let finished = try await update(job.id, finishing: true) { job in
                 job.status = .succeeded
                 job.progress = 100
                 job.currentStep = job.totalSteps
@@ -141,7 +141,16 @@ extension JobRunner {
                 job.actualTime = elapsed()
                 job.errorMessage = nil
             }
+            library.disk.succeeded()
+            return finished
         } catch {
+            if error.code == .diskFull {
+                // Not a failure: the job stays as it is on disk and runs again once a write goes
+                // through (the workers wait on `library.disk`). Releasing its claim needs no space.
+                library.disk.failed(error)
+                return nil
+            }
+            library.disk.released()
             if hold.isLost {
                 // Another worker runs the job now: whatever this one writes would be stale.
                 logger.notice("job \(queued.id): gave it up, its claim was taken over or could not be renewed")

@@ -106,9 +106,15 @@ public final class JobRunner: Service, Sendable {
                 await signals.wait(.work, timeout: Self.idleLook)
                 continue
             }
+            // A full disk: one job at a time tries again, after a growing pause (DiskPressure).
+            if let pause = library.disk.wait() {
+                try? await Task.sleep(for: pause)
+                continue
+            }
             if let (job, claim) = await claimNext() {
                 _ = await execute(job, claim)
             } else {
+                library.disk.released()
                 await signals.wait(.work, timeout: Self.idleLook)
             }
         }

@@ -1,0 +1,121 @@
+import CreativeCatalog
+import Crypto
+import Foundation
+import Hummingbird
+import Synchronization
+
+/// Who a bearer token or a session cookie names, at a cost to a guesser far above the cost to us.
+///
+/// A token is checked by its keyed digest (one HMAC, one lookup) against the tokens from the
+/// environment and the tokens file; only crypt-form lines of an older file cost a yescrypt run,
+/// and those run on the one-thread `auth` pool, never the cooperative pool. Failures are limited
+/// per client address (``FailureLimiter``); a valid token is never limited, so a guesser sharing
+/// an address with a user cannot lock the user out.
+final class Credentials: Sendable {
+    /// The yescrypt runs of crypt-form entries and the tokens file's re-reads: one thread, so a
+    /// flood of guesses queues here instead of taking the io pool.
+    static let pool = BlockingPool(name: "auth", threads: 1)
+
+    let file: TokenFile?
+    let sessions: Sessions
+    let failures = FailureLimiter()
+    /// CREATIVE_API_TOKENS by keyed digest → user.
+    private let environment: [String: String]
+    private let key: SymmetricKey
+    private let lastReload = Mutex(ContinuousClock.now)
+
+    /// - Parameter key: the install's key (from the tokens file's folder); a process-only key
+    ///   when there is no tokens file, so sessions then end with the process.
+    init(tokens: [String: String], file: TokenFile?, key: SymmetricKey?) {
+        let key = key ?? SymmetricKey(size: .bits256)
+        self.file = file
+        self.key = key
+        environment = Dictionary(tokens.map { (TokenFile.digest($0.key, key: key), $0.value) }, uniquingKeysWith: { first, _ in first })
+        sessions = Sessions(key: key)
+    }
+
+    /// The entry `token` belongs to, from the keyed digests alone (no file read, no crypt).
+    func match(_ token: String) -> TokenFile.Match? {
+        let digest = TokenFile.digest(token, key: key)
+        if let user = environment[digest] { return TokenFile.Match(user: user, tag: TokenFile.tag(digest)) }
+        return file?.match(token)
+    }
+
+    /// Whether a session's token still exists for its user.
+    func isLive(tag: String, user: String) -> Bool {
+        environment.contains { TokenFile.tag($0.key) == tag && $0.value == user } || (file?.contains(tag: tag, user: user) ?? false)
+    }
+
+    /// Checks a token as a request would: keyed digests first; then, unless `client` has failed
+    /// too often, the crypt-form entries. Re-reads a tokens file edited on disk, at most every 2 s.
+    func authenticate(_ token: String, client: String) async -> Outcome {
+        await reloadIfDue()
+        if let match = match(token) { return .user(match) }
+        if let wait = failures.blocked(client) { return .limited(seconds: wait) }
+        if let file, file.hasLegacyEntries, let match = try? await Self.pool.run({ file.legacyMatch(token) }) {
+            return .user(match)
+        }
+        failures.failed(client)
+        return .refused
+    }
+
+    /// The user of a signed session cookie whose token still exists.
+    func session(_ cookie: String) async -> String? {
+        await reloadIfDue()
+        guard let session = sessions.verify(cookie), isLive(tag: session.tag, user: session.user) else { return nil }
+        return session.user
+    }
+
+    enum Outcome: Sendable {
+        case user(TokenFile.Match)
+        case refused
+        case limited(seconds: Int)
+    }
+
+    private func reloadIfDue() async {
+        guard let file else { return }
+        let now = ContinuousClock.now
+        let due = lastReload.withLock { last in
+            guard last.duration(to: now) >= .seconds(2) else { return false }
+            last = now
+            return true
+        }
+        if due { _ = try? await Self.pool.run { () throws(CreativeError) in try file.reload() } }
+    }
+}
+
+/// Failed credentials per client address: 10 in a burst, then one every 6 s; past that a client
+/// is answered 429 with Retry-After and no check runs. The table holds at most 10,000 addresses.
+final class FailureLimiter: Sendable {
+    private struct Bucket {
+        var failures: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    static let burst = 10.0
+    static let perSecond = 1.0 / 6
+    private let buckets = Mutex<[String: Bucket]>([:])
+
+    /// Seconds until `client` may try again, or nil.
+    func blocked(_ client: String, now: ContinuousClock.Instant = .now) -> Int? {
+        buckets.withLock { buckets in
+            guard let bucket = buckets[client] else { return nil }
+            let left = Self.drained(bucket, now)
+            return left >= Self.burst ? Int(((left - Self.burst + 1) / Self.perSecond).rounded(.up)) : nil
+        }
+    }
+
+    func failed(_ client: String, now: ContinuousClock.Instant = .now) {
+        buckets.withLock { buckets in
+            if buckets.count >= 10_000 { buckets = buckets.filter { Self.drained($0.value, now) > 0 } }
+            let left = buckets[client].map { Self.drained($0, now) } ?? 0
+            buckets[client] = Bucket(failures: left + 1, updated: now)
+        }
+    }
+
+    private static func drained(_ bucket: Bucket, _ now: ContinuousClock.Instant) -> Double {
+        let elapsed = bucket.updated.duration(to: now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return max(0, bucket.failures - seconds * perSecond)
+    }
+}
