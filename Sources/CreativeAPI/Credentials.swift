@@ -51,11 +51,12 @@ final class Credentials: Sendable {
     func authenticate(_ token: String, client: String) async -> Outcome {
         await reloadIfDue()
         if let match = match(token) { return .user(match) }
-        if let wait = failures.blocked(client) { return .limited(seconds: wait) }
+        // Counted before the slow check, so parallel guesses cannot all slip under the limit.
+        if let wait = failures.charge(client) { return .limited(seconds: wait) }
         if let file, file.hasLegacyEntries, let match = try? await Self.pool.run({ file.legacyMatch(token) }) {
+            failures.refund(client)
             return .user(match)
         }
-        failures.failed(client)
         return .refused
     }
 
@@ -96,20 +97,22 @@ final class FailureLimiter: Sendable {
     static let perSecond = 1.0 / 6
     private let buckets = Mutex<[String: Bucket]>([:])
 
-    /// Seconds until `client` may try again, or nil.
-    func blocked(_ client: String, now: ContinuousClock.Instant = .now) -> Int? {
+    /// Counts one failure for `client`; when its budget is spent, counts nothing and returns the
+    /// seconds until it may try again.
+    func charge(_ client: String, now: ContinuousClock.Instant = .now) -> Int? {
         buckets.withLock { buckets in
-            guard let bucket = buckets[client] else { return nil }
-            let left = Self.drained(bucket, now)
-            return left >= Self.burst ? Int(((left - Self.burst + 1) / Self.perSecond).rounded(.up)) : nil
+            let left = buckets[client].map { Self.drained($0, now) } ?? 0
+            if left + 1 > Self.burst { return Int(((left + 1 - Self.burst) / Self.perSecond).rounded(.up)) }
+            if buckets.count >= 10_000 { buckets = buckets.filter { Self.drained($0.value, now) > 0 } }
+            buckets[client] = Bucket(failures: left + 1, updated: now)
+            return nil
         }
     }
 
-    func failed(_ client: String, now: ContinuousClock.Instant = .now) {
+    /// Takes back a failure counted for a token that turned out valid.
+    func refund(_ client: String, now: ContinuousClock.Instant = .now) {
         buckets.withLock { buckets in
-            if buckets.count >= 10_000 { buckets = buckets.filter { Self.drained($0.value, now) > 0 } }
-            let left = buckets[client].map { Self.drained($0, now) } ?? 0
-            buckets[client] = Bucket(failures: left + 1, updated: now)
+            if let bucket = buckets[client] { buckets[client] = Bucket(failures: max(0, Self.drained(bucket, now) - 1), updated: now) }
         }
     }
 

@@ -43,12 +43,13 @@ struct APITests {
     static func withAPI(
         _ lib: TempLibrary, tokens: [String: String] = [:], tokenFile: TokenFile? = nil,
         generationsPerMinute: Int? = nil, environment: ProviderEnvironment = ProviderEnvironment([:]),
-        isReady: @escaping @Sendable () -> Bool = { true },
+        isReady: @escaping @Sendable () -> Bool = { true }, configure: (inout APIConfiguration) -> Void = { _ in },
         _ body: @escaping (String) async throws -> Void
     ) async throws {
         var configuration = APIConfiguration()
         (configuration.port, configuration.tokens, configuration.tokenFile) = (0, tokens, tokenFile)
         (configuration.generationsPerMinute, configuration.isReady) = (generationsPerMinute, isReady)
+        configure(&configuration)
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: environment)
         // Request lines are logged at info; the tests keep warnings and errors only.
