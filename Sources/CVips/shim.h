@@ -8,9 +8,18 @@ static inline VipsImage *cv_image_new_from_buffer(const void *buf, size_t len) {
     return vips_image_new_from_buffer(buf, len, "", NULL);
 }
 
-/// Shrinks (never enlarges) to fit inside width × height, keeping the aspect ratio.
+/// Shrinks (never enlarges) to fit inside width × height, keeping the aspect ratio. The loader
+/// fails on truncated or corrupt data (thumbnail's own fail_on does not reach the PNG loader in
+/// libvips 8.14; the load option string does), so the one decode also checks the file.
 static inline int cv_thumbnail_buffer(void *buf, size_t len, VipsImage **out, int width, int height) {
-    return vips_thumbnail_buffer(buf, len, out, width, "height", height, "size", VIPS_SIZE_DOWN, NULL);
+    return vips_thumbnail_buffer(buf, len, out, width, "height", height, "size", VIPS_SIZE_DOWN,
+        "option_string", "fail_on=truncated", NULL);
+}
+
+/// Loads an image (lazily, like cv_image_new_from_buffer) whose pixels, once asked for, fail on
+/// truncated or corrupt data instead of coming back grey or black.
+static inline VipsImage *cv_image_new_from_buffer_strict(const void *buf, size_t len) {
+    return vips_image_new_from_buffer(buf, len, "", "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
 }
 
 /// Scales to cover width × height (enlarging when needed) and crops the middle: a video frame

@@ -103,6 +103,7 @@ struct SchemaContractTests {
         var defaults = LibrarySettings.Defaults()
         (defaults.imageModel, defaults.width) = ("local", 512)
         (settings.defaults, settings.monthlyBudgetUSD, settings.sharedStorage) = (defaults, ["alice": 10, "*": 50], true)
+        (settings.maxImagePixels, settings.maxImageFrames) = (50_000_000, 100)
 
         return [
             Contract(schema: "tags-request", fieldNames: TagsRequest.fieldNames, minimal: TagsRequest(tags: ["a"]), full: TagsRequest(tags: ["a", "b"])),

@@ -68,6 +68,14 @@ struct IndexRow: Sendable {
                     text: [t.name, t.description ?? "", t.prompt, t.negativePrompt ?? ""])
                 (row.category, row.model) = (t.category?.lowercased(), t.model)
                 (row.isPublic, row.isDefault, row.usageCount) = (t.isPublic, t.isDefault, t.usageCount)
+                // A template.json edited by hand or synced in is held to the bounds the API keeps:
+                // one over them is reported and left out of listings, like an unparsable one.
+                do throws(CreativeError) {
+                    try TemplateBounds.check(t.prompt, field: "prompt")
+                    if let negative = t.negativePrompt { try TemplateBounds.check(negative, field: "negativePrompt") }
+                } catch {
+                    throw CreativeError(.invalidTemplate, "The template \(file) cannot be used: \(error.message)", field: error.field)
+                }
             case .job:
                 let j = try decoder.decode(JobFields.self, from: sidecar)
                 row = IndexRow(

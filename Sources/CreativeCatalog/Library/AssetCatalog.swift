@@ -16,8 +16,11 @@ public struct AssetCatalog: Sendable {
     /// Saves media plus metadata as a new asset folder `assets/<yyyy-mm>/<slug>--<id>/`.
     /// fileSize, width, height and format are measured from the bytes, and the duration of audio
     /// and video (ffprobe); images get a WebP thumbnail, videos a poster frame, audio its waveform.
+    /// An image is checked from its header against the library's pixel and frame limits
+    /// (`MediaLimits`, library.json) before any decoding, and its thumbnail decode fails on
+    /// truncated or corrupt data.
     /// - Throws: `invalid_input` for bad fields, `unsupported_media` when the media does not match
-    ///   its type, `too_large` over 512 MiB.
+    ///   its type, is over the pixel or frame limit, or cannot be decoded; `too_large` over 512 MiB.
     /// - Parameter id: the new asset's id; a job passes its own id so that a rerun after a crash
     ///   finds the asset it already made instead of making a second one.
     /// - Parameter lineage: how the asset came to be; set by the engine (a job, an import).
@@ -31,7 +34,7 @@ public struct AssetCatalog: Sendable {
         let fileName = input.fileName ?? loaded
         let prepared = try prepare(
             userId: userId, input: input, data: data, fileName: fileName, id: fixedId, lineage: lineage, hash: ContentHash.of(data),
-            thumbnail: thumbnail)
+            limits: try store.mediaLimits(), thumbnail: thumbnail)
         try store.create(prepared.asset, in: "assets/\(Self.month(prepared.asset.createdAt))", files: prepared.files)
         return SaveAssetResult(assetId: prepared.asset.id)
     }
@@ -39,11 +42,13 @@ public struct AssetCatalog: Sendable {
     /// The asset and its files (media, thumbnail), measured and validated, not yet written
     /// (import hashes first, to find duplicates, and commits in batches).
     /// - Parameter info: the bytes' MediaInfo when the caller has it already; `thumbnail` likewise.
+    /// - Parameter limits: what an image's header may declare; checked before anything decodes it.
     func prepare(
         userId: String, input: AssetInput, data: Data, fileName: String?, id fixedId: String?, lineage: AssetLineage, hash: String,
-        info known: MediaInfo? = nil, thumbnail made: Data? = nil
+        limits: MediaLimits, info known: MediaInfo? = nil, thumbnail made: Data? = nil
     ) throws(CreativeError) -> (asset: CreativeAsset, files: [EntityFile]) {
         let info = known ?? MediaProbe.inspect(data, fileName: fileName)
+        try limits.check(info)
         guard let type = input.type ?? info.type else {
             throw .invalid("type", "Could not tell what kind of media this is; set type to image, video, audio or text.")
         }
@@ -82,7 +87,8 @@ public struct AssetCatalog: Sendable {
         var files = [EntityFile(name: mediaName, data: data)]
         var thumbnail: Data?
         if type == .image {
-            thumbnail = made ?? MediaProbe.thumbnail(data)
+            thumbnail = made
+            if made == nil { thumbnail = try MediaProbe.decodedThumbnail(data) }
         } else if type == .audio || type == .video, let measured = MediaProbe.audioVideo(data, fileExtension: info.fileExtension) {
             // Measured wins over what a request says, as for images.
             asset.duration = measured.duration ?? asset.duration

@@ -24,6 +24,7 @@ extension AssetCatalog {
     ) throws(CreativeError) -> ImportSummary {
         let userId = try Validation.userId(userId)
         let collection = try options.collection.map { (c) throws(CreativeError) in try Validation.collection(c) }
+        let limits = try store.mediaLimits()
         let walk = ImportWalk(paths: paths, library: store.root)
         var summary = ImportSummary(dryRun: options.dryRun)
         walk.refused.forEach { summary.add($0) }
@@ -60,7 +61,7 @@ extension AssetCatalog {
                 let source = batch[p.n]
                 var (item, result) = prepareImport(
                     p.data, hash: p.hash, dir: source.dir, name: source.name, path: source.path, folder: source.folder, userId: userId,
-                    mode: options.mode, id: p.id)
+                    mode: options.mode, id: p.id, limits: limits)
                 guard case .ready(let asset, let files) = result, !options.dryRun else { return (item, nil) }
                 do throws(CreativeError) {
                     let folder = "assets/" + (collection ?? Self.month(asset.createdAt))
@@ -128,9 +129,10 @@ extension AssetCatalog {
     ///   under another (an inbox drop is read under its intake name).
     /// - Parameter neighbours: read `NAME.txt` and Eagle's metadata.json (not in inbox/, where a
     ///   `.txt` is a request of its own).
+    /// - Parameter limits: the library's media limits (see `prepare`); a file over them is refused.
     func prepareImport(
         _ data: Data, hash: String, dir: Descriptor, name: String, path: String, folder: String, userId: String, mode: ImportMode,
-        id: String, fileName: String? = nil, neighbours: Bool = true
+        id: String, limits: MediaLimits, fileName: String? = nil, neighbours: Bool = true
     ) -> (item: ImportItem, result: ImportResult) {
         let fileName = fileName ?? name
         var item = ImportItem(path: path, status: .imported)
@@ -143,7 +145,7 @@ extension AssetCatalog {
         do throws(CreativeError) {
             let (asset, prepared) = try prepare(
                 userId: userId, input: metadata.assetInput(data, fileName: fileName), data: data, fileName: fileName, id: id,
-                lineage: AssetLineage(source: .imported), hash: hash, info: info)
+                lineage: AssetLineage(source: .imported), hash: hash, limits: limits, info: info)
             var files = prepared
             if mode == .link { files[0].hardLink = (dir, name) }
             return (item, .ready(asset, files))

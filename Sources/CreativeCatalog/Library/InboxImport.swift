@@ -22,7 +22,7 @@ extension AssetCatalog {
         if item.assetId == nil {
             (item, result) = prepareImport(
                 data, hash: hash, dir: dir, name: claimed.intakeName, path: claimed.file.path, folder: "inbox", userId: userId, mode: .copy,
-                id: claimed.jobId, fileName: claimed.file.name, neighbours: false)
+                id: claimed.jobId, limits: try store.mediaLimits(), fileName: claimed.file.name, neighbours: false)
         } else {
             result = .refused
         }

@@ -87,9 +87,11 @@ public struct TemplateCatalog: Sendable {
 
     /// Counts one use: usageCount rises by exactly one per call, under the template's lock, even
     /// with many processes at once. updatedAt is left alone (a use is not an edit).
+    /// - Throws: `invalid_template` when the template's text is over its bounds (nothing counted).
     public func useTemplate(_ templateId: String, userId: String) throws(CreativeError) -> UseTemplateResult {
         let updated = try store.update(CreativeTemplate.self, id: templateId) { (t: inout CreativeTemplate) throws(CreativeError) in
             guard Self.visible(t, to: userId) else { throw Self.notFound(templateId) }
+            try Self.checkBounds(t)
             t.usageCount += 1
         }
         guard let updated else { throw Self.notFound(templateId) }
@@ -103,6 +105,18 @@ public struct TemplateCatalog: Sendable {
     }
 
     static func notFound(_ id: String) -> CreativeError { .notFound("template", id) }
+
+    /// The template's text within `TemplateBounds`, however it reached the disk.
+    /// - Throws: `invalid_template` naming the template and what is over its bound.
+    static func checkBounds(_ t: CreativeTemplate) throws(CreativeError) {
+        do {
+            try TemplateBounds.check(t.prompt, field: "prompt")
+            if let negative = t.negativePrompt { try TemplateBounds.check(negative, field: "negativePrompt") }
+        } catch {
+            throw CreativeError(
+                .invalidTemplate, "The template \"\(t.name)\" (\(t.id)) cannot be used: \(error.message) Fix its template.json.", field: error.field)
+        }
+    }
 
     /// Validates and sets the given fields; an empty string clears an optional text field.
     static func apply(_ u: TemplateUpdates, to t: inout CreativeTemplate) throws(CreativeError) {
@@ -133,7 +147,8 @@ extension TemplateCatalog {
     /// Values come from `variables`, then from `parameters.defaults`; a placeholder with neither
     /// is an error (write `{{=<% %>=}}` at the start of a prompt to use literal braces).
     /// - Throws: `not_found` for an unknown or invisible template, `invalid_input` naming a
-    ///   variable that has no value.
+    ///   variable that has no value, `invalid_template` for text over its bounds (a template.json
+    ///   edited by hand or synced in) or a rendering over 1 MiB.
     public func render(
         _ templateId: String, userId: String, variables: [String: JSONValue]
     ) throws(CreativeError)
@@ -143,11 +158,12 @@ extension TemplateCatalog {
             throw CreativeError(
                 .notFound, "templateId \(templateId) is not a template you can use; `creative template list` shows the ids.", field: "templateId")
         }
-        var values: [String: Any] = [:]
+        try Self.checkBounds(template)
+        var values: [String: JSONValue] = [:]
         if case .object(let defaults)? = template.parameters?["defaults"] {
-            for (key, value) in defaults { values[key] = Self.mustacheValue(value) }
+            for (key, value) in defaults { values[key] = value }
         }
-        for (key, value) in variables { values[key] = Self.mustacheValue(value) }
+        for (key, value) in variables { values[key] = value }
         let needed = TemplateSyntax.variables(template.prompt) + TemplateSyntax.variables(template.negativePrompt ?? "")
         let missing = needed.filter { values[$0] == nil }
         if let first = missing.first {
@@ -157,22 +173,9 @@ extension TemplateCatalog {
             )
         }
         let prompt = try TemplateSyntax.render(template.prompt, values)
-        let negative = try template.negativePrompt.map { (text) throws(CreativeError) in try TemplateSyntax.render(text, values) }
-        return (template, prompt.trimmingCharacters(in: .whitespacesAndNewlines), negative)
-    }
-
-    private static func mustacheValue(_ value: JSONValue) -> Any {
-        switch value {
-        case .null: return ""
-        case .bool(let b): return b
-        case .int(let i): return i
-        case .double(let d): return d
-        case .string(let s):
-            // "true"/"false" switch a section on or off ({{#hashtags}}…{{/hashtags}}).
-            if s == "true" || s == "false" { return s == "true" }
-            return s
-        case .array(let a): return a.map(mustacheValue)
-        case .object(let o): return o.mapValues(mustacheValue)
+        let negative = try template.negativePrompt.map { (text) throws(CreativeError) in
+            try TemplateSyntax.render(text, values, field: "negativePrompt")
         }
+        return (template, prompt.trimmingCharacters(in: .whitespacesAndNewlines), negative)
     }
 }

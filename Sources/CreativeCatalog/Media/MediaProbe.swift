@@ -8,6 +8,8 @@ public struct MediaInfo: Sendable, Equatable {
     public var format: String?
     public var width: Int?
     public var height: Int?
+    /// Frames (pages) of an image, from its header: 1 for a still image.
+    public var frames: Int?
     public var fileSize: Int
     /// The file extension to store the media under.
     public var fileExtension: String
@@ -34,13 +36,13 @@ public enum MediaProbe {
         let ext = fileName.map { URL(fileURLWithPath: $0).pathExtension.lowercased() } ?? ""
         if let image = imageInfo(data, header: header) {
             return MediaInfo(
-                type: .image, format: image.format, width: image.width, height: image.height,
+                type: .image, format: image.format, width: image.width, height: image.height, frames: image.frames,
                 fileSize: data.count, fileExtension: image.format == "jpeg" ? "jpg" : image.format)
         }
         let safeExt = ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) && (1...8).contains(ext.count) ? ext : "bin"
         return MediaInfo(
             type: mediaType(forExtension: safeExt), format: safeExt == "bin" ? nil : safeExt,
-            width: nil, height: nil, fileSize: data.count, fileExtension: safeExt)
+            width: nil, height: nil, frames: nil, fileSize: data.count, fileExtension: safeExt)
     }
 
     static func mediaType(forExtension ext: String) -> MediaType? {
@@ -52,9 +54,12 @@ public enum MediaProbe {
         }
     }
 
-    private static func imageInfo(_ data: Data, header: (UnsafeMutablePointer<VipsImage>) -> Void) -> (format: String, width: Int, height: Int)? {
+    /// The image's header as libvips loads it (lazily: no pixel is decoded here).
+    private static func imageInfo(
+        _ data: Data, header: (UnsafeMutablePointer<VipsImage>) -> Void
+    ) -> (format: String, width: Int, height: Int, frames: Int)? {
         guard initialized, !data.isEmpty else { return nil }
-        return data.withUnsafeBytes { raw -> (String, Int, Int)? in
+        return data.withUnsafeBytes { raw -> (String, Int, Int, Int)? in
             guard let base = raw.baseAddress, let loader = vips_foreign_find_load_buffer(base, raw.count) else {
                 vips_error_clear()
                 return nil
@@ -68,7 +73,7 @@ public enum MediaProbe {
             header(image)
             let formats = ["png", "jpeg", "webp", "gif", "svg", "tiff", "heif", "jp2k", "jxl", "pdf"]
             let format = formats.first { name.contains($0) } ?? "image"
-            return (format, Int(vips_image_get_width(image)), Int(vips_image_get_height(image)))
+            return (format, Int(vips_image_get_width(image)), Int(vips_image_get_height(image)), Int(vips_image_get_n_pages(image)))
         }
     }
 
@@ -107,43 +112,69 @@ public enum MediaProbe {
     }
 
     private static func webp(_ image: UnsafeMutablePointer<VipsImage>) -> Data? {
+        try? encodeWebP(image).get()
+    }
+
+    /// The WebP bytes, or libvips' reason (a lazy image decodes here, so a load error shows here).
+    private static func encodeWebP(_ image: UnsafeMutablePointer<VipsImage>) -> Result<Data, CreativeError> {
         var out: UnsafeMutableRawPointer?
         var length = 0
         // Effort 2 of 6: at 512 × 512, 14 ms against 33 ms at libvips's default 4, for a file
         // 5–11% larger. A generated picture's thumbnail is made beside its PNG, so this is on
         // the way from a prompt to its asset.
         guard cv_webpsave_buffer(image, &out, &length, 80, 2) == 0, let out else {
-            vips_error_clear()
-            return nil
+            return .failure(undecodable(takeError()))
         }
         defer { cv_free(out) }
-        return Data(bytes: out, count: length)
+        return .success(Data(bytes: out, count: length))
     }
 
     /// A WebP thumbnail that fits inside `size` × `size` (never enlarged); nil when the bytes are
-    /// not an image libvips can read.
+    /// not an image libvips can decode completely.
     public static func thumbnail(_ data: Data, size: Int = 512) -> Data? {
-        guard initialized, !data.isEmpty else { return nil }
+        try? decodedThumbnail(data, size: size)
+    }
+
+    /// A WebP thumbnail that fits inside `size` × `size` (never enlarged). Making it decodes the
+    /// image, with libvips failing on truncated or corrupt data: the one decode an import pays
+    /// for is also its check that the file is whole. Check the header (`MediaLimits`) first.
+    /// - Throws: `unsupported_media` with libvips' reason when the image cannot be decoded.
+    public static func decodedThumbnail(_ data: Data, size: Int = 512) throws(CreativeError) -> Data {
+        guard initialized, !data.isEmpty else { throw undecodable(nil) }
         var copy = data
         // vips evaluates lazily: thumbnail and encode while the input bytes are still borrowed.
-        return copy.withUnsafeMutableBytes { raw -> Data? in
-            guard let base = raw.baseAddress else { return nil }
+        let made = copy.withUnsafeMutableBytes { raw -> Result<Data, CreativeError> in
+            guard let base = raw.baseAddress else { return .failure(undecodable(nil)) }
             var thumb: UnsafeMutablePointer<VipsImage>?
             // An 8-bit sRGB or grey PNG that already fits needs no shrinking, colour conversion or
             // rotation (PNG has no EXIF orientation): it is encoded as it is, without the thumbnail
             // operation's pipeline — for small images that pipeline was most of an import.
-            if let image = cv_image_new_from_buffer(base, raw.count), Self.fitsAsIs(image, size: size) {
+            if let image = cv_image_new_from_buffer_strict(base, raw.count), Self.fitsAsIs(image, size: size) {
                 thumb = image
             } else {
                 vips_error_clear()
                 guard cv_thumbnail_buffer(base, raw.count, &thumb, Int32(size), Int32(size)) == 0 else {
-                    vips_error_clear()
-                    return nil
+                    return .failure(undecodable(takeError()))
                 }
             }
-            guard let thumb else { return nil }
+            guard let thumb else { return .failure(undecodable(nil)) }
             defer { cv_unref(thumb) }
-            return webp(thumb)
+            return encodeWebP(thumb)
         }
+        return try made.get()
+    }
+
+    /// libvips' error text, first line, cleared from its buffer.
+    private static func takeError() -> String? {
+        let text = vips_error_buffer().map { String(cString: $0) } ?? ""
+        vips_error_clear()
+        let line = text.split(separator: "\n").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        return line.isEmpty ? nil : line
+    }
+
+    private static func undecodable(_ reason: String?) -> CreativeError {
+        let why = reason.map { " (\($0))" } ?? ""
+        return CreativeError(
+            .unsupportedMedia, "The image is truncated or corrupt and cannot be decoded\(why); save or export it again from its source.", field: "data")
     }
 }

@@ -8,6 +8,10 @@ public struct LibrarySettings: Codable, Sendable, Equatable {
     /// Hosts share this folder live (NFS, SMB): a job another host claimed whose lease ran out
     /// may be taken over. Otherwise such a job runs only through `creative job retry`.
     public var sharedStorage: Bool?
+    /// Largest image accepted, width × height from its header (default 100 megapixels).
+    public var maxImagePixels: Int?
+    /// Most frames (pages) an animated or multi-page image may have (default 1,000).
+    public var maxImageFrames: Int?
 
     public struct Defaults: Codable, Sendable, Equatable {
         /// Model for image requests without one (default local).
@@ -22,7 +26,7 @@ public struct LibrarySettings: Codable, Sendable, Equatable {
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case formatVersion, defaults, monthlyBudgetUSD, sharedStorage
+        case formatVersion, defaults, monthlyBudgetUSD, sharedStorage, maxImagePixels, maxImageFrames
     }
 
     public static let fieldNames = CodingKeys.allCases.map(\.rawValue)
