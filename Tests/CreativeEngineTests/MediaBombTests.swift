@@ -1,4 +1,6 @@
 import CreativeDaemon
+import CreativeGeneration
+import CreativeLibraries
 import Foundation
 import Testing
 
@@ -105,6 +107,40 @@ struct MediaBombTests {
             let error = (try? String(contentsOfFile: lib.url("inbox/failed/\(bomb.name).error.txt").path, encoding: .utf8)) ?? "(no error file)"
             #expect(error.contains(bomb.reason), "\(bomb.name): \(error)")
             #expect(FileManager.default.fileExists(atPath: lib.url("inbox/failed/\(bomb.name)").path))
+        }
+        #expect(Self.assetCount(lib) == 0)
+    }
+
+    @Test func aProviderAnsweringWithABombFailsTheJobOnceWithTheSentence() async throws {
+        let lib = try TempLibrary()
+        let server = try FakeProviderServer { request, _ in
+            guard request.path == "/sdapi/v1/txt2img" else { return .json(200, ["progress": 0.0, "state": [:] as [String: Any]]) }
+            let image = BombFiles.jpeg(width: 65000, height: 65000).base64EncodedString()
+            return .json(200, ["images": [image], "parameters": [:] as [String: Any], "info": "{}"])
+        }
+        let env = ProviderEnvironment(["SDWEBUI_URL": server.baseURL])
+        let runner = JobRunner(library: lib.library, workers: 1, lease: 30, environment: env, retryPolicy: ProviderTests.fast)
+        let images = ImageGenerator(generation: Generation(library: lib.library, runner: runner))
+        var options = GenerationRequest()
+        options.model = "sdxl"
+        let result = try await images.generateImage(userId: "alice", prompt: "a castle", options: options, wait: true)
+        #expect(!result.success && result.assetId == nil)
+        let jobId = try #require(result.jobId)
+        let job = try #require(try await images.getImageStatus(jobId, userId: "alice"))
+        #expect(job.status == .failed && job.errorMessage?.contains(Self.bombs[0].reason) == true, "\(job.errorMessage ?? "")")
+        #expect(server.requests.filter { $0.path == "/sdapi/v1/txt2img" }.count == 1, "a refused answer is not asked for again")
+        #expect(Self.assetCount(lib) == 0)
+    }
+
+    @Test func aRunningEngineMovesAnInboxBombToFailed() async throws {
+        let lib = try TempLibrary()
+        let engine = CLI.process(["watch", "--lease", "2", "--rescan", "2", "--workers", "2"], library: lib.path, user: "local")
+        try await InboxTests.whileReady(engine, lib) { _ in
+            try Self.bombs[0].data.write(to: lib.url("inbox/\(Self.bombs[0].name)"))
+            let errorFile = lib.url("inbox/failed/\(Self.bombs[0].name).error.txt").path
+            #expect(await eventually { FileManager.default.fileExists(atPath: errorFile) })
+            let error = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
+            #expect(error.contains(Self.bombs[0].reason), "\(error)")
         }
         #expect(Self.assetCount(lib) == 0)
     }
