@@ -4,7 +4,7 @@ import Synchronization
 /// Whether the library's disk is full, and when to try writing again.
 ///
 /// A write refused for lack of space (`disk_full`: ENOSPC, EDQUOT) pauses intake and jobs; reads
-/// go on. Writing is tried again one attempt at a time, after 1 s, 2 s, 4 s … up to a minute,
+/// go on. Writing is tried again one attempt at a time, after 1 s, 2 s, 4 s … up to 30 s,
 /// until one succeeds. The log gets one line when the disk fills and one when space is back.
 ///
 /// ```swift
@@ -22,7 +22,7 @@ public final class DiskPressure: Sendable {
     }
 
     static let firstDelay = Duration.seconds(1)
-    static let longestDelay = Duration.seconds(60)
+    static let longestDelay = Duration.seconds(30)
     private let state = Mutex(State())
     private let logger: Logger
 
@@ -72,7 +72,7 @@ public final class DiskPressure: Sendable {
             return false
         }
         if started {
-            logger.warning("the library's disk is full (\(error.message)); intake and jobs wait, trying again after 1 s, 2 s, 4 s … up to every minute")
+            logger.warning("the library's disk is full (\(error.message)); intake and jobs wait, trying again after 1 s, 2 s, 4 s … up to every 30 s")
         }
     }
 
