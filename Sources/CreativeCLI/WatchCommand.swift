@@ -119,7 +119,14 @@ struct ServeCommand: AsyncParsableCommand {
         ServerLimits.raiseDescriptorLimit()
         api.tokens = try APIConfiguration.tokens(from: ProcessInfo.processInfo.environment)
         let (tokens, root) = (TokenFile.defaultPath(), library.store.root)
-        api.tokenFile = try await BlockingPool.io.run { () throws(CreativeError) in try TokenFile(path: tokens, library: root) }
+        let fromEnvironment = !api.tokens.isEmpty
+        let tokenFile = try await BlockingPool.io.run { () throws(CreativeError) in
+            let file = try TokenFile(path: tokens, library: root)
+            // Read (or made) here, off the cooperative pool: it signs sessions and keys digests.
+            if !file.isEmpty || fromEnvironment { _ = try file.key() }
+            return file
+        }
+        api.tokenFile = tokenFile
         let service = engine.engine(library)
         api.isReady = { [readiness = service.readiness] in readiness.isReady }
         api.degraded = { [disk = library.disk] in disk.isFull ? "disk full" : nil }

@@ -1,5 +1,6 @@
 import CreativeAPI
 import CreativeCatalog
+import CreativeGeneration
 import Foundation
 import Testing
 
@@ -160,6 +161,47 @@ import Testing
             let stored = await Client(base: base).call("POST", "/api/creative/asset/upload?name=note.txt", json: "hello", contentType: "text/plain")
             #expect(stored.status == 201)
         }
+    }
+
+    @Test func eachMediaBombUploadedIsRefusedWithItsSentenceAndNothingKept() async throws {
+        let lib = try TempLibrary()
+        try await APITests.withAPI(lib) { base in
+            for bomb in MediaBombTests.bombs {
+                var request = HTTPRequest(method: "POST", url: base + "/api/creative/asset/upload?name=\(bomb.name)", headers: [], body: bomb.data)
+                request.headers.append(("Content-Type", "application/octet-stream"))
+                guard case .success(let reply) = await HTTPClient.perform(request) else {
+                    Issue.record("\(bomb.name): no answer")
+                    continue
+                }
+                let error = try JSONDecoder().decode(ErrorBody.self, from: reply.body).error
+                #expect(reply.status == 400 && error.code == "unsupported_media", "\(bomb.name): \(reply.status) \(error.code)")
+                #expect(error.message.contains(bomb.reason), "\(bomb.name): \(error.message)")
+            }
+        }
+        #expect(MediaBombTests.assetCount(lib) == 0)
+        #expect((try FileManager.default.contentsOfDirectory(atPath: lib.path)).filter { $0.hasPrefix(".upload.") }.isEmpty)
+    }
+
+    @Test func aTwentyThousandDeepTemplateWrittenByHandAnswersAnErrorAndTheServerStaysUp() async throws {
+        let lib = try TempLibrary()
+        let deep = try #require(TemplateBombTests.prompts["Deep"])
+        let bad = try TemplateBombTests.writeByHand(lib, name: "Deep", prompt: deep, user: "local")
+        try lib.library.index.reconcile()
+        try await APITests.withAPI(lib) { base in
+            let api = Client(base: base)
+            let used = await api.call("POST", "/api/creative/content/from-template", json: #"{"templateId": "\#(bad.id)", "variables": {"a": "x"}}"#)
+            #expect(used.status == 400 && used.code == "invalid_template")
+            #expect(await api.call("GET", "/healthz").status == 200)
+            #expect(await api.call("GET", "/api/creative/templates").status == 200)
+        }
+    }
+
+    struct ErrorBody: Decodable {
+        struct Detail: Decodable {
+            var code: String
+            var message: String
+        }
+        var error: Detail
     }
 
     @Test func aFullDiskIsTriedAgainOneAttemptAtATimeWithAGrowingPause() {

@@ -21,14 +21,18 @@ struct TemplateBombTests {
     /// Writes a template.json the way a person or rsync would, and returns its id and folder.
     static func writeByHand(_ lib: TempLibrary, name: String, prompt: String, user: String = "alice") throws -> (id: String, folder: String) {
         let id = ULID.make()
+        struct Sidecar: Encodable {
+            var id, userId, name, type, prompt: String
+            var isPublic = false, isDefault = false
+            var usageCount = 0
+            var tags: [String] = []
+            var createdAt, updatedAt: String
+        }
         let now = Timestamp.format(Date())
-        let sidecar: [String: Any] = [
-            "id": id, "userId": user, "name": name, "type": "text", "prompt": prompt, "isPublic": false, "isDefault": false,
-            "usageCount": 0, "tags": [String](), "createdAt": now, "updatedAt": now,
-        ]
+        let sidecar = Sidecar(id: id, userId: user, name: name, type: "text", prompt: prompt, createdAt: now, updatedAt: now)
         let folder = "templates/\(name.lowercased())--\(id)"
         try FileManager.default.createDirectory(atPath: lib.url(folder).path, withIntermediateDirectories: true)
-        try JSONSerialization.data(withJSONObject: sidecar).write(to: lib.url("\(folder)/template.json"))
+        try JSONEncoder().encode(sidecar).write(to: lib.url("\(folder)/template.json"))
         return (id, folder)
     }
 
