@@ -111,11 +111,17 @@ enum OpenAPI {
         Route(method: "GET", path: "/templates", summary: "Gallery (HTML): templates, a form to create one and a form to use each"),
         Route(method: "GET", path: "/generate", summary: "Gallery (HTML): the generate form with live progress"),
         Route(method: "GET", path: "/signin", summary: "Gallery (HTML): sign in with a token (token mode)"),
-        Route(method: "POST", path: "/signin", summary: "Exchange a token (form field `token`) for a signed HttpOnly, SameSite=Strict session cookie (Secure behind TLS or beyond loopback); 303 to /; 429 with Retry-After after too many wrong tokens from one address"),
+        Route(
+            method: "POST", path: "/signin",
+            summary: "Exchange a token (form field `token`) for a signed HttpOnly, SameSite=Strict session cookie (Secure behind TLS or beyond "
+                + "loopback); 303 to /; 429 with Retry-After after too many wrong tokens from one address"),
         Route(method: "POST", path: "/signout", summary: "End the session; 303 to /signin"),
         Route(method: "GET", path: "/static/{file}", summary: "The gallery's script, style sheet and icon (ETag)"),
         Route(method: "GET", path: "/favicon.ico", summary: "The gallery's icon (SVG)"),
-        Route(method: "GET", path: "/healthz", summary: "Liveness: {status: ok, ready, degraded?}; ready once the engine's start-up pass is done; degraded: \"disk full\" while writes wait for space"),
+        Route(
+            method: "GET", path: "/healthz",
+            summary: "Liveness: {status: ok, ready, degraded?}; ready once the engine's start-up pass is done; degraded: \"disk full\" while "
+                + "writes wait for space"),
         Route(method: "GET", path: "/openapi.json", summary: "This document"),
         Route(method: "GET", path: "/schemas/{file}", summary: "A JSON Schema file of the contract (docs/SCHEMA.md)"),
         Route(method: "GET", path: "/metrics", summary: "Prometheus metrics: requests, latencies, jobs by state, provider failures, cost"),
