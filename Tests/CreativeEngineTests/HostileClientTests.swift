@@ -147,6 +147,19 @@ import Testing
         }
     }
 
+    @Test func atTheConnectionCeilingTheLongestIdleAreClosedSoANewClientGetsIn() async throws {
+        let lib = try TempLibrary()
+        try await APITests.withAPI(lib, configure: { $0.limits.maxConnections = 8 }) { base in
+            let port = Int(base.split(separator: ":").last ?? "") ?? 0
+            let idle = try (0..<12).map { _ in try RawConnection(port: port) }
+            // Every idle slot is taken and more wait in the backlog; a client that asks still gets in.
+            let started = Date()
+            #expect(await Client(base: base).call("GET", "/healthz").status == 200)
+            #expect(Date().timeIntervalSince(started) < 5)
+            #expect(idle.prefix(4).filter { $0.closedWithin(seconds: 5) }.count == 4)
+        }
+    }
+
     @Test func uploadsPastTheBudgetAreRefusedBeforeTheirBodyIsRead() async throws {
         let lib = try TempLibrary()
         try await APITests.withAPI(lib, configure: { $0.limits.uploads = 1 }) { base in
