@@ -38,7 +38,7 @@ struct AssetController {
             guard let name = request.uri.queryParameters["name"].map(String.init), !name.isEmpty, name.count <= 255, !name.contains("/") else {
                 throw CreativeError.invalid("name", "name must be the file's name (?name=fox.png), without a folder.")
             }
-            let declared = request.headers[.contentLength].flatMap { Int($0) }
+            let declared = request.headers[.contentLength].flatMap { Int($0) }.map { max(0, $0) }
             if let declared, declared > Self.maxUpload {
                 throw CreativeError(.tooLarge, "An upload may be \(Self.maxUpload >> 20) MiB at most; import larger files with `creative import`.")
             }
@@ -50,10 +50,16 @@ struct AssetController {
             }
             defer { uploads.release(reserved) }
             let staged = try await StagedUpload.receive(request.body, root: root, limit: Self.maxUpload)
-            defer { unlink(staged) }
             var input = AssetInput(media: .file(path: staged))
             (input.title, input.fileName) = ((name as NSString).deletingPathExtension, name)
-            let saved = try await assets.saveAsset(userId: context.userId, asset: input)
+            let saved: SaveAssetResult
+            do {
+                saved = try await assets.saveAsset(userId: context.userId, asset: input)
+            } catch {
+                await StagedUpload.remove(staged)
+                throw error
+            }
+            await StagedUpload.remove(staged)
             return try EditedResponse(status: .created, response: saved).response(from: request, context: context)
         }
         group.get("trash") { _, context in

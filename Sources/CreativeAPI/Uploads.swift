@@ -39,8 +39,8 @@ final class UploadBudget: Sendable {
 /// `.NAME.HOST.PID.RANDOM.tmp` shape, so a crash leaves nothing for long), never held whole.
 enum StagedUpload {
     /// Writes the body to a new temp file and returns its path.
-    /// - Throws: `too_large` past `limit` bytes (the file is removed); `storage` when the disk
-    ///   refuses (full).
+    /// - Throws: `too_large` past `limit` bytes, `disk_full` when the disk has no room (the file
+    ///   is removed either way).
     static func receive(_ body: RequestBody, root: String, limit: Int) async throws -> String {
         let path = root + "/" + LibraryStore.tempName(for: "upload")
         let io = NonBlockingFileIO(threadPool: BlockingPool.io.threadPool)
@@ -56,13 +56,18 @@ enum StagedUpload {
                 }
             }
         } catch {
-            unlink(path)
+            await remove(path)
             if let error = error as? CreativeError { throw error }
             if let error = error as? IOError, [ENOSPC, EDQUOT].contains(error.errnoCode) {
-                throw CreativeError(.storage, "The library's disk is full; the upload was not stored.")
+                throw CreativeError(.diskFull, "The library's disk is full; the upload was not stored.")
             }
             throw error
         }
         return path
+    }
+
+    /// Removes a staged file (on the io pool: unlink waits on the disk).
+    static func remove(_ path: String) async {
+        _ = try? await BlockingPool.io.runToCompletion { unlink(path) }
     }
 }

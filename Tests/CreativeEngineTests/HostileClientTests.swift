@@ -156,7 +156,10 @@ import Testing
             let started = Date()
             #expect(await Client(base: base).call("GET", "/healthz").status == 200)
             #expect(Date().timeIntervalSince(started) < 5)
-            #expect(idle.prefix(4).filter { $0.closedWithin(seconds: 5) }.count == 4)
+            // The ones closed to make room were waiting longest; which of them the two event
+            // loops accepted first is theirs to say, so only their number is checked.
+            let closed = idle.filter { $0.closedWithin(seconds: 0.5) }.count
+            #expect(closed >= 4 && closed < 12, "\(closed) closed")
         }
     }
 
@@ -207,10 +210,16 @@ import Testing
         let deep = try #require(TemplateBombTests.prompts["Deep"])
         let bad = try TemplateBombTests.writeByHand(lib, name: "Deep", prompt: deep, user: "local")
         try lib.library.index.reconcile()
+        // As in a running engine: an id the index does not know is taken as missing without a walk.
+        lib.library.index.keptCurrent(by: { true })
         try await APITests.withAPI(lib) { base in
             let api = Client(base: base)
             let used = await api.call("POST", "/api/creative/content/from-template", json: #"{"templateId": "\#(bad.id)", "variables": {"a": "x"}}"#)
             #expect(used.status == 400 && used.code == "invalid_template")
+            let message = try JSONDecoder().decode(ErrorBody.self, from: used.body).error.message
+            #expect(message.contains("cannot be used: prompt has more than 10000 characters"), "\(message)")
+            let got = await api.call("GET", "/api/creative/template/\(bad.id)")
+            #expect(got.status == 400 && got.code == "invalid_template")
             #expect(await api.call("GET", "/healthz").status == 200)
             #expect(await api.call("GET", "/api/creative/templates").status == 200)
         }

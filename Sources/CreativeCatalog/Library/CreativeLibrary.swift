@@ -5,11 +5,12 @@ public struct CreativeLibrary: Sendable {
     public let assets: AssetCatalog
     public let templates: TemplateCatalog
     /// Whether the disk is full: intake and jobs wait on it, /healthz reports it.
-    public let disk = DiskPressure()
+    public let disk: DiskPressure
 
     public init(store: LibraryStore, index: LibraryIndex) {
         self.store = store
         self.index = index
+        disk = DiskPressure(root: store.root)
         assets = AssetCatalog(store: store, index: index)
         templates = TemplateCatalog(store: store, index: index)
     }

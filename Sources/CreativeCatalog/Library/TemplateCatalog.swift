@@ -31,8 +31,11 @@ public struct TemplateCatalog: Sendable {
 
     /// The template, if the user owns it or it is public or a default; nil otherwise.
     public func getTemplate(_ templateId: String, userId: String) throws(CreativeError) -> CreativeTemplate? {
-        guard let template = try index.current(CreativeTemplate.self, id: templateId), Self.visible(template, to: userId) else { return nil }
-        return template
+        guard let template = try index.current(CreativeTemplate.self, id: templateId) else {
+            if let refusal = refusal(templateId, userId: userId) { throw refusal }
+            return nil
+        }
+        return Self.visible(template, to: userId) ? template : nil
     }
 
     /// Templates the user can see, filtered, searched, sorted (most used first by default) and
@@ -94,7 +97,7 @@ public struct TemplateCatalog: Sendable {
             try Self.checkBounds(t)
             t.usageCount += 1
         }
-        guard let updated else { throw Self.notFound(templateId) }
+        guard let updated else { throw refusal(templateId, userId: userId) ?? Self.notFound(templateId) }
         return UseTemplateResult(usageCount: updated.usageCount)
     }
 
@@ -115,6 +118,23 @@ public struct TemplateCatalog: Sendable {
         } catch {
             throw CreativeError(
                 .invalidTemplate, "The template \"\(t.name)\" (\(t.id)) cannot be used: \(error.message) Fix its template.json.", field: error.field)
+        }
+    }
+
+    /// Why a template the index left out cannot be used: a template.json over its bounds is not
+    /// indexed, so its id would otherwise answer "not found". Looked for only after the index
+    /// said no, among the folder names under templates/ (no sidecar but the one named is read).
+    func refusal(_ id: String, userId: String) -> CreativeError? {
+        guard let location = try? store.locate(.template, id: id, under: EntityKind.template.folder),
+            let dir = try? POSIX.openPath(store.rootDir, location.path),
+            let (template, _, _) = try? store.readSidecar(CreativeTemplate.self, in: dir, path: location.path),
+            template.id == id, Self.visible(template, to: userId)
+        else { return nil }
+        do throws(CreativeError) {
+            try Self.checkBounds(template)
+            return nil
+        } catch {
+            return error
         }
     }
 

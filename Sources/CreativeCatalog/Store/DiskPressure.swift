@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Synchronization
 
@@ -5,7 +6,7 @@ import Synchronization
 ///
 /// A write refused for lack of space (`disk_full`: ENOSPC, EDQUOT) pauses intake and jobs; reads
 /// go on. Writing is tried again one attempt at a time, after 1 s, 2 s, 4 s … up to 30 s,
-/// until one succeeds. The log gets one line when the disk fills and one when space is back.
+/// until one succeeds; sooner when statvfs(2) shows the filesystem gained space. The log gets one line when the disk fills and one when space is back.
 ///
 /// ```swift
 /// if let wait = library.disk.wait() { try await Task.sleep(for: wait); continue }
@@ -19,14 +20,19 @@ public final class DiskPressure: Sendable {
         var next = ContinuousClock.now
         /// An attempt is under way: others wait for its outcome.
         var trying = false
+        /// Free bytes when first looked at after the last refusal.
+        var freeAfterRefusal: Int?
     }
 
     static let firstDelay = Duration.seconds(1)
     static let longestDelay = Duration.seconds(30)
     private let state = Mutex(State())
     private let logger: Logger
+    /// A folder on the library's filesystem, for statvfs(2).
+    private let root: String?
 
-    public init(logger: Logger = Logger(label: "creative.disk")) {
+    public init(root: String? = nil, logger: Logger = Logger(label: "creative.disk")) {
+        self.root = root
         self.logger = logger
     }
 
@@ -69,10 +75,26 @@ public final class DiskPressure: Sendable {
             }
             state.delay = min(state.delay * 2, Self.longestDelay)
             state.next = .now + state.delay
+            state.freeAfterRefusal = nil
             return false
         }
         if started {
             logger.warning("the library's disk is full (\(error.message)); intake and jobs wait, trying again after 1 s, 2 s, 4 s … up to every 30 s")
+        }
+    }
+
+    /// Cuts the pause short when the filesystem has gained space (statvfs, no write): someone
+    /// freed or grew it, so the next attempt need not wait out the backoff.
+    @available(*, noasync)
+    public func lookForSpace() {
+        guard let root, isFull else { return }
+        var info = statvfs()
+        guard statvfs(root, &info) == 0 else { return }
+        let free = Int(info.f_bavail) * Int(info.f_frsize)
+        state.withLock { state in
+            guard state.full else { return }
+            guard let before = state.freeAfterRefusal else { return state.freeAfterRefusal = free }
+            if free > before + (1 << 20) { state.next = min(state.next, .now) }
         }
     }
 

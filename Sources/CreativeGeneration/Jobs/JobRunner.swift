@@ -108,7 +108,9 @@ public final class JobRunner: Service, Sendable {
             }
             // A full disk: one job at a time tries again, after a growing pause (DiskPressure).
             if let pause = library.disk.wait() {
-                try? await Task.sleep(for: pause)
+                try? await Task.sleep(for: min(pause, .seconds(1)))
+                let disk = library.disk
+                _ = try? await BlockingPool.io.run { disk.lookForSpace() }
                 continue
             }
             if let (job, claim) = await claimNext() {
