@@ -89,7 +89,16 @@ struct VideoProviderTests {
         let (video, taskId) = try await runway.generate(prompt: "a kite over dunes", model: "gen4_turbo", width: 1280, height: 720, seconds: 5) { step, _ in
             seen.withLock { $0.append(step) }
         }
-        #expect(video == mp4 && taskId == "task-7" && seen.withLock { $0 } == [40])
+        #expect(video == DownloadedMedia(data: mp4) && taskId == "task-7" && seen.withLock { $0 } == [40])
+        // With a download folder (the job runner gives the library's), the video goes to a file as it arrives.
+        var staging = env
+        staging.downloadFolder = FileManager.default.temporaryDirectory.path
+        var onDisk = RunwayVideo(environment: staging, policy: ProviderTests.fast)
+        onDisk.pollInterval = 0.05
+        let (saved, _) = try await onDisk.generate(prompt: "a kite", model: "gen4_turbo", width: 1280, height: 720, seconds: 5) { _, _ in }
+        let file = try #require(saved.file)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        #expect(saved.data.isEmpty && FileManager.default.contents(atPath: file) == mp4 && (file as NSString).lastPathComponent.hasPrefix(".download."))
         let create = try #require(server.requests.first)
         #expect(create.headers["authorization"] == "Bearer \(ProviderTests.key)" && create.headers["x-runway-version"] == "2024-11-06")
         let body = try #require(create.json)
@@ -103,6 +112,9 @@ struct VideoProviderTests {
         let made = try #require(try await Generation(library: lib.library, runner: runner).generate(request, userId: "alice", wait: true).assetId)
         let asset = try #require(try lib.assets.getAsset(made, userId: "alice"))
         #expect(asset.provider == "runway" && asset.width == 96 && (asset.cost ?? 0) > 0 && asset.parameters?["taskId"] == .string("task-7"))
+        // Downloaded into the library's folder, taken into the asset and removed.
+        #expect(asset.fileSize == mp4.count && asset.format == "mp4")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: lib.path).filter { $0.hasPrefix(".download.") }.isEmpty)
     }
 
     @Test func soraIsRefusedNamingTheAlternatives() async throws {
@@ -144,7 +156,7 @@ extension VideoProviderTests {
         let (video, operation) = try await veo.generate(
             prompt: "waves at dusk", negativePrompt: "text", model: "veo-3.0-generate-001", width: 1280, height: 720
         ) { _, _ in }
-        #expect(video == mp4 && operation == "models/veo-3.0-generate-001/operations/op42")
+        #expect(video == DownloadedMedia(data: mp4) && operation == "models/veo-3.0-generate-001/operations/op42")
         let body = try #require(server.requests.first?.json)
         let instance = (body["instances"] as? [[String: Any]])?.first
         #expect(instance?["prompt"] as? String == "waves at dusk")

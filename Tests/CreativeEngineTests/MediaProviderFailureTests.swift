@@ -92,11 +92,11 @@ struct MediaProviderFailureTests {
             var veo = VeoVideo(environment: geminiEnv(server), policy: policy)
             veo.pollInterval = 0.02
             return try await veo.generate(prompt: "waves", negativePrompt: nil, model: "veo-3.0-generate-001", width: 1280, height: 720) { _, _ in }
-                .video
+                .video.data
         case .runway:
             var runway = RunwayVideo(environment: runwayEnv(server), policy: policy)
             runway.pollInterval = 0.02
-            return try await runway.generate(prompt: "a kite", model: "gen4_turbo", width: 1280, height: 720, seconds: 5) { _, _ in }.video
+            return try await runway.generate(prompt: "a kite", model: "gen4_turbo", width: 1280, height: 720, seconds: 5) { _, _ in }.video.data
         }
     }
 

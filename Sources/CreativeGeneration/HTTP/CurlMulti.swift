@@ -155,6 +155,11 @@ private final class Transfer {
     var body = Data()
     var headers: [String: String] = [:]
     var overflowed = false
+    /// ``HTTPRequest/saveTo``, open for writing (-1: the body stays in memory), the bytes written
+    /// there, and the errno of a failed write.
+    let file: Int32
+    var saved = 0
+    var saveError: Int32 = 0
     /// Set by the open-socket hook when it refused an address that is not public.
     let refused = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
 
@@ -164,6 +169,8 @@ private final class Transfer {
     ) {
         (self.id, self.easy, self.continuation) = (id, easy, continuation)
         (limit, onChunk) = (request.maxResponseBytes, request.onChunk)
+        file = request.saveTo.map { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600) } ?? -1
+        if request.saveTo != nil && file < 0 { saveError = errno }
         for (name, value) in request.headers { headerList = curl_slist_append(headerList, "\(name): \(value)") }
         // curl adds "Expect: 100-continue" to large POSTs; providers answer faster without it.
         headerList = curl_slist_append(headerList, "Expect:")
@@ -203,9 +210,12 @@ private final class Transfer {
         case CURLE_OK:
             var status = 0
             _ = cc_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
-            return .success(HTTPResponse(status: status, headers: headers, body: body))
+            let saving = file >= 0 && (200..<300).contains(status)
+            return .success(HTTPResponse(status: status, headers: headers, body: saving ? Data() : body))
         case _ where refused.pointee != 0:
             return .failure(.forbiddenAddress)
+        case _ where saveError != 0:
+            return .failure(.cannotSave(saveError))
         case CURLE_OPERATION_TIMEDOUT:
             return .failure(.timeout)
         case CURLE_WRITE_ERROR where overflowed:
@@ -216,6 +226,7 @@ private final class Transfer {
     }
 
     func close() {
+        if file >= 0 { Glibc.close(file) }
         curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
         headerList = nil
@@ -223,12 +234,36 @@ private final class Transfer {
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if file >= 0 || saveError != 0 { return save(bytes) }
         guard body.count + bytes.count <= limit else {
             overflowed = true
             return false
         }
         body.append(contentsOf: bytes)
         onChunk?(Data(bytes))
+        return true
+    }
+
+    /// Writes to the download's file (on this loop thread: page-cache writes, no fsync), keeping
+    /// the first 64 KiB in memory too, in case the answer is an error to read.
+    private func save(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard saveError == 0 else { return false }
+        guard saved + bytes.count <= limit else {
+            overflowed = true
+            return false
+        }
+        if body.count < 65536 { body.append(contentsOf: bytes.prefix(65536 - body.count)) }
+        var offset = 0
+        while offset < bytes.count, let base = bytes.baseAddress {
+            let n = write(file, base + offset, bytes.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                saveError = errno == 0 ? EIO : errno
+                return false
+            }
+            offset += n
+        }
+        saved += bytes.count
         return true
     }
 

@@ -20,6 +20,10 @@ public struct HTTPRequest: Sendable {
     /// Connect only to public internet addresses, checked on the address curl connects to (for
     /// URLs a provider hands back, which could point at this host or its network).
     public var publicAddressesOnly = false
+    /// Write a successful answer's body to this file (created 0600, replaced) instead of memory:
+    /// downloads of media go to disk as they arrive. The response's `body` is then empty, or the
+    /// first 64 KiB of an error answer.
+    public var saveTo: String?
 
     public init(method: String = "POST", url: String, headers: [(String, String)] = [], body: Data? = nil) {
         (self.method, self.url, self.headers, self.body) = (method, url, headers, body)
@@ -42,6 +46,8 @@ public enum TransportFailure: Error, Sendable {
     case forbiddenAddress
     /// The calling task was cancelled.
     case cancelled
+    /// The body could not be written to ``HTTPRequest/saveTo`` (errno).
+    case cannotSave(Int32)
 }
 
 /// HTTP to providers through libcurl (TLS, HTTP/2 where offered, proxies from the environment as

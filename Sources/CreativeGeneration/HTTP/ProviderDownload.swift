@@ -12,13 +12,15 @@ public enum ProviderDownload {
     /// - Parameters:
     ///   - base: the provider's configured base URL (a local server there is the user's choice).
     ///   - allowedHosts: judges a host name before anything is sent (the provider's own hosts).
+    ///   - saveTo: a file to write the body to as it arrives (then the Data returned is empty).
     public static func fetch(
-        _ url: String, base: String, provider: String, allowedHosts: (String) -> Bool, timeout: Double, maxBytes: Int, policy: RetryPolicy
+        _ url: String, base: String, provider: String, allowedHosts: (String) -> Bool, timeout: Double, maxBytes: Int, policy: RetryPolicy,
+        saveTo: String? = nil
     ) async throws(CreativeError) -> Data {
         var current = url
         for _ in 0...maxRedirects {
             var request = HTTPRequest(method: "GET", url: current)
-            (request.timeout, request.maxResponseBytes) = (timeout, maxBytes)
+            (request.timeout, request.maxResponseBytes, request.saveTo) = (timeout, maxBytes, saveTo)
             request.publicAddressesOnly = try judge(current, base: base, provider: provider, allowedHosts: allowedHosts)
             let response = try await ProviderHTTP.send(request, provider: provider, keyVariable: nil, policy: policy, redirects: true)
             guard (300..<400).contains(response.status), let location = response.headers["location"] else { return response.body }

@@ -26,6 +26,9 @@ public struct ProviderEnvironment: Sendable {
     public var runwayKey: String?
     /// RUNWAYML_BASE_URL, the host root (default https://api.dev.runwayml.com), as Runway's SDKs read it.
     public var runwayBaseURL: String
+    /// A folder on the library's disk where media downloads (videos) are written as they arrive,
+    /// under temp names the janitor knows; nil keeps them in memory. The job runner sets it.
+    public var downloadFolder: String?
 
     public init(_ env: [String: String] = ProcessInfo.processInfo.environment) {
         func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }

@@ -52,6 +52,10 @@ public enum ProviderHTTP {
             case .failure(.forbiddenAddress):
                 throw CreativeError(
                     .providerError, "\(provider) pointed at an address on this machine or a private network; nothing was fetched from it.")
+            case .failure(.cannotSave(let code)):
+                throw CreativeError(
+                    code == ENOSPC || code == EDQUOT ? .diskFull : .storage,
+                    "\(provider)'s answer could not be written to disk: \(String(cString: strerror(code))).")
             case .failure(.tooLarge):
                 throw CreativeError(.providerError, "\(provider) answered with more than \(request.maxResponseBytes / 1_048_576) MiB; the answer was refused.")
             case .failure(.timeout):

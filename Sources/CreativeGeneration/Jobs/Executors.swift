@@ -5,6 +5,8 @@ import Synchronization
 /// What a provider made for a job.
 struct GenerationOutput {
     var data: Data
+    /// A downloaded file holding the media instead of `data` (see ``DownloadedMedia``).
+    var file: String? = nil
     var fileName: String
     /// USD.
     var cost: Double

@@ -186,6 +186,21 @@ extension JobRunner {
         let executor = choice.executor
         try await BlockingPool.io.run { [self] () throws(CreativeError) in try checkBudget(job, provider: executor.provider) }
         let output = try await call(executor, job, request, progress: progress)
+        let downloaded = DownloadedMedia(data: Data(), file: output.file)
+        do throws(CreativeError) {
+            let saved = try await save(output, of: job, request, executor: executor, note: choice.note, hold)
+            await downloaded.discard()
+            return saved
+        } catch {
+            await downloaded.discard()
+            throw error
+        }
+    }
+
+    /// Saves a provider's output as the job's asset (its id is the job's).
+    private func save(
+        _ output: GenerationOutput, of job: GenerationJob, _ request: GenerationRequest, executor: any JobExecutor, note: String?, _ hold: ClaimHold
+    ) async throws(CreativeError) -> (asset: CreativeAsset, location: EntityLocation)? {
         if job.type == .image && Self.rasterFormat(output.data) == nil {
             throw CreativeError(
                 .providerError,
@@ -193,7 +208,7 @@ extension JobRunner {
         }
         // A job cancelled while it ran leaves no asset behind.
         if Task.isCancelled { throw CreativeError(.cancelled, "The job was cancelled.") }
-        let input = Self.assetInput(job, request, output, provider: executor.provider, note: choice.note)
+        let input = Self.assetInput(job, request, output, provider: executor.provider, note: note)
         let (library, claim) = (library, hold.claim)
         // Only the claim's holder saves: a worker paused past its lease may wake to find the job
         // taken over, and must not write next to the new worker.
@@ -233,7 +248,8 @@ extension JobRunner {
 
     /// The asset a job's output becomes: the request's fields, the provider's details, lineage.
     static func assetInput(_ job: GenerationJob, _ request: GenerationRequest, _ output: GenerationOutput, provider: String, note: String?) -> AssetInput {
-        var input = AssetInput(media: .bytes(output.data, fileName: output.fileName))
+        var input = AssetInput(media: output.file.map { .file(path: $0) } ?? .bytes(output.data, fileName: output.fileName))
+        input.fileName = output.fileName
         input.type = job.type
         input.title = request.title ?? String(job.prompt.prefix(80))
         input.prompt = job.prompt

@@ -57,6 +57,9 @@ public final class JobRunner: Service, Sendable {
         retryPolicy: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "creative.jobs")
     ) {
         self.library = library
+        var environment = environment
+        // Downloads land on the library's disk, where their asset is written next.
+        environment.downloadFolder = environment.downloadFolder ?? library.store.root
         self.environment = environment
         self.retryPolicy = retryPolicy
         self.workers = max(1, workers)

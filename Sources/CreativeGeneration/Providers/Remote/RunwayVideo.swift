@@ -25,7 +25,7 @@ public struct RunwayVideo: Sendable {
     public func generate(
         prompt: String, model: String, width: Int, height: Int, seconds: Double, image: Data? = nil,
         progress: @escaping @Sendable (Int, Int) -> Void
-    ) async throws(CreativeError) -> (video: Data, taskId: String) {
+    ) async throws(CreativeError) -> (video: DownloadedMedia, taskId: String) {
         guard let key = environment.runwayKey else {
             throw CreativeError(.providerAuth, "RUNWAYML_API_SECRET is not set; set it to use \(model), or use model local.")
         }
@@ -44,11 +44,17 @@ public struct RunwayVideo: Sendable {
             switch task.status {
             case "SUCCEEDED":
                 guard let url = task.output?.first else { throw CreativeError(.providerError, "Runway finished without a video.") }
-                let video = try await ProviderDownload.fetch(
-                    url, base: environment.runwayBaseURL, provider: "Runway",
-                    allowedHosts: { $0.hasSuffix(".cloudfront.net") || $0.hasSuffix(".runwayml.com") }, timeout: 300, maxBytes: 512 << 20,
-                    policy: policy)
-                return (video, created.id)
+                let staged = DownloadedMedia.stagedPath(in: environment.downloadFolder)
+                do throws(CreativeError) {
+                    let video = try await ProviderDownload.fetch(
+                        url, base: environment.runwayBaseURL, provider: "Runway",
+                        allowedHosts: { $0.hasSuffix(".cloudfront.net") || $0.hasSuffix(".runwayml.com") }, timeout: 300, maxBytes: 512 << 20,
+                        policy: policy, saveTo: staged)
+                    return (DownloadedMedia(data: video, file: staged), created.id)
+                } catch {
+                    await DownloadedMedia(data: Data(), file: staged).discard()
+                    throw error
+                }
             case "FAILED", "CANCELLED":
                 throw CreativeError(.providerRefused, "Runway's task \(created.id) ended \(task.status.lowercased()): \(task.failure ?? "no reason given").")
             default:
@@ -114,7 +120,7 @@ struct RunwayVideoExecutor: ImageToVideoExecutor {
             prompt: job.prompt, model: job.model ?? "gen4_turbo", width: request.width ?? 1280, height: request.height ?? 720,
             seconds: request.seconds ?? 5, image: image, progress: progress)
         return GenerationOutput(
-            data: video, fileName: "video.mp4", cost: PriceTable.video(model: job.model ?? "", seconds: request.seconds ?? 5),
+            data: video.data, file: video.file, fileName: "video.mp4", cost: PriceTable.video(model: job.model ?? "", seconds: request.seconds ?? 5),
             parameters: ["taskId": .string(taskId)])
     }
 }

@@ -20,7 +20,7 @@ public struct VeoVideo: Sendable {
     public func generate(
         prompt: String, negativePrompt: String?, model: String, width: Int, height: Int, image: Data? = nil,
         progress: @escaping @Sendable (Int, Int) -> Void
-    ) async throws(CreativeError) -> (video: Data, operation: String) {
+    ) async throws(CreativeError) -> (video: DownloadedMedia, operation: String) {
         guard let key = environment.geminiKey else {
             throw CreativeError(.providerAuth, "GEMINI_API_KEY (or GOOGLE_API_KEY) is not set; set it to use \(model), or use model local.")
         }
@@ -63,21 +63,28 @@ public struct VeoVideo: Sendable {
         }
     }
 
-    private func download(_ uri: String, key: String) async throws(CreativeError) -> Data {
+    private func download(_ uri: String, key: String) async throws(CreativeError) -> DownloadedMedia {
         guard let host = URL(string: uri)?.host, host == URL(string: environment.geminiBaseURL)?.host else {
             throw CreativeError(.providerError, "Veo's video is not on the Gemini API's host; it was not fetched with the key.")
         }
+        let staged = DownloadedMedia.stagedPath(in: environment.downloadFolder)
         var request = HTTPRequest(method: "GET", url: uri, headers: [("x-goog-api-key", key)])
-        (request.timeout, request.secrets, request.maxResponseBytes) = (300, [key], 512 << 20)
-        let response = try await ProviderHTTP.send(request, provider: "Gemini API", keyVariable: "GEMINI_API_KEY", policy: policy, redirects: true)
-        // The file endpoint may redirect to storage: followed without the key, to Google's storage hosts only.
-        if (300..<400).contains(response.status), let location = response.headers["location"] {
-            return try await ProviderDownload.fetch(
-                location, base: environment.geminiBaseURL, provider: "Gemini API",
-                allowedHosts: { $0.hasSuffix(".googleusercontent.com") || $0 == "storage.googleapis.com" }, timeout: 300, maxBytes: 512 << 20,
-                policy: policy)
+        (request.timeout, request.secrets, request.maxResponseBytes, request.saveTo) = (300, [key], 512 << 20, staged)
+        do throws(CreativeError) {
+            let response = try await ProviderHTTP.send(request, provider: "Gemini API", keyVariable: "GEMINI_API_KEY", policy: policy, redirects: true)
+            // The file endpoint may redirect to storage: followed without the key, to Google's storage hosts only.
+            if (300..<400).contains(response.status), let location = response.headers["location"] {
+                let data = try await ProviderDownload.fetch(
+                    location, base: environment.geminiBaseURL, provider: "Gemini API",
+                    allowedHosts: { $0.hasSuffix(".googleusercontent.com") || $0 == "storage.googleapis.com" }, timeout: 300, maxBytes: 512 << 20,
+                    policy: policy, saveTo: staged)
+                return DownloadedMedia(data: data, file: staged)
+            }
+            return DownloadedMedia(data: response.body, file: staged)
+        } catch {
+            await DownloadedMedia(data: Data(), file: staged).discard()
+            throw error
         }
-        return response.body
     }
 
     private func call(_ method: String, _ url: String, body: Data?, key: String) async throws(CreativeError) -> [String: JSONValue] {
@@ -103,6 +110,7 @@ struct VeoVideoExecutor: ImageToVideoExecutor {
             prompt: job.prompt, negativePrompt: job.negativePrompt, model: model, width: request.width ?? 1280, height: request.height ?? 720,
             image: image, progress: progress)
         return GenerationOutput(
-            data: video, fileName: "video.mp4", cost: PriceTable.video(model: model, seconds: 8), parameters: ["operation": .string(operation)])
+            data: video.data, file: video.file, fileName: "video.mp4", cost: PriceTable.video(model: model, seconds: 8),
+            parameters: ["operation": .string(operation)])
     }
 }
