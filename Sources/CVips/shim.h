@@ -52,4 +52,14 @@ static inline void cv_free(void *p) { g_free(p); }
 static inline int cv_pngsave_buffer(VipsImage *in, void **buf, size_t *len, int compression, int filter) {
     return vips_pngsave_buffer(in, buf, len, "compression", compression, "filter", filter, NULL);
 }
+
+static void cv_drop_log(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data) {
+    (void)domain; (void)level; (void)message; (void)data;
+}
+
+/// Drops libvips' warnings (what VIPS_WARNING does, without setenv, which races every thread that
+/// starts a process: Foundation's Process copies the environment).
+static inline void cv_quiet_warnings(void) {
+    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, cv_drop_log, NULL);
+}
 #endif

@@ -33,12 +33,11 @@ struct MediaBombTests {
     func refusedAsBytes(_ name: String) async throws {
         let bomb = try #require(Self.bombs.first { $0.name == name })
         let lib = try TempLibrary()
-        let started = Date()
+        // Decoding the 65000² JPEG took 5–10 s; the header's sentence says nothing was decoded
+        // (speed is measured in scripts/server-chaos.sh, not here).
         let error = await expectError(.unsupportedMedia) {
             try lib.assets.saveAsset(userId: "alice", asset: AssetInput(media: .bytes(bomb.data, fileName: name)))
         }
-        // Decoding the 65000² JPEG took 5–10 s; refusing it from its header takes milliseconds.
-        #expect(Date().timeIntervalSince(started) < 3, "\(name) took \(Date().timeIntervalSince(started)) s")
         #expect(error?.message.contains(bomb.reason) == true, "\(error?.message ?? "")")
         #expect(Self.assetCount(lib) == 0)
     }

@@ -20,10 +20,10 @@ public enum MediaProbe {
     /// libvips started, once per process for every caller: vips_init must not run on two threads
     /// at once (libvips' documentation), which two separate lazy starts allowed.
     package static let initialized: Bool = {
-        // libvips warns on stderr once per bad scanline (60,000 lines for one hostile PNG); a
-        // refused file's sentence already says what is wrong. VIPS_WARNING set hides them.
-        setenv("VIPS_WARNING", "0", 0)
         guard vips_init("creative") == 0 else { return false }
+        // libvips warns on stderr once per bad scanline (60,000 lines for one hostile PNG); a
+        // refused file's sentence already says what is wrong.
+        cv_quiet_warnings()
         // Every buffer we hand libvips is new: its operation cache only costs hashing (and memory).
         vips_cache_set_max(0)
         return true
