@@ -123,12 +123,12 @@ import Testing
         }
     }
 
-    @Test func connectionsThatSendNothingOrHalfAHeadAreClosedByTheTimeouts() async throws {
+    @Test func connectionsThatSendNothingHalfAHeadOrHalfABodyAreClosedByTheTimeouts() async throws {
         let lib = try TempLibrary()
         try await APITests.withAPI(
             lib,
             configure: {
-                $0.limits.headerTimeout = .seconds(2); $0.limits.idleTimeout = .seconds(2)
+                $0.limits.headerTimeout = .seconds(2); $0.limits.idleTimeout = .seconds(2); $0.limits.bodyTimeout = .seconds(2)
             }
         ) { base in
             let port = Int(base.split(separator: ":").last ?? "") ?? 0
@@ -137,13 +137,21 @@ import Testing
             slow.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
             let kept = try RawConnection(port: port)
             kept.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            let stalledBody = try RawConnection(port: port)
+            stalledBody.send("POST /api/creative/asset/upload?name=note.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n0123456789")
             #expect(kept.receive(timeout: 10).contains("200 OK"))
             // Closed within the timeout plus a margin: recv sees the end of the stream.
             // A margin for a busy machine (the whole suite runs at once).
             #expect(silent.closedWithin(seconds: 15))
             #expect(slow.closedWithin(seconds: 15))
             #expect(kept.closedWithin(seconds: 15))
+            #expect(stalledBody.closedWithin(seconds: 15))
             #expect(await Client(base: base).call("GET", "/healthz").status == 200)
+            // The half-sent upload's staged file went with its connection.
+            for _ in 0..<100 where (try? FileManager.default.contentsOfDirectory(atPath: lib.path))?.contains(where: { $0.hasPrefix(".upload.") }) == true {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: lib.path).filter { $0.hasPrefix(".upload.") }.isEmpty)
         }
     }
 
