@@ -70,8 +70,18 @@ public struct APIConfiguration: Sendable {
 
     var isLoopback: Bool { ["127.0.0.1", "::1", "localhost"].contains(host) }
 
-    /// Whether requests must carry a bearer token.
-    var requiresTokens: Bool { !tokens.isEmpty || !(tokenFile?.isEmpty ?? true) }
+    /// Whether requests must carry a bearer token: decided when the router is built (see
+    /// ``fixingTokenMode()``), so a tokens file emptied while the server runs refuses everyone
+    /// rather than turning the server into the zero-config, no-token mode.
+    var requiresTokens: Bool { tokenMode ?? (!tokens.isEmpty || !(tokenFile?.isEmpty ?? true)) }
+    private var tokenMode: Bool?
+
+    /// This configuration with its token mode fixed as it is now.
+    func fixingTokenMode() -> APIConfiguration {
+        var fixed = self
+        fixed.tokenMode = requiresTokens
+        return fixed
+    }
 
     /// The client's address: the socket's peer, or behind a trusted proxy the address the proxy
     /// appended last to X-Forwarded-For (earlier entries are the client's own word).

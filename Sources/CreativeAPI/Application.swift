@@ -26,6 +26,7 @@ public func buildApplication(
 
 /// The router with every route; `OpenAPI.routes` documents exactly these (a test checks).
 public func buildRouter(library: CreativeLibrary, configuration: APIConfiguration, runner: JobRunner? = nil) -> Router<APIContext> {
+    let configuration = configuration.fixingTokenMode()
     let router = Router(context: APIContext.self)
     let metrics = APIMetrics(library: library)
     // The install's key signs sessions, so they survive a restart; read once at start-up.

@@ -18,6 +18,8 @@ public struct ServerLimits: Sendable {
     public var bodyTimeout = Duration.seconds(60)
     /// A kept-alive connection with no request.
     public var idleTimeout = Duration.seconds(75)
+    /// A client that takes nothing of an answer for this long (nginx's send_timeout).
+    public var sendTimeout = Duration.seconds(60)
     /// Upload bytes being received at once, over all clients.
     public var uploadBytes = 512 << 20
     /// Uploads being received at once.
@@ -116,6 +118,8 @@ final class RequestTimeouts: ChannelDuplexHandler, RemovableChannelHandler {
     private let limits: ServerLimits
     private let idle: IdleConnections
     private var timer: Scheduled<Void>?
+    /// Runs while the client takes nothing of what the server sends.
+    private var sendTimer: Scheduled<Void>?
     private var started = false
     /// Requests whose head has arrived and whose answer has not ended.
     private var open = 0
@@ -134,13 +138,25 @@ final class RequestTimeouts: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelActive()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        sendTimer?.cancel()
+        sendTimer = nil
+        if !context.channel.isWritable {
+            let channel = context.channel
+            sendTimer = context.eventLoop.scheduleTask(in: Self.amount(limits.sendTimeout)) { channel.close(promise: nil) }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
+        sendTimer?.cancel()
         timer?.cancel()
         idle.busy(context.channel)
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        sendTimer?.cancel()
         timer?.cancel()
         idle.busy(context.channel)
     }
@@ -154,7 +170,9 @@ final class RequestTimeouts: ChannelDuplexHandler, RemovableChannelHandler {
         case .body:
             arm(context, limits.bodyTimeout)
         case .end:
-            timer?.cancel()
+            // The answer may have ended before the body did (a refusal sent before reading it):
+            // then the connection is idle from here.
+            if open == 0 { arm(context, limits.idleTimeout) } else { timer?.cancel() }
         }
         context.fireChannelRead(data)
     }
@@ -180,9 +198,10 @@ final class RequestTimeouts: ChannelDuplexHandler, RemovableChannelHandler {
     private func arm(_ context: ChannelHandlerContext, _ after: Duration) {
         timer?.cancel()
         let channel = context.channel
-        timer = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(after.components.seconds * 1_000_000_000 + after.components.attoseconds / 1_000_000_000)))
-        {
-            channel.close(promise: nil)
-        }
+        timer = context.eventLoop.scheduleTask(in: Self.amount(after)) { channel.close(promise: nil) }
+    }
+
+    private static func amount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 }

@@ -23,6 +23,9 @@ final class Credentials: Sendable {
     private let environment: [String: String]
     private let key: SymmetricKey
     private let lastReload = Mutex(ContinuousClock.now)
+    /// Crypt-form checks queued on the auth pool; past ``legacyQueue`` a guess is refused unchecked.
+    private let legacyPending = Atomic(0)
+    static let legacyQueue = 4
 
     /// - Parameter key: the install's key (from the tokens file's folder); a process-only key
     ///   when there is no tokens file, so sessions then end with the process.
@@ -53,11 +56,17 @@ final class Credentials: Sendable {
         if let match = match(token) { return .user(match) }
         // Counted before the slow check, so parallel guesses cannot all slip under the limit.
         if let wait = failures.charge(client) { return .limited(seconds: wait) }
-        if let file, file.hasLegacyEntries, let match = try? await Self.pool.run({ file.legacyMatch(token) }) {
-            failures.refund(client)
-            return .user(match)
+        guard let file, file.hasLegacyEntries else { return .refused }
+        // A flood of guesses queues at most a few crypt runs; the rest are refused unchecked.
+        guard legacyPending.add(1, ordering: .relaxed).newValue <= Self.legacyQueue else {
+            legacyPending.subtract(1, ordering: .relaxed)
+            return .refused
         }
-        return .refused
+        let match = try? await Self.pool.run { file.legacyMatch(token) }
+        legacyPending.subtract(1, ordering: .relaxed)
+        guard let match else { return .refused }
+        failures.refund(client)
+        return .user(match)
     }
 
     /// The user of a signed session cookie whose token still exists.
@@ -73,6 +82,8 @@ final class Credentials: Sendable {
         case limited(seconds: Int)
     }
 
+    /// Re-reads the tokens file when the last read is 2 s old (on the io pool, not behind the
+    /// crypt runs of the auth pool): one request in 2 s waits for a stat and maybe a read.
     private func reloadIfDue() async {
         guard let file else { return }
         let now = ContinuousClock.now
@@ -81,7 +92,7 @@ final class Credentials: Sendable {
             last = now
             return true
         }
-        if due { _ = try? await Self.pool.run { () throws(CreativeError) in try file.reload() } }
+        if due { _ = try? await BlockingPool.io.run { () throws(CreativeError) in try file.reload() } }
     }
 }
 
@@ -100,17 +111,33 @@ final class FailureLimiter: Sendable {
     /// Counts one failure for `client`; when its budget is spent, counts nothing and returns the
     /// seconds until it may try again.
     func charge(_ client: String, now: ContinuousClock.Instant = .now) -> Int? {
-        buckets.withLock { buckets in
+        let client = Self.key(client)
+        return buckets.withLock { buckets in
             let left = buckets[client].map { Self.drained($0, now) } ?? 0
             if left + 1 > Self.burst { return Int(((left + 1 - Self.burst) / Self.perSecond).rounded(.up)) }
-            if buckets.count >= 10_000 { buckets = buckets.filter { Self.drained($0.value, now) > 0 } }
+            if buckets[client] == nil, buckets.count >= Self.capacity {
+                buckets = buckets.filter { Self.drained($0.value, now) > 0 }
+                // Still full: many addresses are failing at once; a new one is not let in unlimited.
+                if buckets.count >= Self.capacity { return Int((1 / Self.perSecond).rounded(.up)) }
+            }
             buckets[client] = Bucket(failures: left + 1, updated: now)
             return nil
         }
     }
 
+    static let capacity = 10_000
+
+    /// The address a bucket counts: an IPv6 client by its /64 (one host holds a /64 and can
+    /// rotate through it), an IPv4 client by itself.
+    static func key(_ client: String) -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        guard client.contains(":"), inet_pton(AF_INET6, client, &bytes) == 1 else { return client }
+        return bytes.prefix(8).map { String(format: "%02x", $0) }.joined() + "::/64"
+    }
+
     /// Takes back a failure counted for a token that turned out valid.
     func refund(_ client: String, now: ContinuousClock.Instant = .now) {
+        let client = Self.key(client)
         buckets.withLock { buckets in
             if let bucket = buckets[client] { buckets[client] = Bucket(failures: max(0, Self.drained(bucket, now) - 1), updated: now) }
         }

@@ -75,14 +75,14 @@ public final class TokenFile: Sendable {
         return key
     }
 
-    /// The entry a token belongs to, by its keyed digest: one hash, one lookup, a constant-time
-    /// comparison. Crypt-form entries are not tried here (see ``legacyMatch(_:)``).
+    /// The entry a token belongs to, by its keyed digest: one hash, one lookup. The lookup
+    /// compares digests under a key the client does not know, so how long it takes says nothing
+    /// about any token. Crypt-form entries are not tried here (see ``legacyMatch(_:)``).
     public func match(_ token: String) -> Match? {
         state.withLock { entries in
             guard let key = entries.key else { return nil }
             let digest = Self.digest(token, key: key)
-            guard let user = entries.keyed[digest] else { return nil }
-            return Self.constantTimeEqual(digest, digest) ? Match(user: user, tag: Self.tag(digest)) : nil
+            return entries.keyed[digest].map { Match(user: $0, tag: Self.tag(digest)) }
         }
     }
 
@@ -183,12 +183,6 @@ public final class TokenFile: Sendable {
     }
 
     static func tag(_ digest: String) -> String { String(digest.prefix(16)) }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
 
     /// crypt_r with its own state, so checks on several threads do not share crypt's buffer.
     static func crypt(_ token: String, setting: String) -> String? {

@@ -84,6 +84,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a client has to send a request's head (nginx's client_header_timeout).") var headerTimeout = 60.0
     @Option(help: "Seconds a request body may pause between reads (client_body_timeout).") var bodyTimeout = 60.0
     @Option(help: "Seconds a kept-alive connection may wait for its next request (keepalive_timeout).") var idleTimeout = 75.0
+    @Option(help: "Seconds a client may take nothing of an answer before it is closed (send_timeout).") var sendTimeout = 60.0
     @Option(help: "MiB of uploads received at once over all clients; past it uploads answer 503 with Retry-After.") var uploadBudget = 512
     @Option(help: "Uploads received at once over all clients.") var maxUploads = 16
     @Flag(help: "Believe X-Forwarded-For and X-Forwarded-Proto from the TLS proxy in front (never set it without one).")
@@ -96,7 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--rate-limit is generation requests per minute per user and must be at least 1.")
         }
         if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1.") }
-        for (name, value) in [("header", headerTimeout), ("body", bodyTimeout), ("idle", idleTimeout)] where !(value > 0 && value <= 86_400) {
+        for (name, value) in [("header", headerTimeout), ("body", bodyTimeout), ("idle", idleTimeout), ("send", sendTimeout)]
+        where !(value > 0 && value <= 86_400) {
             throw ValidationError("--\(name)-timeout is seconds, more than 0 and at most a day.")
         }
         if uploadBudget < 64 || maxUploads < 1 { throw ValidationError("--upload-budget is at least 64 (MiB, one upload) and --max-uploads at least 1.") }
@@ -106,6 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
         var limits = ServerLimits()
         limits.maxConnections = maxConnections
         (limits.headerTimeout, limits.bodyTimeout, limits.idleTimeout) = (.seconds(headerTimeout), .seconds(bodyTimeout), .seconds(idleTimeout))
+        limits.sendTimeout = .seconds(sendTimeout)
         (limits.uploadBytes, limits.uploads) = (uploadBudget << 20, maxUploads)
         return limits
     }

@@ -18,11 +18,15 @@ final class Sessions: Sendable {
         var user: String
         var tag: String
         var expires: Int
+        /// The signature, as bytes: what a signed-out session is remembered by (two spellings
+        /// of one base64 value are one session).
+        var mac: Data
     }
 
     private let key: SymmetricKey
-    /// Signed-out cookies until they expire: a copy taken before sign-out stops working too.
-    private let ended = Mutex<[String: Int]>([:])
+    /// Signed-out sessions (by signature) until they expire: a copy taken before sign-out stops
+    /// working too.
+    private let ended = Mutex<[Data: Int]>([:])
 
     init(key: SymmetricKey) {
         self.key = HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("creative sessions v1".utf8), outputByteCount: 32)
@@ -39,7 +43,7 @@ final class Sessions: Sendable {
         let now = Int(Date().timeIntervalSince1970)
         ended.withLock { ended in
             ended = ended.filter { $0.value > now }
-            ended[cookie] = session.expires
+            ended[session.mac] = session.expires
         }
     }
 
@@ -51,8 +55,8 @@ final class Sessions: Sendable {
         else { return nil }
         let fields = String(decoding: payload, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         guard fields.count == 4, fields[0] == "1", let expires = Int(fields[2]), expires > Int(now.timeIntervalSince1970) else { return nil }
-        guard ended.withLock({ $0[cookie] }) == nil else { return nil }
-        return Session(user: fields[1], tag: fields[3], expires: expires)
+        guard ended.withLock({ $0[mac] }) == nil else { return nil }
+        return Session(user: fields[1], tag: fields[3], expires: expires, mac: mac)
     }
 
     /// The session cookie a request carries.

@@ -65,14 +65,17 @@ public final class DiskPressure: Sendable {
         }
     }
 
-    /// A write was refused for lack of space: pause, and back off once more.
+    /// A write was refused for lack of space: pause, and back off once more. While the disk is
+    /// known full, only the step's attempt counts: writes already under way when it filled (a
+    /// batch of intake files) do not add pauses of their own.
     public func failed(_ error: CreativeError) {
         let started = state.withLock { state -> Bool in
-            defer { state.trying = false }
             if !state.full {
                 state = State(full: true, since: .now, delay: Self.firstDelay, next: .now + Self.firstDelay)
                 return true
             }
+            guard state.trying else { return false }
+            state.trying = false
             state.delay = min(state.delay * 2, Self.longestDelay)
             state.next = .now + state.delay
             state.freeAfterRefusal = nil

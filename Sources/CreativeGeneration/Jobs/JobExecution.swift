@@ -185,13 +185,17 @@ extension JobRunner {
         let choice = try Router.choose(job, request, environment, retryPolicy)
         let executor = choice.executor
         try await BlockingPool.io.run { [self] () throws(CreativeError) in try checkBudget(job, provider: executor.provider) }
-        let output = try await call(executor, job, request, progress: progress)
+        // An answer paid for on an earlier run that the full disk could not take is saved now.
+        let output: GenerationOutput
+        if let kept = takeKept(job.id) { output = kept } else { output = try await call(executor, job, request, progress: progress) }
         let downloaded = DownloadedMedia(data: Data(), file: output.file)
         do throws(CreativeError) {
             let saved = try await save(output, of: job, request, executor: executor, note: choice.note, hold)
             await downloaded.discard()
             return saved
         } catch {
+            // A paid answer is kept (its download file too) for the run after the disk has room.
+            if error.code == .diskFull, executor.provider != "local", keep(output, for: job.id) { throw error }
             await downloaded.discard()
             throw error
         }

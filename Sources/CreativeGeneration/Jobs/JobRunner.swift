@@ -47,6 +47,25 @@ public final class JobRunner: Service, Sendable {
         var heldLogged: Set<String> = []
         /// Jobs queued in another copy of the library: never taken by this runner.
         var foreign: Set<String> = []
+        /// Paid answers a full disk could not take, by job: the job's next run saves these
+        /// instead of calling (and paying) its provider again. At most ``keptAnswers``.
+        var kept: [String: GenerationOutput] = [:]
+    }
+
+    static let keptAnswers = 8
+
+    /// Keeps a paid answer for the job's next run; false when enough are kept already.
+    func keep(_ output: GenerationOutput, for id: String) -> Bool {
+        state.withLock { state in
+            guard state.kept[id] != nil || state.kept.count < Self.keptAnswers else { return false }
+            state.kept[id] = output
+            return true
+        }
+    }
+
+    /// The answer kept for a job, taken (it is saved now or kept again).
+    func takeKept(_ id: String) -> GenerationOutput? {
+        state.withLock { $0.kept.removeValue(forKey: id) }
     }
 
     private let state = Mutex(State())
@@ -118,8 +137,19 @@ public final class JobRunner: Service, Sendable {
             }
             if let (job, claim) = await claimNext() {
                 _ = await execute(job, claim)
+            } else if library.disk.isFull {
+                // Nothing to try the disk with: a small write of our own tells whether space is back.
+                let (disk, store) = (library.disk, library.store)
+                _ = try? await BlockingPool.io.run { () throws(CreativeError) in
+                    do throws(CreativeError) {
+                        try store.probeSpace()
+                        disk.succeeded()
+                    } catch {
+                        if error.code == .diskFull { disk.failed(error) } else { disk.released() }
+                    }
+                }
+                await signals.wait(.work, timeout: Self.idleLook)
             } else {
-                library.disk.released()
                 await signals.wait(.work, timeout: Self.idleLook)
             }
         }
