@@ -35,7 +35,8 @@ final class Sessions: Sendable {
     /// A new signed session for the token entry `match`; the value is what the cookie carries.
     func start(_ match: TokenFile.Match, now: Date = Date()) -> String {
         let payload = "1|\(match.user)|\(Int(now.timeIntervalSince1970 + Self.lifetime))|\(match.tag)"
-        return Self.base64url(Data(payload.utf8)) + "." + Self.base64url(Data(HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: key)))
+        return Data(payload.utf8).base64URLEncodedString() + "."
+            + Data(HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: key)).base64URLEncodedString()
     }
 
     func end(_ cookie: String) {
@@ -50,7 +51,7 @@ final class Sessions: Sendable {
     /// The session a cookie value carries, when its signature holds and it has not expired.
     func verify(_ cookie: String, now: Date = Date()) -> Session? {
         let parts = cookie.split(separator: ".", omittingEmptySubsequences: false)
-        guard cookie.utf8.count <= 512, parts.count == 2, let payload = Self.data(base64url: parts[0]), let mac = Self.data(base64url: parts[1]),
+        guard cookie.utf8.count <= 512, parts.count == 2, let payload = Data(base64URLEncoded: parts[0]), let mac = Data(base64URLEncoded: parts[1]),
             HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: key)
         else { return nil }
         let fields = String(decoding: payload, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false).map(String.init)
@@ -76,16 +77,6 @@ final class Sessions: Sendable {
 
     static func clearCookie(secure: Bool) -> String {
         "\(cookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0" + (secure ? "; Secure" : "")
-    }
-
-    static func base64url(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    static func data(base64url text: Substring) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: base64)
     }
 }
 

@@ -17,15 +17,7 @@ struct Cursor: Codable {
         if let row { json += #","row":"# + String(row) }
         json += #","sort":"# + Self.literal(.string(sort)) + "}"
         // base64url without padding, so a cursor needs no escaping in a URL or in JSON.
-        return String(
-            decoding: Data(json.utf8).base64EncodedString().utf8.compactMap { byte -> UInt8? in
-                switch byte {
-                case UInt8(ascii: "+"): UInt8(ascii: "-")
-                case UInt8(ascii: "/"): UInt8(ascii: "_")
-                case UInt8(ascii: "="): nil
-                default: byte
-                }
-            }, as: UTF8.self)
+        return Data(json.utf8).base64URLEncodedString()
     }
 
     /// A sort key as JSON: numbers in their shortest exact form, strings escaped.
@@ -52,9 +44,7 @@ struct Cursor: Codable {
     /// - Throws: `invalid_input` for a cursor this library did not hand out, or one from a
     ///   listing with another sort.
     init(decoding text: String, sort: String, order: ListOrder) throws(CreativeError) {
-        var b64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        b64 += String(repeating: "=", count: (4 - b64.count % 4) % 4)
-        guard let data = Data(base64Encoded: b64), let cursor = try? JSONDecoder().decode(Cursor.self, from: data),
+        guard let data = Data(base64URLEncoded: text), let cursor = try? JSONDecoder().decode(Cursor.self, from: data),
             Validation.isValidId(cursor.id)
         else {
             throw .invalid("cursor", "cursor is not one this library handed out; start again without it.")
